@@ -1,0 +1,267 @@
+// Package backendtest runs a real gatepass-server in-process for tests: on
+// 127.0.0.1 with a free port, a real SQLite file in a temp directory, a
+// real SMTP server on loopback catching the emails, and (by default) a fake
+// clock the test moves forward.
+//
+//	srv := backendtest.NewServer(t)
+//	admin := srv.Admin(t)
+//	alice, _ := srv.NewUser(t, "alice@example.com", api.RoleUser)
+package backendtest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/config"
+	"gatepass.dev/backend/internal/mail/smtptest"
+	"gatepass.dev/backend/internal/server"
+	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/client"
+)
+
+// Start is the fake clock's start: a fixed instant, so tests are repeatable.
+var Start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+// Admin credentials of every test server.
+const (
+	AdminEmail    = "admin@example.com"
+	AdminPassword = "admin-password-1"
+	UserPassword  = "user-password-1"
+)
+
+// Server is a running test server.
+type Server struct {
+	*server.Server
+	URL  string
+	Addr string
+	Dir  string
+	SMTP *smtptest.Server // nil WithoutSMTP
+	Fake *clockwork.FakeClock
+	opts options
+	stop func()
+}
+
+type options struct {
+	fake    bool
+	smtp    bool
+	dir     string
+	addr    string
+	cfg     []func(*config.Config)
+	clock   clockwork.Clock
+	smtpSrv *smtptest.Server
+	logs    bool
+}
+
+// Option configures NewServer.
+type Option func(*options)
+
+// WithRealClock runs on the real clock instead of a fake one.
+func WithRealClock() Option { return func(o *options) { o.fake = false } }
+
+// WithClock runs on the given clock (e.g. a fake clock shared across a restart).
+func WithClock(c clockwork.Clock) Option { return func(o *options) { o.clock = c } }
+
+// WithoutSMTP starts no SMTP server and configures none.
+func WithoutSMTP() Option { return func(o *options) { o.smtp = false } }
+
+// WithDataDir uses dir for the database (to restart on the same data).
+func WithDataDir(dir string) Option { return func(o *options) { o.dir = dir } }
+
+// WithConfig changes the configuration before start.
+func WithConfig(fn func(*config.Config)) Option {
+	return func(o *options) { o.cfg = append(o.cfg, fn) }
+}
+
+// WithLogs sends the server's logs to the test log.
+func WithLogs() Option { return func(o *options) { o.logs = true } }
+
+// NewServer starts a server that stops at the end of the test.
+func NewServer(tb testing.TB, opts ...Option) *Server {
+	tb.Helper()
+	auth.SetTestCost()
+	o := options{fake: true, smtp: true}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	if o.dir == "" {
+		o.dir = tb.TempDir()
+	}
+	s := &Server{Dir: o.dir, opts: o}
+	s.start(tb)
+	return s
+}
+
+func (s *Server) start(tb testing.TB) {
+	tb.Helper()
+	o := &s.opts
+	ln, err := net.Listen("tcp", valueOr(o.addr, "127.0.0.1:0"))
+	if err != nil {
+		tb.Fatalf("listen: %v", err)
+	}
+	o.addr = ln.Addr().String()
+	s.Addr, s.URL = o.addr, "http://"+o.addr
+	cfg := &config.Config{Listen: o.addr, DataDir: s.Dir, PublicURL: s.URL, PendingTTL: 7 * 24 * time.Hour, LogLevel: "info",
+		AdminEmail: AdminEmail, AdminPassword: AdminPassword}
+	if o.smtp {
+		if o.smtpSrv == nil {
+			o.smtpSrv = smtptest.Start(tb)
+		}
+		s.SMTP = o.smtpSrv
+		cfg.SMTP = config.SMTP{Host: s.SMTP.Host(), Port: s.SMTP.Port(), From: "Gatepass <gatepass@example.com>", TLS: api.SMTPTLSNone}
+	}
+	for _, fn := range o.cfg {
+		fn(cfg)
+	}
+	clock := o.clock
+	if clock == nil {
+		if o.fake {
+			s.Fake = clockwork.NewFakeClockAt(Start)
+			clock = s.Fake
+		} else {
+			clock = clockwork.NewRealClock()
+		}
+		o.clock = clock
+	} else if f, ok := clock.(*clockwork.FakeClock); ok {
+		s.Fake = f
+	}
+	log := slog.New(slog.DiscardHandler)
+	if o.logs {
+		log = slog.New(slog.NewTextHandler(tbWriter{tb}, nil))
+	}
+	srv, err := server.New(context.Background(), server.Options{Config: cfg, Clock: clock, Logger: log})
+	if err != nil {
+		ln.Close()
+		tb.Fatalf("start server: %v", err)
+	}
+	s.Server = srv
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	closed := false
+	tb.Cleanup(func() {
+		if !closed {
+			closed = true
+			srv.Close()
+			<-done
+		}
+	})
+	s.stop = func() {
+		if !closed {
+			closed = true
+			srv.Close()
+			<-done
+		}
+	}
+}
+
+// Stop stops the server (keeping its data); Restart starts it again.
+func (s *Server) Stop() { s.stop() }
+
+// Restart stops the server and starts it again on the same data, address,
+// SMTP server and clock.
+func (s *Server) Restart(tb testing.TB) {
+	tb.Helper()
+	s.stop()
+	s.start(tb)
+}
+
+// Now is the server's clock.
+func (s *Server) Now() time.Time { return s.Clock.Now().UTC() }
+
+// Advance moves the fake clock forward.
+func (s *Server) Advance(d time.Duration) {
+	if s.Fake == nil {
+		panic("backendtest: Advance needs the fake clock")
+	}
+	s.Fake.Advance(d)
+}
+
+// Client returns a client with no token.
+func (s *Server) Client() *client.Client {
+	return client.New(s.URL, client.WithHTTPClient(&http.Client{Timeout: 30 * time.Second}))
+}
+
+// Login returns a client signed in as email.
+func (s *Server) Login(tb testing.TB, email, password string) *client.Client {
+	tb.Helper()
+	c := s.Client()
+	if _, err := c.Login(tb.Context(), email, password); err != nil {
+		tb.Fatalf("login %s: %v", email, err)
+	}
+	return c
+}
+
+// Admin returns a client signed in as the first admin.
+func (s *Server) Admin(tb testing.TB) *client.Client {
+	tb.Helper()
+	return s.Login(tb, AdminEmail, AdminPassword)
+}
+
+// NewUser creates a user through the admin API and returns a signed-in
+// client of theirs.
+func (s *Server) NewUser(tb testing.TB, email string, role api.Role) (*client.Client, api.User) {
+	tb.Helper()
+	u, err := s.Admin(tb).CreateUser(tb.Context(), api.UserInput{Email: email, Name: strings.Split(email, "@")[0], Role: role, Password: UserPassword})
+	if err != nil {
+		tb.Fatalf("create user %s: %v", email, err)
+	}
+	return s.Login(tb, email, UserPassword), u
+}
+
+// NetworkOption changes a network before it is created.
+type NetworkOption func(*api.NetworkInput)
+
+// NewNetwork creates a JIT network through the admin API. Its address range
+// is 10.(100+n).0.0/24 for the n-th network of this server.
+func (s *Server) NewNetwork(tb testing.TB, name string, opts ...NetworkOption) api.Network {
+	tb.Helper()
+	admin := s.Admin(tb)
+	nets, err := admin.Networks(tb.Context())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cidr := fmt.Sprintf("10.%d.0.0/24", 100+len(nets))
+	in := api.NetworkInput{Name: &name, CIDR: &cidr}
+	for _, o := range opts {
+		o(&in)
+	}
+	n, err := admin.CreateNetwork(tb.Context(), in)
+	if err != nil {
+		tb.Fatalf("create network %s: %v", name, err)
+	}
+	return n
+}
+
+// WaitFor polls cond until it holds or the deadline passes.
+func WaitFor(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+type tbWriter struct{ tb testing.TB }
+
+func (w tbWriter) Write(p []byte) (int, error) {
+	w.tb.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+func valueOr(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

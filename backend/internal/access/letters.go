@@ -1,0 +1,75 @@
+package access
+
+import (
+	"context"
+	"time"
+
+	"gatepass.dev/backend/internal/mail"
+	"gatepass.dev/backend/internal/outbox"
+	"gatepass.dev/backend/internal/store"
+)
+
+// Outbox kinds of the lifecycle emails.
+const (
+	MailNewRequest     = "new_request"
+	MailApproved       = "approved"
+	MailDenied         = "denied"
+	MailExpired        = "expired"
+	MailRevoked        = "revoked"
+	MailPendingExpired = "pending_expired"
+)
+
+// ReviewURL is the admin page of a request: the link in the admin email.
+func ReviewURL(publicURL, requestID string) string {
+	return publicURL + "/admin/requests/" + requestID
+}
+
+// mailAdmins queues the new-request email to every active admin but the
+// requester.
+func (s *Service) mailAdmins(ctx context.Context, q store.Querier, r store.Request, now time.Time) error {
+	admins, err := store.ActiveAdmins(ctx, q)
+	if err != nil {
+		return err
+	}
+	base := s.opt.PublicURL()
+	for _, a := range admins {
+		if a.ID == r.UserID {
+			continue
+		}
+		m := mail.NewRequestMessage(a.Email, mail.NewRequestData{
+			PublicURL: base, RequesterName: r.UserName, RequesterEmail: r.UserEmail, Network: r.NetworkName,
+			Reason: r.Reason, Duration: r.Wished, RequestedAt: r.RequestedAt, ReviewURL: ReviewURL(base, r.ID),
+		})
+		if err := outbox.Enqueue(ctx, q, MailNewRequest, m, now); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mailFor queues the requester's email for one effect, if it is a mail effect.
+func (s *Service) mailFor(ctx context.Context, q store.Querier, ef Effect, r store.Request, actor Actor, now time.Time) error {
+	base := s.opt.PublicURL()
+	var kind string
+	var m mail.Message
+	switch ef {
+	case EffectMailApproved:
+		kind = MailApproved
+		m = mail.ApprovedMessage(r.UserEmail, mail.ApprovedData{PublicURL: base, Network: r.NetworkName, ApprovedBy: r.DeciderEmail, Duration: r.Granted, ExpiresAt: r.ExpiresAt})
+	case EffectMailDenied:
+		kind = MailDenied
+		m = mail.DeniedMessage(r.UserEmail, mail.DeniedData{PublicURL: base, Network: r.NetworkName, DeniedBy: r.DeciderEmail, DeniedAt: r.DecidedAt, Note: r.Note})
+	case EffectMailExpired:
+		kind = MailExpired
+		m = mail.ExpiredMessage(r.UserEmail, mail.ExpiredData{PublicURL: base, Network: r.NetworkName, ExpiredAt: r.ExpiresAt})
+	case EffectMailRevoked:
+		kind = MailRevoked
+		m = mail.RevokedMessage(r.UserEmail, mail.RevokedData{PublicURL: base, Network: r.NetworkName, ByUser: actor.ID == r.UserID, RevokedBy: r.EnderEmail, RevokedAt: r.EndedAt, Note: r.Note})
+	case EffectMailPendingExpired:
+		kind = MailPendingExpired
+		m = mail.PendingExpiredMessage(r.UserEmail, mail.PendingExpiredData{PublicURL: base, Network: r.NetworkName, RequestedAt: r.RequestedAt, ExpiredAt: r.EndedAt})
+	default:
+		return nil
+	}
+	return outbox.Enqueue(ctx, q, kind, m, now)
+}

@@ -1,0 +1,411 @@
+package access
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"gatepass.dev/backend/internal/metrics"
+	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
+)
+
+// ErrNotFound is returned for a request or network that does not exist (404).
+var ErrNotFound = store.ErrNotFound
+
+// ErrConflict is returned when the state changed under the caller or a
+// unique rule is broken, e.g. a second open request (409).
+var ErrConflict = store.ErrConflict
+
+// Change describes a committed lifecycle change for the listeners: the SSE
+// streams of the users concerned, the expiry scheduler, the outbox worker
+// and the gateway.
+type Change struct {
+	UserIDs   []string // users whose networks view changed
+	NetworkID string   // "" when several networks changed
+	Effects   []Effect
+	Mail      bool // outbox rows were written
+	Everyone  bool // every user's view may have changed (a network was edited)
+}
+
+// Has reports whether the change carries effect e.
+func (c Change) Has(e Effect) bool {
+	for _, x := range c.Effects {
+		if x == e {
+			return true
+		}
+	}
+	return false
+}
+
+// Options configure a Service.
+type Options struct {
+	DB      *store.DB
+	Clock   clockwork.Clock
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+	// PublicURL returns the base URL for links in emails (it can change at
+	// run time through the server settings).
+	PublicURL func() string
+	// PendingTTL is how long a pending request waits for a decision.
+	PendingTTL time.Duration
+}
+
+// Service applies lifecycle changes: each in one transaction that saves the
+// request with a compare-and-set, appends the audit row and queues the
+// emails; listeners hear of it after the commit.
+type Service struct {
+	opt Options
+
+	mu        sync.Mutex
+	listeners []func(Change)
+}
+
+// NewService returns a Service.
+func NewService(opt Options) *Service {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.PublicURL == nil {
+		opt.PublicURL = func() string { return "" }
+	}
+	return &Service{opt: opt}
+}
+
+// PendingTTL returns how long a pending request waits for a decision.
+func (s *Service) PendingTTL() time.Duration { return s.opt.PendingTTL }
+
+// OnChange registers fn to be called after every committed change. fn must
+// not block.
+func (s *Service) OnChange(fn func(Change)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.listeners = append(s.listeners, fn)
+}
+
+// Notify tells the listeners of a change committed elsewhere (network and
+// user administration).
+func (s *Service) Notify(c Change) {
+	s.mu.Lock()
+	ls := append([]func(Change){}, s.listeners...)
+	s.mu.Unlock()
+	for _, fn := range ls {
+		fn(c)
+	}
+}
+
+// Create files a new request of actor on a network.
+func (s *Service) Create(ctx context.Context, actor Actor, networkID string, in api.NewRequest) (store.Request, error) {
+	now := s.opt.Clock.Now().UTC()
+	var req store.Request
+	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		n, err := store.NetworkByID(ctx, tx, networkID)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w: no network %q", ErrNotFound, networkID)
+		}
+		if err != nil {
+			return err
+		}
+		member, err := store.IsMember(ctx, tx, n, actor.ID)
+		if err != nil {
+			return err
+		}
+		if !member {
+			return fmt.Errorf("%w: you are not a member of network %s", ErrForbidden, n.Name)
+		}
+		if !n.JITEnabled {
+			return fmt.Errorf("%w: network %s does not need a request: you have standing access", ErrInvalidTransition, n.Name)
+		}
+		var wished int64
+		if in.DurationSeconds != nil {
+			if wished = *in.DurationSeconds; wished == 0 {
+				return &InputError{"duration_seconds", "must be positive (leave it out for no wish)"}
+			}
+		}
+		v, err := ValidateNewRequest(in.Reason, wished, n.MaxDuration)
+		if err != nil {
+			return err
+		}
+		req = store.Request{
+			ID: store.NewID("req"), NetworkID: n.ID, UserID: actor.ID, Status: api.StatusPending,
+			Reason: v.Reason, Wished: v.Wished, RequestedAt: now,
+		}
+		if err := store.InsertRequest(ctx, tx, req); err != nil {
+			return err
+		}
+		if req, err = store.RequestByID(ctx, tx, req.ID); err != nil {
+			return err
+		}
+		details := map[string]string{"reason": req.Reason}
+		if v.Wished > 0 {
+			details["wished"] = FormatDuration(v.Wished)
+		}
+		if err := s.audit(ctx, tx, actor, "request.create", req, now, details); err != nil {
+			return err
+		}
+		return s.mailAdmins(ctx, tx, req, now)
+	})
+	if err != nil {
+		return store.Request{}, err
+	}
+	s.opt.Metrics.Requests.Inc()
+	s.Notify(Change{UserIDs: []string{req.UserID}, NetworkID: req.NetworkID, Effects: []Effect{EffectReschedule}, Mail: true})
+	return req, nil
+}
+
+// Do applies event e to request id on behalf of e.Actor.
+func (s *Service) Do(ctx context.Context, id string, e Event) (store.Request, error) {
+	now := s.opt.Clock.Now().UTC()
+	var next store.Request
+	var effects []Effect
+	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		next, effects, err = s.apply(ctx, tx, id, e, now)
+		return err
+	})
+	if err != nil {
+		return store.Request{}, err
+	}
+	s.opt.Metrics.Transitions.WithLabelValues(string(e.Kind)).Inc()
+	if e.Kind == EventApprove {
+		s.opt.Metrics.Approvals.Inc()
+	}
+	s.Notify(Change{UserIDs: []string{next.UserID}, NetworkID: next.NetworkID, Effects: effects, Mail: hasMail(effects)})
+	return next, nil
+}
+
+// apply is one transition inside tx: load, Apply, compare-and-set, audit,
+// outbox.
+func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now time.Time) (store.Request, []Effect, error) {
+	r, err := store.RequestByID(ctx, tx, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return r, nil, fmt.Errorf("%w: no request %q", ErrNotFound, id)
+	}
+	if err != nil {
+		return r, nil, err
+	}
+	n, err := store.NetworkByID(ctx, tx, r.NetworkID)
+	if err != nil {
+		return r, nil, err
+	}
+	e.Policy.DefaultDuration, e.Policy.MaxDuration = n.DefaultDuration, n.MaxDuration
+	e.Policy.PendingTTL = s.opt.PendingTTL
+	next, effects, err := Apply(r, e, now)
+	if err != nil {
+		return r, nil, err
+	}
+	if err := store.UpdateRequestCAS(ctx, tx, next, r.Status); err != nil {
+		return r, nil, err
+	}
+	// Reload for the display fields of the decider and ender.
+	if next, err = store.RequestByID(ctx, tx, id); err != nil {
+		return r, nil, err
+	}
+	details := map[string]string{"from": string(r.Status), "to": string(next.Status)}
+	switch e.Kind {
+	case EventApprove:
+		details["duration"] = FormatDuration(next.Granted)
+		details["duration_seconds"] = strconv.FormatInt(int64(next.Granted/time.Second), 10)
+		details["expires_at"] = next.ExpiresAt.Format(time.RFC3339)
+	case EventExpire:
+		late := now.Sub(r.ExpiresAt)
+		details["expires_at"] = r.ExpiresAt.Format(time.RFC3339Nano)
+		details["late_ms"] = strconv.FormatInt(late.Milliseconds(), 10)
+	}
+	if next.Note != "" && next.Note != r.Note {
+		details["note"] = next.Note
+	}
+	if err := s.audit(ctx, tx, e.Actor, "request."+string(e.Kind), next, now, details); err != nil {
+		return r, nil, err
+	}
+	for _, ef := range effects {
+		if err := s.mailFor(ctx, tx, ef, next, e.Actor, now); err != nil {
+			return r, nil, err
+		}
+	}
+	return next, effects, nil
+}
+
+func hasMail(effects []Effect) bool {
+	for _, e := range effects {
+		switch e {
+		case EffectMailApproved, EffectMailDenied, EffectMailExpired, EffectMailRevoked, EffectMailPendingExpired:
+			return true
+		}
+	}
+	return false
+}
+
+// audit appends the audit row of a request event.
+func (s *Service) audit(ctx context.Context, q store.Querier, a Actor, action string, r store.Request, now time.Time, details map[string]string) error {
+	if details == nil {
+		details = map[string]string{}
+	}
+	details["user"] = r.UserEmail
+	details["network"] = r.NetworkName
+	return store.InsertAudit(ctx, q, store.AuditEntry{
+		At: now, ActorID: a.ID, ActorEmail: a.Email, Action: action, TargetType: "request", TargetID: r.ID,
+		NetworkID: r.NetworkID, SourceAddr: a.SourceAddr, Details: details,
+	})
+}
+
+// ExpiryBatch bounds how many expiries commit in one transaction.
+const ExpiryBatch = 500
+
+// ExpireResult reports one sweep.
+type ExpireResult struct {
+	Expired  int             // grants expired
+	TimedOut int             // pending requests expired
+	Lateness []time.Duration // per expired grant: commit time − expires_at
+}
+
+// ExpireDue expires every approved grant whose expires_at has passed and
+// every pending request older than the pending TTL, in batches of one
+// transaction each.
+func (s *Service) ExpireDue(ctx context.Context) (ExpireResult, error) {
+	var res ExpireResult
+	for {
+		now := s.opt.Clock.Now().UTC()
+		due, err := store.DueGrants(ctx, s.opt.DB, now, ExpiryBatch)
+		if err != nil {
+			return res, err
+		}
+		n, late, err := s.sweep(ctx, due, EventExpire, now)
+		res.Expired += n
+		res.Lateness = append(res.Lateness, late...)
+		if err != nil {
+			return res, err
+		}
+		if len(due) < ExpiryBatch {
+			break
+		}
+	}
+	if s.opt.PendingTTL > 0 {
+		for {
+			now := s.opt.Clock.Now().UTC()
+			due, err := store.DuePending(ctx, s.opt.DB, now.Add(-s.opt.PendingTTL), ExpiryBatch)
+			if err != nil {
+				return res, err
+			}
+			n, _, err := s.sweep(ctx, due, EventTimeout, now)
+			res.TimedOut += n
+			if err != nil {
+				return res, err
+			}
+			if len(due) < ExpiryBatch {
+				break
+			}
+		}
+	}
+	return res, nil
+}
+
+// sweep applies a timed event to a batch in one transaction. A request that
+// changed meanwhile (revoked a moment before) is skipped.
+func (s *Service) sweep(ctx context.Context, due []store.Request, kind EventKind, now time.Time) (int, []time.Duration, error) {
+	if len(due) == 0 {
+		return 0, nil, nil
+	}
+	var users []string
+	var effects []Effect
+	var done []store.Request
+	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		users, effects, done = nil, nil, nil
+		for _, r := range due {
+			next, ef, err := s.apply(ctx, tx, r.ID, Event{Kind: kind, Actor: System}, now)
+			if errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalidTransition) || errors.Is(err, ErrNotDue) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			users = append(users, next.UserID)
+			effects = append(effects, ef...)
+			done = append(done, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, nil, err
+	}
+	committed := s.opt.Clock.Now()
+	var late []time.Duration
+	for _, r := range done {
+		s.opt.Metrics.Transitions.WithLabelValues(string(kind)).Inc()
+		if kind == EventExpire {
+			l := committed.Sub(r.ExpiresAt)
+			late = append(late, l)
+			s.opt.Metrics.Expiries.Inc()
+			s.opt.Metrics.ExpiryLateness.Observe(l.Seconds())
+		}
+	}
+	if len(done) > 0 {
+		s.Notify(Change{UserIDs: users, Effects: dedupe(effects), Mail: hasMail(effects)})
+	}
+	return len(done), late, nil
+}
+
+func dedupe(effects []Effect) []Effect {
+	seen := map[Effect]bool{}
+	var out []Effect
+	for _, e := range effects {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// NextDeadline returns when the next timed event is due: the earliest grant
+// expiry or pending timeout; the zero time when none is scheduled.
+func (s *Service) NextDeadline(ctx context.Context) (time.Time, error) {
+	next, err := store.NextGrantExpiry(ctx, s.opt.DB)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if s.opt.PendingTTL > 0 {
+		oldest, err := store.OldestPending(ctx, s.opt.DB)
+		if err != nil {
+			return time.Time{}, err
+		}
+		if !oldest.IsZero() {
+			t := oldest.Add(s.opt.PendingTTL)
+			if next.IsZero() || t.Before(next) {
+				next = t
+			}
+		}
+	}
+	return next, nil
+}
+
+// EndUserAccess ends every open request of a user inside tx (the user is
+// being disabled): grants are revoked, pending requests denied. It returns
+// the effects for the caller's Notify.
+func (s *Service) EndUserAccess(ctx context.Context, tx *sql.Tx, admin Actor, userID string, note string) ([]Effect, error) {
+	open, err := store.OpenRequestsOfUser(ctx, tx, userID)
+	if err != nil {
+		return nil, err
+	}
+	now := s.opt.Clock.Now().UTC()
+	var all []Effect
+	for _, r := range open {
+		kind := EventRevoke
+		if r.Status == api.StatusPending {
+			kind = EventDeny
+		}
+		_, ef, err := s.apply(ctx, tx, r.ID, Event{Kind: kind, Actor: admin, Note: note}, now)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ef...)
+	}
+	return dedupe(all), nil
+}

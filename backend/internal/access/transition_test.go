@@ -1,0 +1,331 @@
+package access
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
+)
+
+var (
+	t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC) // requested_at of every fixture
+
+	requester = Actor{ID: "u-requester", Email: "req@example.com", Role: api.RoleUser}
+	adminReq  = Actor{ID: "u-requester", Email: "req@example.com", Role: api.RoleAdmin} // the requester, who is an admin
+	admin     = Actor{ID: "u-admin", Email: "admin@example.com", Role: api.RoleAdmin}
+	otherUser = Actor{ID: "u-other", Email: "other@example.com", Role: api.RoleUser}
+
+	policy = Policy{DefaultDuration: 8 * time.Hour, MaxDuration: 30 * 24 * time.Hour, PendingTTL: 24 * time.Hour}
+
+	// now is past every fixture's expires_at and past requested_at+PendingTTL.
+	now = t0.Add(48 * time.Hour)
+)
+
+// fixture returns a request that is plausibly in status s.
+func fixture(s api.RequestStatus) store.Request {
+	r := store.Request{
+		ID: "r-1", NetworkID: "n-1", UserID: requester.ID, Status: s,
+		Reason: "deploy hotfix", Wished: 2 * time.Hour, RequestedAt: t0,
+		NetworkName: "prod", UserEmail: requester.Email, UserName: "Req",
+	}
+	decided := t0.Add(time.Minute)
+	switch s {
+	case api.StatusApproved, api.StatusExpired, api.StatusRevoked:
+		r.Granted = time.Hour
+		r.DecidedAt, r.DecidedBy = decided, admin.ID
+		r.ExpiresAt = decided.Add(time.Hour)
+		if s == api.StatusExpired {
+			r.EndedAt = r.ExpiresAt
+		}
+		if s == api.StatusRevoked {
+			r.EndedAt, r.EndedBy, r.Note = decided.Add(30*time.Minute), admin.ID, "done"
+		}
+	case api.StatusDenied:
+		r.DecidedAt, r.DecidedBy, r.Note = decided, admin.ID, "not now"
+	case api.StatusCancelled:
+		r.EndedAt, r.EndedBy = decided, requester.ID
+	}
+	return r
+}
+
+// eventFor returns e with the right actor for its kind.
+func eventFor(k EventKind) Event {
+	e := Event{Kind: k, Policy: policy}
+	switch k {
+	case EventApprove:
+		e.Actor, e.Duration = admin, 4*time.Hour
+	case EventDeny, EventRevoke:
+		e.Actor, e.Note = admin, "because"
+	case EventCancel, EventRelease:
+		e.Actor = requester
+	case EventExpire, EventTimeout:
+		e.Actor = System
+	}
+	return e
+}
+
+// diffRequest lists the fields in which got and want differ, comparing
+// times with Equal.
+func diffRequest(got, want store.Request) []string {
+	var out []string
+	gv, wv := reflect.ValueOf(got), reflect.ValueOf(want)
+	tt := reflect.TypeOf(time.Time{})
+	for i := range gv.NumField() {
+		f := gv.Type().Field(i)
+		g, w := gv.Field(i).Interface(), wv.Field(i).Interface()
+		same := false
+		if f.Type == tt {
+			same = g.(time.Time).Equal(w.(time.Time))
+		} else {
+			same = reflect.DeepEqual(g, w)
+		}
+		if !same {
+			out = append(out, fmt.Sprintf("%s: got %v, want %v", f.Name, g, w))
+		}
+	}
+	return out
+}
+
+func sameEffects(got, want []Effect) bool {
+	g, w := slices.Clone(got), slices.Clone(want)
+	slices.Sort(g)
+	slices.Sort(w)
+	return slices.Equal(g, w)
+}
+
+type legal struct {
+	to      api.RequestStatus
+	effects []Effect
+	fields  func(r *store.Request, e Event) // sets the fields the move changes besides Status
+}
+
+var legalMoves = map[api.RequestStatus]map[EventKind]legal{
+	api.StatusPending: {
+		EventApprove: {api.StatusApproved, []Effect{EffectGatewaySync, EffectReschedule, EffectMailApproved}, func(r *store.Request, e Event) {
+			r.Granted = e.Duration
+			r.DecidedAt, r.DecidedBy = now, e.Actor.ID
+			r.ExpiresAt = now.Add(e.Duration) // from approval, not from RequestedAt
+		}},
+		EventDeny: {api.StatusDenied, []Effect{EffectReschedule, EffectMailDenied}, func(r *store.Request, e Event) {
+			r.DecidedAt, r.DecidedBy, r.Note = now, e.Actor.ID, e.Note
+		}},
+		EventCancel: {api.StatusCancelled, []Effect{EffectReschedule}, func(r *store.Request, e Event) {
+			r.EndedAt, r.EndedBy = now, e.Actor.ID
+		}},
+		EventTimeout: {api.StatusExpired, []Effect{EffectReschedule, EffectMailPendingExpired}, func(r *store.Request, e Event) {
+			r.EndedAt = now
+		}},
+	},
+	api.StatusApproved: {
+		EventRevoke: {api.StatusRevoked, []Effect{EffectGatewaySync, EffectReschedule, EffectMailRevoked}, func(r *store.Request, e Event) {
+			r.EndedAt, r.EndedBy, r.Note = now, e.Actor.ID, e.Note
+		}},
+		EventRelease: {api.StatusRevoked, []Effect{EffectGatewaySync, EffectReschedule}, func(r *store.Request, e Event) {
+			r.EndedAt, r.EndedBy = now, e.Actor.ID
+		}},
+		EventExpire: {api.StatusExpired, []Effect{EffectGatewaySync, EffectReschedule, EffectMailExpired}, func(r *store.Request, e Event) {
+			r.EndedAt = now
+		}},
+	},
+}
+
+func TestApplyAllPairs(t *testing.T) {
+	if len(api.AllStatuses) != 6 || len(AllEvents) != 7 {
+		t.Fatalf("the lifecycle changed (%d statuses, %d events): update this table", len(api.AllStatuses), len(AllEvents))
+	}
+	nLegal := 0
+	for _, s := range api.AllStatuses {
+		for _, k := range AllEvents {
+			t.Run(string(s)+"/"+string(k), func(t *testing.T) {
+				r := fixture(s)
+				orig := r
+				e := eventFor(k)
+				got, effects, err := Apply(r, e, now)
+				if d := diffRequest(r, orig); d != nil {
+					t.Fatalf("input mutated: %v", d)
+				}
+				mv, ok := legalMoves[s][k]
+				if !ok {
+					if !errors.Is(err, ErrInvalidTransition) {
+						t.Fatalf("illegal move: err = %v, want ErrInvalidTransition", err)
+					}
+					if d := diffRequest(got, r); d != nil {
+						t.Errorf("illegal move changed the request: %v", d)
+					}
+					if effects != nil {
+						t.Errorf("illegal move gave effects %v", effects)
+					}
+					return
+				}
+				nLegal++
+				if err != nil {
+					t.Fatalf("legal move: err = %v", err)
+				}
+				want := orig
+				want.Status = mv.to
+				mv.fields(&want, e)
+				if d := diffRequest(got, want); d != nil {
+					t.Errorf("result differs:\n%v", d)
+				}
+				if !sameEffects(effects, mv.effects) {
+					t.Errorf("effects = %v, want %v", effects, mv.effects)
+				}
+			})
+		}
+	}
+	if nLegal != 7 {
+		t.Errorf("%d legal moves, want 7", nLegal)
+	}
+}
+
+// TestApplyApproveClockStartsAtApproval guards against computing expires_at
+// from requested_at.
+func TestApplyApproveClockStartsAtApproval(t *testing.T) {
+	r := fixture(api.StatusPending)
+	at := t0.Add(10 * time.Hour)
+	got, _, err := Apply(r, Event{Kind: EventApprove, Actor: admin, Duration: time.Hour, Policy: policy}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := at.Add(time.Hour); !got.ExpiresAt.Equal(want) {
+		t.Errorf("ExpiresAt = %v, want %v (approval + duration)", got.ExpiresAt, want)
+	}
+}
+
+func TestApplyErrors(t *testing.T) {
+	pending, approved := fixture(api.StatusPending), fixture(api.StatusApproved)
+	day := 24 * time.Hour
+	tests := []struct {
+		name string
+		r    store.Request
+		e    Event
+		at   time.Time
+		want []error // any of these
+	}{
+		// Who may decide.
+		{"approve by requester who is admin", pending, Event{Kind: EventApprove, Actor: adminReq, Policy: policy}, now, []error{ErrSelfDecision}},
+		{"deny by requester who is admin", pending, Event{Kind: EventDeny, Actor: adminReq, Policy: policy}, now, []error{ErrSelfDecision}},
+		{"approve by requester (user)", pending, Event{Kind: EventApprove, Actor: requester, Policy: policy}, now, []error{ErrForbidden, ErrSelfDecision}},
+		{"approve by non-admin", pending, Event{Kind: EventApprove, Actor: otherUser, Policy: policy}, now, []error{ErrForbidden}},
+		{"approve by system", pending, Event{Kind: EventApprove, Actor: System, Policy: policy}, now, []error{ErrForbidden}},
+		{"deny by non-admin", pending, Event{Kind: EventDeny, Actor: otherUser, Policy: policy}, now, []error{ErrForbidden}},
+		{"revoke by non-admin", approved, Event{Kind: EventRevoke, Actor: otherUser, Policy: policy}, now, []error{ErrForbidden}},
+		{"revoke by requester (user)", approved, Event{Kind: EventRevoke, Actor: requester, Policy: policy}, now, []error{ErrForbidden}},
+		{"approve with unknown role", pending, Event{Kind: EventApprove, Actor: Actor{ID: "x", Role: "superuser"}, Policy: policy}, now, []error{ErrForbidden}},
+		// Who may cancel or release.
+		{"cancel by admin", pending, Event{Kind: EventCancel, Actor: admin, Policy: policy}, now, []error{ErrForbidden}},
+		{"cancel by other user", pending, Event{Kind: EventCancel, Actor: otherUser, Policy: policy}, now, []error{ErrForbidden}},
+		{"cancel by system", pending, Event{Kind: EventCancel, Actor: System, Policy: policy}, now, []error{ErrForbidden}},
+		{"release by admin", approved, Event{Kind: EventRelease, Actor: admin, Policy: policy}, now, []error{ErrForbidden}},
+		{"release by other user", approved, Event{Kind: EventRelease, Actor: otherUser, Policy: policy}, now, []error{ErrForbidden}},
+		// Durations.
+		{"duration over max", pending, Event{Kind: EventApprove, Actor: admin, Duration: policy.MaxDuration + time.Second, Policy: policy}, now, []error{ErrInvalidDuration}},
+		{"duration negative", pending, Event{Kind: EventApprove, Actor: admin, Duration: -time.Hour, Policy: policy}, now, []error{ErrInvalidDuration}},
+		{"duration -1ns", pending, Event{Kind: EventApprove, Actor: admin, Duration: -1, Policy: policy}, now, []error{ErrInvalidDuration}},
+		{"duration sub-second", pending, Event{Kind: EventApprove, Actor: admin, Duration: 500 * time.Millisecond, Policy: policy}, now, []error{ErrInvalidDuration}},
+		{"duration fractional seconds", pending, Event{Kind: EventApprove, Actor: admin, Duration: time.Hour + time.Millisecond, Policy: policy}, now, []error{ErrInvalidDuration}},
+		{"zero duration, no default", pending, Event{Kind: EventApprove, Actor: admin, Policy: Policy{MaxDuration: day}}, now, []error{ErrInvalidDuration}},
+		{"zero duration, default over max", pending, Event{Kind: EventApprove, Actor: admin, Policy: Policy{DefaultDuration: 2 * day, MaxDuration: day}}, now, []error{ErrInvalidDuration}},
+		// Timing.
+		{"expire before expires_at", approved, Event{Kind: EventExpire, Actor: System, Policy: policy}, approved.ExpiresAt.Add(-time.Nanosecond), []error{ErrNotDue}},
+		{"expire long before expires_at", approved, Event{Kind: EventExpire, Actor: System, Policy: policy}, approved.DecidedAt, []error{ErrNotDue}},
+		{"timeout before TTL", pending, Event{Kind: EventTimeout, Actor: System, Policy: policy}, t0.Add(policy.PendingTTL - time.Nanosecond), []error{ErrNotDue}},
+		{"timeout with zero TTL", pending, Event{Kind: EventTimeout, Actor: System, Policy: Policy{}}, now, []error{ErrNotDue}},
+		{"timeout with negative TTL", pending, Event{Kind: EventTimeout, Actor: System, Policy: Policy{PendingTTL: -time.Hour}}, now, []error{ErrNotDue}},
+		// Unknown events.
+		{"unknown event", pending, Event{Kind: "bogus", Actor: admin, Policy: policy}, now, []error{ErrInvalidTransition}},
+		{"empty event", approved, Event{Actor: admin, Policy: policy}, now, []error{ErrInvalidTransition}},
+		{"event kind in wrong case", pending, Event{Kind: "Approve", Actor: admin, Policy: policy}, now, []error{ErrInvalidTransition}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			orig := tc.r
+			got, effects, err := Apply(tc.r, tc.e, tc.at)
+			if !slices.ContainsFunc(tc.want, func(w error) bool { return errors.Is(err, w) }) {
+				t.Fatalf("err = %v, want one of %v", err, tc.want)
+			}
+			if d := diffRequest(got, orig); d != nil {
+				t.Errorf("failed move changed the request: %v", d)
+			}
+			if d := diffRequest(tc.r, orig); d != nil {
+				t.Errorf("input mutated: %v", d)
+			}
+			if effects != nil {
+				t.Errorf("failed move gave effects %v", effects)
+			}
+		})
+	}
+}
+
+func TestApplyBoundaries(t *testing.T) {
+	pending, approved := fixture(api.StatusPending), fixture(api.StatusApproved)
+
+	t.Run("zero duration uses default", func(t *testing.T) {
+		got, _, err := Apply(pending, Event{Kind: EventApprove, Actor: admin, Policy: policy}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Granted != policy.DefaultDuration || !got.ExpiresAt.Equal(now.Add(policy.DefaultDuration)) {
+			t.Errorf("Granted = %v, ExpiresAt = %v; want default %v from now", got.Granted, got.ExpiresAt, policy.DefaultDuration)
+		}
+	})
+	t.Run("duration equal to max", func(t *testing.T) {
+		got, _, err := Apply(pending, Event{Kind: EventApprove, Actor: admin, Duration: policy.MaxDuration, Policy: policy}, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Granted != policy.MaxDuration || !got.ExpiresAt.Equal(now.Add(policy.MaxDuration)) {
+			t.Errorf("Granted = %v, ExpiresAt = %v", got.Granted, got.ExpiresAt)
+		}
+	})
+	t.Run("one second", func(t *testing.T) {
+		got, _, err := Apply(pending, Event{Kind: EventApprove, Actor: admin, Duration: time.Second, Policy: policy}, now)
+		if err != nil || got.Granted != time.Second {
+			t.Fatalf("Granted = %v, err = %v", got.Granted, err)
+		}
+	})
+	t.Run("expire exactly at expires_at", func(t *testing.T) {
+		got, _, err := Apply(approved, Event{Kind: EventExpire, Actor: System}, approved.ExpiresAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != api.StatusExpired || !got.EndedAt.Equal(approved.ExpiresAt) || got.EndedBy != "" {
+			t.Errorf("got status %s, EndedAt %v, EndedBy %q", got.Status, got.EndedAt, got.EndedBy)
+		}
+	})
+	t.Run("timeout exactly at TTL", func(t *testing.T) {
+		at := pending.RequestedAt.Add(policy.PendingTTL)
+		got, _, err := Apply(pending, Event{Kind: EventTimeout, Actor: System, Policy: policy}, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Status != api.StatusExpired || !got.EndedAt.Equal(at) {
+			t.Errorf("got status %s, EndedAt %v", got.Status, got.EndedAt)
+		}
+	})
+	t.Run("revoke by the requester who is admin", func(t *testing.T) {
+		// An admin may end their own grant either way; only decisions are
+		// guarded against self-dealing.
+		got, _, err := Apply(approved, Event{Kind: EventRevoke, Actor: adminReq}, now)
+		if err != nil || got.Status != api.StatusRevoked {
+			t.Fatalf("status %s, err %v", got.Status, err)
+		}
+	})
+	t.Run("wrong status with the right actor", func(t *testing.T) {
+		// With the right actor, a move from the wrong status is an
+		// invalid transition, not a permission error.
+		_, _, err := Apply(approved, Event{Kind: EventCancel, Actor: requester}, now)
+		if !errors.Is(err, ErrInvalidTransition) {
+			t.Errorf("cancel approved by requester: %v", err)
+		}
+		_, _, err = Apply(pending, Event{Kind: EventRevoke, Actor: admin}, now)
+		if !errors.Is(err, ErrInvalidTransition) {
+			t.Errorf("revoke pending by admin: %v", err)
+		}
+	})
+}

@@ -1,0 +1,105 @@
+package access
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Limits of user text.
+const (
+	MaxReasonRunes = 1000
+	MaxNoteRunes   = 1000
+	// MaxGrant is the longest grant any network may allow.
+	MaxGrant = 365 * 24 * time.Hour
+)
+
+// ErrInvalidInput marks a validation failure (HTTP 400).
+var ErrInvalidInput = errors.New("invalid input")
+
+// InputError is a validation failure naming the field at fault.
+type InputError struct {
+	Field   string
+	Message string
+}
+
+func (e *InputError) Error() string { return e.Field + ": " + e.Message }
+
+// Unwrap makes errors.Is(err, ErrInvalidInput) true.
+func (e *InputError) Unwrap() error { return ErrInvalidInput }
+
+// CleanText validates one line of user text: trimmed, valid UTF-8, no
+// control characters (so it can never break a header or a log line), at most
+// max runes. Required text must be non-empty after trimming.
+func CleanText(field, s string, max int, required bool) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", &InputError{field, "is not valid UTF-8"}
+	}
+	s = strings.TrimSpace(s)
+	if s == "" {
+		if required {
+			return "", &InputError{field, "is required"}
+		}
+		return "", nil
+	}
+	if n := utf8.RuneCountInString(s); n > max {
+		return "", &InputError{field, fmt.Sprintf("is too long (%d characters; at most %d)", n, max)}
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return "", &InputError{field, "must not contain control characters or line breaks"}
+		}
+	}
+	return s, nil
+}
+
+// ValidateReason checks a request's reason and returns it trimmed.
+func ValidateReason(s string) (string, error) {
+	return CleanText("reason", s, MaxReasonRunes, true)
+}
+
+// ValidateNote checks a deny or revoke note and returns it trimmed.
+func ValidateNote(s string) (string, error) {
+	return CleanText("note", s, MaxNoteRunes, false)
+}
+
+// ValidateSeconds checks a duration given in seconds by a client: zero
+// means "none given"; otherwise positive and at most max (or MaxGrant).
+func ValidateSeconds(field string, secs int64, max time.Duration) (time.Duration, error) {
+	if secs == 0 {
+		return 0, nil
+	}
+	if secs < 0 {
+		return 0, &InputError{field, "must be positive"}
+	}
+	limit := MaxGrant
+	if max > 0 && max < limit {
+		limit = max
+	}
+	if secs > int64(limit/time.Second) {
+		return 0, &InputError{field, fmt.Sprintf("is longer than the maximum of %s", FormatDuration(limit))}
+	}
+	return time.Duration(secs) * time.Second, nil
+}
+
+// NewRequestInput is a validated new request.
+type NewRequestInput struct {
+	Reason string
+	Wished time.Duration
+}
+
+// ValidateNewRequest checks a new request against the network's maximum.
+func ValidateNewRequest(reason string, wishedSeconds int64, max time.Duration) (NewRequestInput, error) {
+	r, err := ValidateReason(reason)
+	if err != nil {
+		return NewRequestInput{}, err
+	}
+	w, err := ValidateSeconds("duration_seconds", wishedSeconds, max)
+	if err != nil {
+		return NewRequestInput{}, err
+	}
+	return NewRequestInput{Reason: r, Wished: w}, nil
+}

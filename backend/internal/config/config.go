@@ -1,0 +1,722 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/mail"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gatepass.dev/shared/api"
+)
+
+// Defaults and limits.
+const (
+	DefaultListen     = "127.0.0.1:8080"
+	DefaultDataDir    = "./data"
+	DefaultPendingTTL = 7 * 24 * time.Hour
+	DefaultLogLevel   = "info"
+	// DefaultSMTPPort is the SMTP port used when a host is set without a
+	// port (submission with STARTTLS or no TLS).
+	DefaultSMTPPort = 587
+	// DefaultSMTPSPort is the SMTP port used when a host is set without a
+	// port and --smtp-tls is "tls" (implicit TLS, "smtps").
+	DefaultSMTPSPort = 465
+
+	MinPendingTTL = time.Minute
+	MaxPendingTTL = 365 * 24 * time.Hour
+)
+
+// EnvAdminEmail and EnvAdminPassword name the environment variables that
+// create the first admin. They have no flag and no config-file key.
+const (
+	EnvAdminEmail    = "GATEPASS_ADMIN_EMAIL"
+	EnvAdminPassword = "GATEPASS_ADMIN_PASSWORD"
+	EnvConfig        = "GATEPASS_CONFIG"
+)
+
+const redacted = "[redacted]"
+
+// Config holds the settings of gatepass-server.
+type Config struct {
+	Listen     string        // host:port to serve HTTP on
+	DataDir    string        // directory holding the database
+	PublicURL  string        // base URL used in links (emails); no trailing slash
+	SMTP       SMTP          // outgoing mail; an empty Host means no SMTP
+	Demo       bool          // load the demo data into an empty database
+	PendingTTL time.Duration // how long a pending request waits before it expires
+	LogLevel   string        // debug, info, warn or error
+
+	// AdminEmail and AdminPassword create the first admin on an empty
+	// database. They come from GATEPASS_ADMIN_EMAIL and
+	// GATEPASS_ADMIN_PASSWORD only.
+	AdminEmail    string
+	AdminPassword string
+
+	// ConfigFile is the JSON config file that was read, or "".
+	ConfigFile string
+}
+
+// SMTP configures outgoing mail.
+type SMTP struct {
+	Host     string
+	Port     int // default 587 (465 with TLS "tls") when Host is set, else 0
+	Username string
+	Password string
+	From     string      // sender address, e.g. "Gatepass <gatepass@example.com>"
+	TLS      api.SMTPTLS // default "starttls" when Host is set, else "none"
+}
+
+// Enabled reports whether an SMTP host is configured.
+func (s SMTP) Enabled() bool { return s.Host != "" }
+
+// kind says how a setting's text is parsed.
+type kind int
+
+const (
+	kindString kind = iota
+	kindSecret
+	kindInt
+	kindBool
+	kindDuration
+)
+
+// setting describes one flag with its environment variable and file key.
+type setting struct {
+	flag    string // without dashes
+	env     string
+	key     string // config-file key, dotted for nested ones; "" for none
+	kind    kind
+	arg     string // placeholder in the usage text
+	usage   string
+	deflt   string // default shown in the usage text
+	noEmpty bool   // an explicit empty value means the default
+}
+
+var settings = []setting{
+	{flag: "listen", env: "GATEPASS_LISTEN", key: "listen", arg: "HOST:PORT", noEmpty: true,
+		usage: "address to serve HTTP on", deflt: DefaultListen},
+	{flag: "data-dir", env: "GATEPASS_DATA_DIR", key: "data_dir", arg: "DIR", noEmpty: true,
+		usage: "directory holding the database", deflt: DefaultDataDir},
+	{flag: "public-url", env: "GATEPASS_PUBLIC_URL", key: "public_url", arg: "URL", noEmpty: true,
+		usage: "URL users reach the server at, used in links", deflt: "http:// + the listen address, localhost for a wildcard host"},
+	{flag: "smtp-host", env: "GATEPASS_SMTP_HOST", key: "smtp.host", arg: "HOST",
+		usage: "SMTP server for outgoing mail; empty means no mail is sent"},
+	{flag: "smtp-port", env: "GATEPASS_SMTP_PORT", key: "smtp.port", kind: kindInt, arg: "PORT", noEmpty: true,
+		usage: "SMTP port", deflt: "587, or 465 with --smtp-tls tls"},
+	{flag: "smtp-username", env: "GATEPASS_SMTP_USERNAME", key: "smtp.username", arg: "NAME",
+		usage: "SMTP user name; empty means no authentication"},
+	{flag: "smtp-password", env: "GATEPASS_SMTP_PASSWORD", key: "smtp.password", kind: kindSecret, arg: "PASSWORD",
+		usage: "SMTP password (prefer the environment or the file: flags show in ps)"},
+	{flag: "smtp-from", env: "GATEPASS_SMTP_FROM", key: "smtp.from", arg: "ADDRESS",
+		usage: "sender address, required with --smtp-host"},
+	{flag: "smtp-tls", env: "GATEPASS_SMTP_TLS", key: "smtp.tls", arg: "MODE", noEmpty: true,
+		usage: "SMTP security: none, starttls or tls", deflt: "starttls with --smtp-host, else none"},
+	{flag: "demo", env: "GATEPASS_DEMO", key: "demo", kind: kindBool, noEmpty: true,
+		usage: "load the demo data into an empty database", deflt: "false"},
+	{flag: "pending-ttl", env: "GATEPASS_PENDING_TTL", key: "pending_ttl", kind: kindDuration, arg: "DURATION", noEmpty: true,
+		usage: "how long a pending request waits before it expires (1m to 365d; e.g. 12h, 7d)", deflt: "7d"},
+	{flag: "log-level", env: "GATEPASS_LOG_LEVEL", key: "log_level", arg: "LEVEL", noEmpty: true,
+		usage: "debug, info, warn or error", deflt: DefaultLogLevel},
+	{flag: "config", env: EnvConfig, arg: "FILE",
+		usage: "JSON config file (keys: the flag names in snake_case, SMTP ones under \"smtp\")"},
+}
+
+func lookup(name string) setting {
+	for _, s := range settings {
+		if s.flag == name {
+			return s
+		}
+	}
+	panic("config: unknown setting " + name)
+}
+
+// label names a setting in error messages: --flag (ENV).
+func label(name string) string {
+	s := lookup(name)
+	return "--" + s.flag + " (" + s.env + ")"
+}
+
+type source int
+
+const (
+	fromDefault source = iota
+	fromFile
+	fromEnv
+	fromFlag
+)
+
+type rawValue struct {
+	val string
+	src source
+}
+
+// fileConfig is the JSON config file. Pointers tell absent keys apart.
+type fileConfig struct {
+	Listen     *string   `json:"listen"`
+	DataDir    *string   `json:"data_dir"`
+	PublicURL  *string   `json:"public_url"`
+	SMTP       *fileSMTP `json:"smtp"`
+	Demo       *bool     `json:"demo"`
+	PendingTTL *string   `json:"pending_ttl"`
+	LogLevel   *string   `json:"log_level"`
+}
+
+type fileSMTP struct {
+	Host     *string `json:"host"`
+	Port     *int    `json:"port"`
+	Username *string `json:"username"`
+	Password *string `json:"password"`
+	From     *string `json:"from"`
+	TLS      *string `json:"tls"`
+}
+
+// boolValue is a flag.Value for --demo that keeps the text, so a bad value
+// is reported with the other problems instead of stopping the parse.
+type boolValue struct{ s string }
+
+func (b *boolValue) String() string {
+	if b == nil {
+		return ""
+	}
+	return b.s
+}
+func (b *boolValue) Set(s string) error { b.s = s; return nil }
+func (b *boolValue) IsBoolFlag() bool   { return true }
+
+// Load reads the configuration from args (without the program name), the
+// environment (getenv; nil means os.Getenv) and the config file named by
+// --config or GATEPASS_CONFIG, then validates it. -h or --help returns
+// flag.ErrHelp. All problems found are returned together (errors.Join).
+func Load(args []string, getenv func(string) string) (*Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+
+	fs := flag.NewFlagSet("gatepass-server", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	for _, s := range settings {
+		if s.kind == kindBool {
+			fs.Var(&boolValue{}, s.flag, s.usage)
+		} else {
+			fs.String(s.flag, "", s.usage)
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, flag.ErrHelp
+		}
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected argument %q: gatepass-server takes flags only (see --help)", fs.Arg(0))
+	}
+	flags := map[string]string{}
+	fs.Visit(func(f *flag.Flag) { flags[f.Name] = f.Value.String() })
+
+	raw := map[string]rawValue{}
+
+	// The config file: --config beats GATEPASS_CONFIG.
+	path, ok := flags["config"]
+	if !ok {
+		path = getenv(EnvConfig)
+	}
+	path = strings.TrimSpace(path)
+	if path != "" {
+		fc, err := readFile(path)
+		if err != nil {
+			return nil, err
+		}
+		fc.apply(raw)
+	}
+
+	// The environment, then the flags.
+	for _, s := range settings {
+		if s.flag == "config" {
+			continue
+		}
+		if v := getenv(s.env); v != "" {
+			raw[s.flag] = rawValue{v, fromEnv}
+		}
+		if v, ok := flags[s.flag]; ok {
+			raw[s.flag] = rawValue{v, fromFlag}
+		}
+	}
+
+	hints := map[string]string{}
+	for name, rv := range raw {
+		if rv.src == fromFile {
+			hints[name] = fmt.Sprintf(" (set by %q in %s)", lookup(name).key, path)
+		}
+	}
+	c, problems, skip := build(raw, hints)
+	c.ConfigFile = path
+	c.AdminEmail = strings.TrimSpace(getenv(EnvAdminEmail))
+	c.AdminPassword = getenv(EnvAdminPassword)
+
+	if err := c.validate(hints, skip); err != nil {
+		problems = append(problems, err)
+	}
+	if len(problems) > 0 {
+		return nil, errors.Join(problems...)
+	}
+	return c, nil
+}
+
+func readFile(path string) (*fileConfig, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		// The *PathError already names the file.
+		return nil, fmt.Errorf("--config (%s): %w", EnvConfig, err)
+	}
+	var fc fileConfig
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&fc); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, fileError(data, err))
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("config file %s: unexpected data after the JSON object", path)
+	}
+	return &fc, nil
+}
+
+// fileError adds a line number to JSON syntax errors. Values are never
+// quoted, so a secret in a malformed file does not leak.
+func fileError(data []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line := 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte("\n"))
+		return fmt.Errorf("line %d: %w", line, err)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		line := 1 + bytes.Count(data[:min(int(te.Offset), len(data))], []byte("\n"))
+		return fmt.Errorf("line %d: %q has the wrong type: want %s, got %s", line, te.Field, te.Type, te.Value)
+	}
+	return err
+}
+
+func (fc *fileConfig) apply(raw map[string]rawValue) {
+	str := func(name string, p *string) {
+		if p != nil {
+			raw[name] = rawValue{*p, fromFile}
+		}
+	}
+	str("listen", fc.Listen)
+	str("data-dir", fc.DataDir)
+	str("public-url", fc.PublicURL)
+	if fc.Demo != nil {
+		raw["demo"] = rawValue{strconv.FormatBool(*fc.Demo), fromFile}
+	}
+	str("pending-ttl", fc.PendingTTL)
+	str("log-level", fc.LogLevel)
+	if s := fc.SMTP; s != nil {
+		str("smtp-host", s.Host)
+		if s.Port != nil {
+			raw["smtp-port"] = rawValue{strconv.Itoa(*s.Port), fromFile}
+		}
+		str("smtp-username", s.Username)
+		str("smtp-password", s.Password)
+		str("smtp-from", s.From)
+		str("smtp-tls", s.TLS)
+	}
+}
+
+// build turns the raw values into a Config with the defaults filled in. It
+// returns the values that did not parse as problems, and their names in
+// skip so that validate does not report them twice. hints are appended to
+// the messages (where a value came from).
+func build(raw map[string]rawValue, hints map[string]string) (*Config, []error, map[string]bool) {
+	var problems []error
+	skip := map[string]bool{}
+	get := func(name string) (string, bool) {
+		rv, ok := raw[name]
+		if !ok {
+			return "", false
+		}
+		v := rv.val
+		if lookup(name).kind != kindSecret {
+			v = strings.TrimSpace(v)
+		}
+		if v == "" && lookup(name).noEmpty {
+			return "", false
+		}
+		return v, true
+	}
+	bad := func(name, format string, args ...any) {
+		problems = append(problems, errors.New(label(name)+": "+fmt.Sprintf(format, args...)+hints[name]))
+		skip[name] = true
+	}
+
+	c := &Config{
+		Listen:     DefaultListen,
+		DataDir:    DefaultDataDir,
+		PendingTTL: DefaultPendingTTL,
+		LogLevel:   DefaultLogLevel,
+	}
+	if v, ok := get("listen"); ok {
+		c.Listen = v
+	}
+	if v, ok := get("data-dir"); ok {
+		c.DataDir = v
+	}
+	if v, ok := get("public-url"); ok {
+		c.PublicURL = v
+	} else {
+		c.PublicURL = DefaultPublicURL(c.Listen)
+	}
+	c.SMTP.Host, _ = get("smtp-host")
+	c.SMTP.Username, _ = get("smtp-username")
+	c.SMTP.Password, _ = get("smtp-password")
+	c.SMTP.From, _ = get("smtp-from")
+	if v, ok := get("smtp-tls"); ok {
+		c.SMTP.TLS = api.SMTPTLS(strings.ToLower(v))
+	} else if c.SMTP.Host != "" {
+		c.SMTP.TLS = api.SMTPTLSStartTLS
+	} else {
+		c.SMTP.TLS = api.SMTPTLSNone
+	}
+	if v, ok := get("smtp-port"); ok {
+		if p, err := strconv.Atoi(v); err != nil {
+			bad("smtp-port", "%q is not a port number", v)
+		} else {
+			c.SMTP.Port = p
+		}
+	} else if c.SMTP.Host != "" {
+		c.SMTP.Port = DefaultSMTPPort
+		if c.SMTP.TLS == api.SMTPTLSTLS {
+			c.SMTP.Port = DefaultSMTPSPort
+		}
+	}
+	if v, ok := get("demo"); ok {
+		if b, err := parseBool(v); err != nil {
+			bad("demo", "%q is not a boolean (want true, false, 1 or 0)", v)
+		} else {
+			c.Demo = b
+		}
+	}
+	if v, ok := get("pending-ttl"); ok {
+		if d, err := ParseDuration(v); err != nil {
+			bad("pending-ttl", "%q is not a duration (e.g. 90m, 12h, 7d)", v)
+		} else {
+			c.PendingTTL = d
+		}
+	}
+	if v, ok := get("log-level"); ok {
+		c.LogLevel = strings.ToLower(v)
+	}
+	return c, problems, skip
+}
+
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "true", "1":
+		return true, nil
+	case "false", "0":
+		return false, nil
+	}
+	return false, errors.New("not a boolean")
+}
+
+// DefaultPublicURL derives the public URL from a listen address:
+// "http://" + listen, with a wildcard or empty host replaced by localhost.
+// It returns "" when listen is not host:port.
+func DefaultPublicURL(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return ""
+	}
+	switch host {
+	case "", "0.0.0.0", "::":
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
+// ParseDuration parses a Go duration ("90m", "36h") that may start with a
+// whole number of days ("7d", "1d12h").
+func ParseDuration(s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexByte(s, 'd')
+	if i < 0 {
+		return time.ParseDuration(s)
+	}
+	dayText, rest := s[:i], s[i+1:]
+	neg := false
+	if len(dayText) > 0 && (dayText[0] == '-' || dayText[0] == '+') {
+		neg = dayText[0] == '-'
+		dayText = dayText[1:]
+	}
+	days, err := strconv.ParseUint(dayText, 10, 32)
+	if err != nil || dayText == "" {
+		return 0, fmt.Errorf("time: invalid duration %q", s)
+	}
+	const maxDays = uint64((1<<63 - 1) / int64(24*time.Hour))
+	if days > maxDays {
+		return 0, fmt.Errorf("time: invalid duration %q", s)
+	}
+	d := time.Duration(days) * 24 * time.Hour
+	if rest != "" {
+		if rest[0] == '-' || rest[0] == '+' {
+			return 0, fmt.Errorf("time: invalid duration %q", s)
+		}
+		r, err := time.ParseDuration(rest)
+		if err != nil || r > (1<<63-1)-d {
+			return 0, fmt.Errorf("time: invalid duration %q", s)
+		}
+		d += r
+	}
+	if neg {
+		d = -d
+	}
+	return d, nil
+}
+
+// FormatDuration formats d like time.Duration.String, but as days plus the
+// rest when d is at least a day: "7d", "1d12h0m0s".
+func FormatDuration(d time.Duration) string {
+	const day = 24 * time.Hour
+	if d < day && d > -day {
+		return d.String()
+	}
+	sign := ""
+	if d < 0 {
+		sign, d = "-", -d
+	}
+	s := sign + strconv.FormatInt(int64(d/day), 10) + "d"
+	if rest := d % day; rest != 0 {
+		s += rest.String()
+	}
+	return s
+}
+
+// Validate checks the configuration and returns every problem found,
+// joined with errors.Join. It trims a trailing slash from PublicURL.
+// Load calls it.
+func (c *Config) Validate() error { return c.validate(nil, nil) }
+
+func (c *Config) validate(hints map[string]string, skip map[string]bool) error {
+	var problems []error
+	bad := func(name, format string, args ...any) {
+		if skip[name] {
+			return
+		}
+		problems = append(problems, errors.New(label(name)+": "+fmt.Sprintf(format, args...)+hints[name]))
+	}
+
+	listenOK := false
+	if host, port, err := net.SplitHostPort(c.Listen); err != nil {
+		bad("listen", "%q is not host:port (e.g. 127.0.0.1:8080 or :8080)", c.Listen)
+	} else if !validPort(port) {
+		bad("listen", "%q has an invalid port (want 1-65535)", c.Listen)
+	} else if strings.ContainsAny(host, " /") {
+		bad("listen", "%q has an invalid host", c.Listen)
+	} else {
+		listenOK = true
+	}
+
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	if !listenOK && c.PublicURL == DefaultPublicURL(c.Listen) {
+		// Derived from the bad listen address, already reported.
+	} else if c.PublicURL == "" {
+		bad("public-url", "must not be empty")
+	} else if msg := checkPublicURL(c.PublicURL); msg != "" {
+		bad("public-url", "%s", msg)
+	}
+
+	if c.SMTP.Host != "" {
+		if _, _, err := net.SplitHostPort(c.SMTP.Host); err == nil {
+			bad("smtp-host", "%q includes a port; give it with --smtp-port", c.SMTP.Host)
+		} else if strings.ContainsAny(c.SMTP.Host, " /@") {
+			bad("smtp-host", "%q is not a host name", c.SMTP.Host)
+		}
+		if c.SMTP.Port < 1 || c.SMTP.Port > 65535 {
+			bad("smtp-port", "%d is not a port number (want 1-65535)", c.SMTP.Port)
+		}
+		if c.SMTP.From == "" {
+			bad("smtp-from", "is required when --smtp-host is set")
+		} else if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
+			bad("smtp-from", "%q is not an email address", c.SMTP.From)
+		}
+	} else if c.SMTP.Port < 0 || c.SMTP.Port > 65535 {
+		bad("smtp-port", "%d is not a port number (want 1-65535)", c.SMTP.Port)
+	}
+	if !c.SMTP.TLS.Valid() {
+		bad("smtp-tls", "%q is not one of none, starttls, tls", string(c.SMTP.TLS))
+	}
+
+	if c.PendingTTL < MinPendingTTL || c.PendingTTL > MaxPendingTTL {
+		bad("pending-ttl", "%s is out of range (want 1m to 365d)", FormatDuration(c.PendingTTL))
+	}
+	if _, ok := levels[c.LogLevel]; !ok {
+		bad("log-level", "%q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("data-dir", "must not be empty")
+	}
+
+	if c.AdminEmail != "" {
+		if a, err := mail.ParseAddress(c.AdminEmail); err != nil || a.Address != c.AdminEmail {
+			problems = append(problems, fmt.Errorf("%s: %q is not a plain email address (e.g. admin@example.com)", EnvAdminEmail, c.AdminEmail))
+		}
+	} else if c.AdminPassword != "" {
+		problems = append(problems, fmt.Errorf("%s is set but %s is not", EnvAdminPassword, EnvAdminEmail))
+	}
+	return errors.Join(problems...)
+}
+
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 1 && n <= 65535 && s[0] != '+' && s[0] != '-'
+}
+
+// checkPublicURL returns what is wrong with s, or "". The URL is shown
+// without any password it may hold.
+func checkPublicURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		if strings.Contains(s, "@") {
+			return "is not a valid URL"
+		}
+		return fmt.Sprintf("%q is not a valid URL", s)
+	}
+	shown := fmt.Sprintf("%q", u.Redacted())
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return shown + " must start with http:// or https://"
+	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return shown + " has no host"
+	case u.User != nil:
+		return shown + " must not contain a user name or password"
+	case u.Port() != "" && !validPort(u.Port()):
+		return shown + " has an invalid port (want 1-65535)"
+	case u.RawQuery != "" || u.ForceQuery:
+		return shown + " must not have a query (?…)"
+	case u.Fragment != "" || strings.Contains(s, "#"):
+		return shown + " must not have a fragment (#…)"
+	}
+	return ""
+}
+
+var levels = map[string]slog.Level{
+	"debug": slog.LevelDebug,
+	"info":  slog.LevelInfo,
+	"warn":  slog.LevelWarn,
+	"error": slog.LevelError,
+}
+
+// SlogLevel returns LogLevel as a slog.Level (info when unknown).
+func (c Config) SlogLevel() slog.Level {
+	return levels[c.LogLevel] // the zero Level is LevelInfo
+}
+
+func secret(s string) string {
+	if s == "" {
+		return ""
+	}
+	return redacted
+}
+
+// shownURL hides a password in a URL (Validate rejects those anyway).
+func shownURL(s string) string {
+	if !strings.Contains(s, "@") {
+		return s
+	}
+	if u, err := url.Parse(s); err == nil {
+		return u.Redacted()
+	}
+	return redacted
+}
+
+// String shows every setting, with the passwords as "[redacted]" when set.
+func (c Config) String() string {
+	var b strings.Builder
+	kv := func(k, v string) {
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(k)
+		b.WriteByte('=')
+		b.WriteString(quote(v))
+	}
+	kv("listen", c.Listen)
+	kv("data_dir", c.DataDir)
+	kv("public_url", shownURL(c.PublicURL))
+	c.SMTP.fields(func(k, v string) { kv("smtp."+k, v) })
+	kv("demo", strconv.FormatBool(c.Demo))
+	kv("pending_ttl", FormatDuration(c.PendingTTL))
+	kv("log_level", c.LogLevel)
+	kv("admin_email", c.AdminEmail)
+	kv("admin_password", secret(c.AdminPassword))
+	kv("config_file", c.ConfigFile)
+	return b.String()
+}
+
+// GoString is String, so that %#v does not print the passwords either.
+func (c Config) GoString() string { return "config.Config{" + c.String() + "}" }
+
+// LogValue implements slog.LogValuer, with the passwords as "[redacted]".
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("listen", c.Listen),
+		slog.String("data_dir", c.DataDir),
+		slog.String("public_url", shownURL(c.PublicURL)),
+		slog.Any("smtp", c.SMTP),
+		slog.Bool("demo", c.Demo),
+		slog.String("pending_ttl", FormatDuration(c.PendingTTL)),
+		slog.String("log_level", c.LogLevel),
+		slog.String("admin_email", c.AdminEmail),
+		slog.String("admin_password", secret(c.AdminPassword)),
+		slog.String("config_file", c.ConfigFile),
+	)
+}
+
+func (s SMTP) fields(kv func(k, v string)) {
+	kv("host", s.Host)
+	kv("port", strconv.Itoa(s.Port))
+	kv("username", s.Username)
+	kv("password", secret(s.Password))
+	kv("from", s.From)
+	kv("tls", string(s.TLS))
+}
+
+// String shows the SMTP settings, with the password as "[redacted]" when set.
+func (s SMTP) String() string {
+	var parts []string
+	s.fields(func(k, v string) { parts = append(parts, k+"="+quote(v)) })
+	return strings.Join(parts, " ")
+}
+
+// GoString is String, so that %#v does not print the password either.
+func (s SMTP) GoString() string { return "config.SMTP{" + s.String() + "}" }
+
+// LogValue implements slog.LogValuer, with the password as "[redacted]".
+func (s SMTP) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("host", s.Host),
+		slog.Int("port", s.Port),
+		slog.String("username", s.Username),
+		slog.String("password", secret(s.Password)),
+		slog.String("from", s.From),
+		slog.String("tls", string(s.TLS)),
+	)
+}
+
+// quote quotes v when it is empty or has spaces, quotes or controls.
+func quote(v string) string {
+	if v == "" || strings.ContainsAny(v, " \t\r\n\"=\\") || strconv.Quote(v) != `"`+v+`"` {
+		return strconv.Quote(v)
+	}
+	return v
+}

@@ -1,0 +1,102 @@
+// Package expiry ends grants on time. The Scheduler sleeps until the next
+// deadline (the earliest expires_at of an approved grant, or the moment the
+// oldest pending request times out), on an injected clock, and applies the
+// timed events through access.Service. It is woken whenever a change may
+// have moved the next deadline (an approval, a revocation), and at start it
+// first expires everything that became overdue while the server was down,
+// recording in the audit log how late each was.
+package expiry
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/store"
+)
+
+// Scheduler runs the timed lifecycle events.
+type Scheduler struct {
+	svc   *access.Service
+	db    *store.DB
+	clock clockwork.Clock
+	log   *slog.Logger
+	wake  chan struct{}
+	// Resync bounds how long the scheduler sleeps without looking again.
+	Resync time.Duration
+}
+
+// New returns a scheduler; it registers itself with svc to be woken on
+// changes that move deadlines.
+func New(svc *access.Service, db *store.DB, clock clockwork.Clock, log *slog.Logger) *Scheduler {
+	s := &Scheduler{svc: svc, db: db, clock: clock, log: log, wake: make(chan struct{}, 1), Resync: time.Hour}
+	svc.OnChange(func(c access.Change) {
+		if c.Has(access.EffectReschedule) {
+			s.Wake()
+		}
+	})
+	return s
+}
+
+// Wake makes the scheduler recompute its next deadline.
+func (s *Scheduler) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// CatchUp expires everything overdue now and records a summary in the audit
+// log. The server calls it once before serving.
+func (s *Scheduler) CatchUp(ctx context.Context) (access.ExpireResult, error) {
+	res, err := s.svc.ExpireDue(ctx)
+	if err != nil {
+		return res, err
+	}
+	if res.Expired+res.TimedOut > 0 {
+		var worst time.Duration
+		for _, l := range res.Lateness {
+			worst = max(worst, l)
+		}
+		s.log.Info("expiry: caught up at start", "grants_expired", res.Expired, "pending_timed_out", res.TimedOut, "max_late", worst)
+		err = store.InsertAudit(ctx, s.db, store.AuditEntry{
+			At: s.clock.Now().UTC(), ActorEmail: access.System.Email, Action: "expiry.catch_up", TargetType: "server",
+			Details: map[string]string{
+				"grants_expired":    strconv.Itoa(res.Expired),
+				"pending_timed_out": strconv.Itoa(res.TimedOut),
+				"max_late_ms":       strconv.FormatInt(worst.Milliseconds(), 10),
+			},
+		})
+	}
+	return res, err
+}
+
+// Run sleeps until each deadline and applies it, until ctx ends.
+func (s *Scheduler) Run(ctx context.Context) {
+	for {
+		if _, err := s.svc.ExpireDue(ctx); err != nil && ctx.Err() == nil {
+			s.log.Error("expiry: sweep failed", "err", err)
+		}
+		wait := s.Resync
+		next, err := s.svc.NextDeadline(ctx)
+		if err != nil && ctx.Err() == nil {
+			s.log.Error("expiry: next deadline", "err", err)
+			wait = time.Second
+		} else if !next.IsZero() {
+			wait = min(max(next.Sub(s.clock.Now()), 0), s.Resync)
+		}
+		timer := s.clock.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-s.wake:
+		case <-timer.Chan():
+		}
+		timer.Stop()
+	}
+}

@@ -1,0 +1,105 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"reflect"
+	"time"
+
+	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
+)
+
+// myEvents is the SSE stream of the caller's networks: a full snapshot
+// first, then an event for every network that changed (or disappeared), and
+// a ping with the server time every Ping interval. The stream ends when the
+// client goes away or its token stops being valid.
+func (s *Server) myEvents(w http.ResponseWriter, r *http.Request, p principal) {
+	rc := http.NewResponseController(w)
+	sub := s.Broker.SubscribeUser(p.User.ID)
+	defer sub.Close()
+	s.Metrics.SSEStreams.Inc()
+	defer s.Metrics.SSEStreams.Dec()
+
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	_ = rc.SetWriteDeadline(time.Time{})
+
+	seq := 0
+	send := func(ev api.Event) error {
+		seq++
+		b, err := json.Marshal(ev)
+		if err != nil {
+			return err
+		}
+		if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", seq, ev.Type, b); err != nil {
+			return err
+		}
+		return rc.Flush()
+	}
+
+	now := s.now()
+	nets, err := access.UserNetworks(r.Context(), s.DB, p.User, now)
+	if err != nil {
+		return
+	}
+	if send(api.Event{Type: api.EventSnapshot, Networks: nets, ServerTime: now}) != nil {
+		return
+	}
+	last := index(nets)
+	ping := s.Clock.NewTicker(s.Ping)
+	defer ping.Stop()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-ping.Chan():
+			if _, _, err := store.TokenUser(r.Context(), s.DB, store.TokenAPI, p.TokenHash, s.now()); err != nil {
+				return // signed out, disabled or expired
+			}
+			if send(api.Event{Type: api.EventPing, ServerTime: s.now()}) != nil {
+				return
+			}
+		case <-sub.C:
+			u, err := store.UserByID(r.Context(), s.DB, p.User.ID)
+			if err != nil || u.Disabled {
+				return
+			}
+			now := s.now()
+			nets, err := access.UserNetworks(r.Context(), s.DB, u, now)
+			if err != nil {
+				return
+			}
+			cur := index(nets)
+			for _, n := range nets {
+				if old, ok := last[n.ID]; ok && reflect.DeepEqual(old, n) {
+					continue
+				}
+				if send(api.Event{Type: api.EventNetwork, Network: &n, ServerTime: now}) != nil {
+					return
+				}
+			}
+			for id := range last {
+				if _, ok := cur[id]; !ok {
+					if send(api.Event{Type: api.EventNetworkRemoved, NetworkID: id, ServerTime: now}) != nil {
+						return
+					}
+				}
+			}
+			last = cur
+		}
+	}
+}
+
+func index(nets []api.MyNetwork) map[string]api.MyNetwork {
+	m := make(map[string]api.MyNetwork, len(nets))
+	for _, n := range nets {
+		m[n.ID] = n
+	}
+	return m
+}

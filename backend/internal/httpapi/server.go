@@ -1,0 +1,115 @@
+// Package httpapi is Gatepass's JSON API (/api/v1) and its SSE stream, plus
+// /healthz and /metrics. Every route is in routes(); each handler is small
+// and lives in a file of its own concern. Handlers never send mail or touch
+// WireGuard: they apply a change through access.Service (or a store
+// transaction that also writes the audit row and the outbox rows).
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/events"
+	"gatepass.dev/backend/internal/metrics"
+	"gatepass.dev/backend/internal/outbox"
+	"gatepass.dev/backend/internal/settings"
+	"gatepass.dev/backend/internal/store"
+)
+
+// Deps are what the API needs.
+type Deps struct {
+	DB       *store.DB
+	Access   *access.Service
+	Settings *settings.Store
+	Broker   *events.Broker
+	Clock    clockwork.Clock
+	Metrics  *metrics.Metrics
+	Logger   *slog.Logger
+	Outbox   *outbox.Worker
+	Sender   outbox.Sender // for the test email
+	// TokenTTL is the lifetime of a login token (default 30 days).
+	TokenTTL time.Duration
+	// InviteTTL is the lifetime of an invitation link (default 7 days).
+	InviteTTL time.Duration
+	// Ping is the interval of SSE keep-alives (default 25 s).
+	Ping time.Duration
+}
+
+// Server serves the API.
+type Server struct {
+	Deps
+	limiter *auth.Limiter
+}
+
+// New returns the API server.
+func New(d Deps) *Server {
+	if d.TokenTTL == 0 {
+		d.TokenTTL = 30 * 24 * time.Hour
+	}
+	if d.InviteTTL == 0 {
+		d.InviteTTL = 7 * 24 * time.Hour
+	}
+	if d.Ping == 0 {
+		d.Ping = 25 * time.Second
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	return &Server{Deps: d, limiter: auth.NewLimiter(d.Clock, 5, 15*time.Minute)}
+}
+
+// Routes registers every route of the API on mux.
+func (s *Server) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /healthz", s.health)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
+
+	mux.HandleFunc("POST /api/v1/login", s.login)
+	mux.HandleFunc("POST /api/v1/logout", s.user(s.logout))
+	mux.HandleFunc("POST /api/v1/invites/accept", s.acceptInvite)
+
+	mux.HandleFunc("GET /api/v1/me", s.user(s.me))
+	mux.HandleFunc("GET /api/v1/me/networks", s.user(s.myNetworks))
+	mux.HandleFunc("GET /api/v1/me/events", s.user(s.myEvents))
+	mux.HandleFunc("GET /api/v1/me/requests", s.user(s.myRequests))
+	mux.HandleFunc("GET /api/v1/devices", s.user(s.listDevices))
+	mux.HandleFunc("POST /api/v1/devices", s.user(s.registerDevice))
+	mux.HandleFunc("POST /api/v1/networks/{id}/requests", s.user(s.createRequest))
+	mux.HandleFunc("GET /api/v1/requests/{id}", s.user(s.getRequest))
+	mux.HandleFunc("POST /api/v1/requests/{id}/cancel", s.user(s.requestEvent(access.EventCancel)))
+	mux.HandleFunc("POST /api/v1/requests/{id}/release", s.user(s.requestEvent(access.EventRelease)))
+
+	mux.HandleFunc("GET /api/v1/admin/requests", s.admin(s.adminListRequests))
+	mux.HandleFunc("GET /api/v1/admin/requests/{id}", s.admin(s.adminGetRequest))
+	mux.HandleFunc("POST /api/v1/admin/requests/{id}/approve", s.admin(s.adminApprove))
+	mux.HandleFunc("POST /api/v1/admin/requests/{id}/deny", s.admin(s.adminDeny))
+	mux.HandleFunc("POST /api/v1/admin/requests/{id}/revoke", s.admin(s.adminRevoke))
+	mux.HandleFunc("GET /api/v1/admin/networks", s.admin(s.adminListNetworks))
+	mux.HandleFunc("POST /api/v1/admin/networks", s.admin(s.adminCreateNetwork))
+	mux.HandleFunc("GET /api/v1/admin/networks/{id}", s.admin(s.adminGetNetwork))
+	mux.HandleFunc("PATCH /api/v1/admin/networks/{id}", s.admin(s.adminUpdateNetwork))
+	mux.HandleFunc("DELETE /api/v1/admin/networks/{id}", s.admin(s.adminDeleteNetwork))
+	mux.HandleFunc("GET /api/v1/admin/users", s.admin(s.adminListUsers))
+	mux.HandleFunc("POST /api/v1/admin/users", s.admin(s.adminCreateUser))
+	mux.HandleFunc("PATCH /api/v1/admin/users/{id}", s.admin(s.adminUpdateUser))
+	mux.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
+	mux.HandleFunc("GET /api/v1/admin/outbox", s.admin(s.adminListOutbox))
+	mux.HandleFunc("POST /api/v1/admin/outbox/{id}/retry", s.admin(s.adminRetryOutbox))
+	mux.HandleFunc("GET /api/v1/admin/settings", s.admin(s.adminGetSettings))
+	mux.HandleFunc("PATCH /api/v1/admin/settings", s.admin(s.adminUpdateSettings))
+	mux.HandleFunc("POST /api/v1/admin/settings/test-email", s.admin(s.adminTestEmail))
+
+	mux.HandleFunc("/api/", s.notFound)
+}
+
+// Handler returns the API with its middleware, on a mux of its own.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	s.Routes(mux)
+	return s.Middleware(mux)
+}

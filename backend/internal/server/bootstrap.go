@@ -1,0 +1,142 @@
+package server
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/httpapi"
+	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
+)
+
+// DefaultAdminEmail is the first admin's email when GATEPASS_ADMIN_EMAIL is unset.
+const DefaultAdminEmail = "admin@example.com"
+
+// bootstrap creates the first admin of an empty database and, with --demo,
+// the demo data.
+func (s *Server) bootstrap(ctx context.Context, out io.Writer) error {
+	n, err := store.CountUsers(ctx, s.DB)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		email, password, generated := s.Config.AdminEmail, s.Config.AdminPassword, false
+		if email == "" {
+			email = DefaultAdminEmail
+		}
+		if password == "" {
+			password, generated = auth.NewPassword(), true
+		}
+		if _, err := s.createUser(ctx, email, "Admin", api.RoleAdmin, password); err != nil {
+			return fmt.Errorf("create the first admin: %w", err)
+		}
+		if generated {
+			fmt.Fprintf(out, "Created the first admin. Sign in with:\n  email:    %s\n  password: %s\nThis password is shown only once.\n", email, password)
+		} else {
+			fmt.Fprintf(out, "Created the first admin %s with the password from %s.\n", email, "GATEPASS_ADMIN_PASSWORD")
+		}
+		if s.Config.Demo {
+			return s.loadDemo(ctx, out, email, password)
+		}
+		return nil
+	}
+	if s.Config.Demo {
+		if b, err := os.ReadFile(filepath.Join(s.Config.DataDir, demoCredentials)); err == nil {
+			fmt.Fprintf(out, "Demo credentials (from %s):\n%s", filepath.Join(s.Config.DataDir, demoCredentials), b)
+		}
+	}
+	return nil
+}
+
+func (s *Server) createUser(ctx context.Context, email, name string, role api.Role, password string) (store.User, error) {
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return store.User{}, err
+	}
+	now := s.Clock.Now().UTC()
+	u := store.User{ID: store.NewID("usr"), Email: email, Name: name, Role: role, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := store.CreateUser(ctx, tx, u); err != nil {
+			return err
+		}
+		return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorEmail: access.System.Email, Action: "user.create",
+			TargetType: "user", TargetID: u.ID, Details: map[string]string{"email": u.Email, "role": string(role), "by": "bootstrap"}})
+	})
+	return u, err
+}
+
+// Demo data, as in the product description.
+const (
+	DemoContractorEmail = "contractor@example.com"
+	demoCredentials     = "demo-credentials.txt"
+)
+
+// DemoNetworks are the demo networks: all JIT-enabled.
+var DemoNetworks = []struct{ Name, Description, CIDR string }{
+	{"office-network", "Office LAN: printers, file shares and the intranet", "10.77.0.0/24"},
+	{"staging-internal", "Staging cluster and its internal dashboards", "10.78.0.0/24"},
+	{"zero-path", "Zero-trust path to the production bastion", "10.79.0.0/24"},
+}
+
+// loadDemo creates the demo networks and a contractor with a pending
+// request on staging-internal and a 30-day grant on zero-path.
+func (s *Server) loadDemo(ctx context.Context, out io.Writer, adminEmail, adminPassword string) error {
+	password := auth.NewPassword()
+	contractor, err := s.createUser(ctx, DemoContractorEmail, "Casey Contractor", api.RoleUser, password)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	admin, err := store.UserByEmail(ctx, s.DB, adminEmail)
+	if err != nil {
+		return err
+	}
+	now := s.Clock.Now().UTC()
+	ids := map[string]string{}
+	for _, d := range DemoNetworks {
+		err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+			port, err := httpapi.FreeListenPort(ctx, tx)
+			if err != nil {
+				return err
+			}
+			n := store.Network{ID: store.NewID("net"), Name: d.Name, Description: d.Description, CIDR: d.CIDR,
+				ListenPort: port, Endpoint: httpapi.DefaultEndpoint(s.Settings.PublicURL(), port), JITEnabled: true,
+				DefaultDuration: httpapi.DefaultGrant, MaxDuration: httpapi.DefaultMaxGrant, AllUsers: true, CreatedAt: now, UpdatedAt: now}
+			ids[d.Name] = n.ID
+			if err := store.CreateNetwork(ctx, tx, n); err != nil {
+				return err
+			}
+			return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorEmail: access.System.Email, Action: "network.create",
+				TargetType: "network", TargetID: n.ID, NetworkID: n.ID, Details: map[string]string{"name": n.Name, "cidr": n.CIDR, "by": "demo"}})
+		})
+		if err != nil {
+			return fmt.Errorf("demo network %s: %w", d.Name, err)
+		}
+	}
+	actor := access.Actor{ID: contractor.ID, Email: contractor.Email, Role: contractor.Role}
+	if _, err := s.Access.Create(ctx, actor, ids["staging-internal"], api.NewRequest{Reason: "Deploy and verify the v2.3 release on staging"}); err != nil {
+		return fmt.Errorf("demo request: %w", err)
+	}
+	req, err := s.Access.Create(ctx, actor, ids["zero-path"], api.NewRequest{Reason: "Quarterly maintenance of the production bastion"})
+	if err != nil {
+		return fmt.Errorf("demo request: %w", err)
+	}
+	adminActor := access.Actor{ID: admin.ID, Email: admin.Email, Role: admin.Role}
+	if _, err := s.Access.Do(ctx, req.ID, access.Event{Kind: access.EventApprove, Actor: adminActor, Duration: 30 * 24 * time.Hour}); err != nil {
+		return fmt.Errorf("demo grant: %w", err)
+	}
+	creds := fmt.Sprintf("  admin:      %s / %s\n  contractor: %s / %s\n", adminEmail, adminPassword, DemoContractorEmail, password)
+	path := filepath.Join(s.Config.DataDir, demoCredentials)
+	if err := os.WriteFile(path, []byte(creds), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "Loaded the demo data: networks %s.\nDemo credentials (kept in %s):\n%s", strings.Join([]string{"office-network", "staging-internal", "zero-path"}, ", "), path, creds)
+	return nil
+}

@@ -1,0 +1,164 @@
+// Package server assembles gatepass-server: the store, the lifecycle
+// service, the expiry scheduler, the outbox worker, the settings and the
+// HTTP API, wired so that every committed change reaches the SSE streams,
+// wakes the scheduler and the mail worker. cmd/gatepass-server and the test
+// harness (backendtest) both build the server here.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/config"
+	"gatepass.dev/backend/internal/events"
+	"gatepass.dev/backend/internal/expiry"
+	"gatepass.dev/backend/internal/httpapi"
+	"gatepass.dev/backend/internal/mail"
+	"gatepass.dev/backend/internal/metrics"
+	"gatepass.dev/backend/internal/outbox"
+	"gatepass.dev/backend/internal/settings"
+	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
+)
+
+// Options configure a Server.
+type Options struct {
+	Config *config.Config
+	Clock  clockwork.Clock // default: the real clock
+	Logger *slog.Logger    // default: slog.Default()
+	Sender outbox.Sender   // default: the real SMTP sender
+	// Out receives the one-time messages for the operator (the generated
+	// admin password, the demo credentials). Default io.Discard.
+	Out io.Writer
+}
+
+// Server is a running gatepass-server.
+type Server struct {
+	Config    *config.Config
+	Clock     clockwork.Clock
+	Log       *slog.Logger
+	DB        *store.DB
+	Metrics   *metrics.Metrics
+	Broker    *events.Broker
+	Settings  *settings.Store
+	Access    *access.Service
+	Scheduler *expiry.Scheduler
+	Outbox    *outbox.Worker
+	API       *httpapi.Server
+	Handler   http.Handler
+
+	cancel context.CancelFunc
+	ctx    context.Context
+	wg     sync.WaitGroup
+	http   *http.Server
+}
+
+// DatabaseFile is the SQLite file name in the data directory.
+const DatabaseFile = "gatepass.db"
+
+// New opens the database, applies migrations, creates the first admin (and
+// the demo data) if the database is empty, and expires what became overdue
+// while the server was down. It does not serve yet: see Serve.
+func New(ctx context.Context, opt Options) (*Server, error) {
+	cfg := opt.Config
+	if opt.Clock == nil {
+		opt.Clock = clockwork.NewRealClock()
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.Sender == nil {
+		opt.Sender = mail.NewSender()
+	}
+	if opt.Out == nil {
+		opt.Out = io.Discard
+	}
+	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, DatabaseFile))
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{Config: cfg, Clock: opt.Clock, Log: opt.Logger, DB: db, Broker: events.NewBroker()}
+	s.Metrics = metrics.New(func() float64 {
+		n, _ := store.MailDepth(context.Background(), db)
+		return float64(n)
+	})
+	s.Settings, err = settings.Load(ctx, db, api.Settings{PublicURL: cfg.PublicURL, SMTP: api.SMTPSettings{
+		Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS,
+	}})
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	s.Access = access.NewService(access.Options{DB: db, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger,
+		PublicURL: s.Settings.PublicURL, PendingTTL: cfg.PendingTTL})
+	s.Scheduler = expiry.New(s.Access, db, opt.Clock, opt.Logger)
+	s.Outbox = outbox.NewWorker(db, opt.Clock, opt.Sender, s.Settings.SMTP, s.Metrics, opt.Logger)
+	s.Access.OnChange(func(c access.Change) {
+		if c.Everyone {
+			s.Broker.PublishEveryone()
+		} else {
+			s.Broker.Publish(c.UserIDs...)
+		}
+		if c.Mail {
+			s.Outbox.Wake()
+		}
+	})
+	s.API = httpapi.New(httpapi.Deps{DB: db, Access: s.Access, Settings: s.Settings, Broker: s.Broker, Clock: opt.Clock,
+		Metrics: s.Metrics, Logger: opt.Logger, Outbox: s.Outbox, Sender: opt.Sender})
+	s.Handler = s.API.Handler()
+
+	if err := s.bootstrap(ctx, opt.Out); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if _, err := s.Scheduler.CatchUp(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("expire overdue grants: %w", err)
+	}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.wg.Add(2)
+	go func() { defer s.wg.Done(); s.Scheduler.Run(s.ctx) }()
+	go func() { defer s.wg.Done(); s.Outbox.Run(s.ctx) }()
+	return s, nil
+}
+
+// Serve serves HTTP on ln until Close.
+func (s *Server) Serve(ln net.Listener) error {
+	s.http = &http.Server{
+		Handler:           s.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return s.ctx },
+		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
+	}
+	err := s.http.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Close stops serving (ending the SSE streams), stops the workers and
+// closes the database.
+func (s *Server) Close() error {
+	s.cancel()
+	if s.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = s.http.Shutdown(ctx)
+		cancel()
+	}
+	s.wg.Wait()
+	return s.DB.Close()
+}

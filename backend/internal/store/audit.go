@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"gatepass.dev/shared/api"
+)
+
+// AuditEntry is one row of the append-only audit log.
+type AuditEntry struct {
+	ID         int64
+	At         time.Time
+	ActorID    string
+	ActorEmail string
+	Action     string
+	TargetType string
+	TargetID   string
+	NetworkID  string
+	SourceAddr string
+	Details    map[string]string
+}
+
+// API returns the wire form.
+func (e AuditEntry) API() api.AuditEntry {
+	d := e.Details
+	if d == nil {
+		d = map[string]string{}
+	}
+	return api.AuditEntry{ID: e.ID, At: e.At, ActorID: e.ActorID, ActorEmail: e.ActorEmail, Action: e.Action,
+		TargetType: e.TargetType, TargetID: e.TargetID, NetworkID: e.NetworkID, SourceAddr: e.SourceAddr, Details: d}
+}
+
+// InsertAudit appends e.
+func InsertAudit(ctx context.Context, q Querier, e AuditEntry) error {
+	details := "{}"
+	if len(e.Details) > 0 {
+		b, err := json.Marshal(e.Details)
+		if err != nil {
+			return err
+		}
+		details = string(b)
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO audit (at, actor_id, actor_email, action, target_type, target_id, network_id, source_addr, details)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ms(e.At), e.ActorID, e.ActorEmail, e.Action, e.TargetType, e.TargetID, e.NetworkID, e.SourceAddr, details)
+	return err
+}
+
+// AuditFilter selects audit rows.
+type AuditFilter struct {
+	Action    string // exact, or a prefix ending in "." (e.g. "request.")
+	ActorID   string
+	TargetID  string
+	NetworkID string
+	Since     time.Time
+	Until     time.Time
+	Query     string // substring of the actor's email or the details
+	BeforeID  int64  // paging: rows with a smaller id
+	Limit     int
+}
+
+// ListAudit returns rows newest first.
+func ListAudit(ctx context.Context, q Querier, f AuditFilter) ([]AuditEntry, error) {
+	var conds []string
+	var args []any
+	if f.Action != "" {
+		if strings.HasSuffix(f.Action, ".") {
+			conds = append(conds, `action LIKE ? ESCAPE '\'`)
+			args = append(args, escapeLike(f.Action)+"%")
+		} else {
+			conds = append(conds, "action = ?")
+			args = append(args, f.Action)
+		}
+	}
+	if f.ActorID != "" {
+		conds = append(conds, "actor_id = ?")
+		args = append(args, f.ActorID)
+	}
+	if f.TargetID != "" {
+		conds = append(conds, "target_id = ?")
+		args = append(args, f.TargetID)
+	}
+	if f.NetworkID != "" {
+		conds = append(conds, "network_id = ?")
+		args = append(args, f.NetworkID)
+	}
+	if !f.Since.IsZero() {
+		conds = append(conds, "at >= ?")
+		args = append(args, f.Since.UnixMilli())
+	}
+	if !f.Until.IsZero() {
+		conds = append(conds, "at < ?")
+		args = append(args, f.Until.UnixMilli())
+	}
+	if f.Query != "" {
+		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
+		conds = append(conds, `(LOWER(actor_email) LIKE ? ESCAPE '\' OR LOWER(details) LIKE ? ESCAPE '\')`)
+		args = append(args, like, like)
+	}
+	if f.BeforeID > 0 {
+		conds = append(conds, "id < ?")
+		args = append(args, f.BeforeID)
+	}
+	where := ""
+	if len(conds) > 0 {
+		where = " WHERE " + strings.Join(conds, " AND ")
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	args = append(args, f.Limit)
+	rows, err := q.QueryContext(ctx, `SELECT id, at, actor_id, actor_email, action, target_type, target_id, network_id, source_addr, details FROM audit`+where+` ORDER BY id DESC LIMIT ?`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AuditEntry
+	for rows.Next() {
+		var e AuditEntry
+		var at sql.NullInt64
+		var details string
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.ActorEmail, &e.Action, &e.TargetType, &e.TargetID, &e.NetworkID, &e.SourceAddr, &details); err != nil {
+			return nil, err
+		}
+		e.At = fromMS(at)
+		_ = json.Unmarshal([]byte(details), &e.Details)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,173 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migrations is the ordered list of schema changes. Append only: never edit
+// or reorder a migration that has shipped.
+var migrations = []string{
+	// 1: the initial schema.
+	`
+CREATE TABLE users (
+	id            TEXT PRIMARY KEY,
+	email         TEXT NOT NULL UNIQUE,
+	name          TEXT NOT NULL,
+	role          TEXT NOT NULL CHECK (role IN ('admin', 'user')),
+	password_hash TEXT NOT NULL DEFAULT '',
+	disabled      INTEGER NOT NULL DEFAULT 0,
+	created_at    BIGINT NOT NULL,
+	updated_at    BIGINT NOT NULL
+);
+
+CREATE TABLE tokens (
+	id           TEXT PRIMARY KEY,
+	user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	token_hash   TEXT NOT NULL UNIQUE,
+	kind         TEXT NOT NULL CHECK (kind IN ('api', 'invite')),
+	created_at   BIGINT NOT NULL,
+	expires_at   BIGINT NOT NULL,
+	revoked_at   BIGINT
+);
+CREATE INDEX tokens_user ON tokens(user_id);
+
+CREATE TABLE networks (
+	id                       TEXT PRIMARY KEY,
+	name                     TEXT NOT NULL UNIQUE,
+	description              TEXT NOT NULL DEFAULT '',
+	cidr                     TEXT NOT NULL,
+	routes                   TEXT NOT NULL DEFAULT '',
+	listen_port              INTEGER NOT NULL UNIQUE,
+	endpoint                 TEXT NOT NULL DEFAULT '',
+	jit_enabled              INTEGER NOT NULL DEFAULT 1,
+	default_duration_seconds BIGINT NOT NULL,
+	max_duration_seconds     BIGINT NOT NULL,
+	all_users                INTEGER NOT NULL DEFAULT 1,
+	created_at               BIGINT NOT NULL,
+	updated_at               BIGINT NOT NULL
+);
+
+CREATE TABLE network_members (
+	network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+	user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	PRIMARY KEY (network_id, user_id)
+);
+CREATE INDEX network_members_user ON network_members(user_id);
+
+CREATE TABLE devices (
+	id         TEXT PRIMARY KEY,
+	user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	name       TEXT NOT NULL,
+	public_key TEXT NOT NULL UNIQUE,
+	created_at BIGINT NOT NULL
+);
+CREATE INDEX devices_user ON devices(user_id);
+
+CREATE TABLE device_addresses (
+	device_id  TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+	network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+	address    TEXT NOT NULL,
+	PRIMARY KEY (device_id, network_id),
+	UNIQUE (network_id, address)
+);
+
+CREATE TABLE requests (
+	id              TEXT PRIMARY KEY,
+	network_id      TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+	user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	status          TEXT NOT NULL CHECK (status IN ('pending','approved','denied','cancelled','expired','revoked')),
+	reason          TEXT NOT NULL,
+	wished_seconds  BIGINT NOT NULL DEFAULT 0,
+	granted_seconds BIGINT NOT NULL DEFAULT 0,
+	requested_at    BIGINT NOT NULL,
+	decided_at      BIGINT,
+	decided_by      TEXT REFERENCES users(id) ON DELETE SET NULL,
+	note            TEXT NOT NULL DEFAULT '',
+	expires_at      BIGINT,
+	ended_at        BIGINT,
+	ended_by        TEXT REFERENCES users(id) ON DELETE SET NULL
+);
+-- One open request (pending or approved) per user and network.
+CREATE UNIQUE INDEX requests_one_open ON requests(user_id, network_id) WHERE status IN ('pending', 'approved');
+CREATE INDEX requests_status ON requests(status, requested_at);
+CREATE INDEX requests_network ON requests(network_id, status, requested_at);
+CREATE INDEX requests_user ON requests(user_id, network_id, requested_at);
+CREATE INDEX requests_grant_expiry ON requests(expires_at) WHERE status = 'approved';
+
+CREATE TABLE audit (
+	id          INTEGER PRIMARY KEY AUTOINCREMENT,
+	at          BIGINT NOT NULL,
+	actor_id    TEXT NOT NULL DEFAULT '',
+	actor_email TEXT NOT NULL DEFAULT '',
+	action      TEXT NOT NULL,
+	target_type TEXT NOT NULL DEFAULT '',
+	target_id   TEXT NOT NULL DEFAULT '',
+	network_id  TEXT NOT NULL DEFAULT '',
+	source_addr TEXT NOT NULL DEFAULT '',
+	details     TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX audit_at ON audit(at);
+CREATE INDEX audit_action ON audit(action, at);
+CREATE INDEX audit_target ON audit(target_id);
+-- Append-only: the audit log is never changed or deleted.
+CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+
+CREATE TABLE outbox (
+	id              INTEGER PRIMARY KEY AUTOINCREMENT,
+	kind            TEXT NOT NULL,
+	to_addr         TEXT NOT NULL,
+	subject         TEXT NOT NULL,
+	text_body       TEXT NOT NULL,
+	html_body       TEXT NOT NULL,
+	status          TEXT NOT NULL CHECK (status IN ('pending','sent','failed','undeliverable')),
+	attempts        INTEGER NOT NULL DEFAULT 0,
+	last_error      TEXT NOT NULL DEFAULT '',
+	created_at      BIGINT NOT NULL,
+	next_attempt_at BIGINT,
+	sent_at         BIGINT
+);
+CREATE INDEX outbox_due ON outbox(next_attempt_at) WHERE status = 'pending';
+
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+`,
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	var have int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if have > len(migrations) {
+		return fmt.Errorf("migrate: the database is at schema version %d, newer than this binary (%d): upgrade Gatepass", have, len(migrations))
+	}
+	for v := have + 1; v <= len(migrations); v++ {
+		err := db.Tx(ctx, func(tx *sql.Tx) error {
+			if _, err := tx.ExecContext(ctx, migrations[v-1]); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, v, time.Now().UnixMilli())
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("migrate to version %d: %w", v, err)
+		}
+	}
+	return nil
+}
+
+// SchemaVersion reports the applied schema version.
+func (db *DB) SchemaVersion(ctx context.Context) (int, error) {
+	var v int
+	err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v)
+	return v, err
+}

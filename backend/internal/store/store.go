@@ -1,0 +1,127 @@
+// Package store is Gatepass's persistence: database/sql over SQLite
+// (github.com/mattn/go-sqlite3) with WAL, synchronous=FULL, foreign keys and a
+// busy timeout. Migrations are an ordered list applied at start.
+//
+// Every function takes a Querier — a *sql.DB or a *sql.Tx — so callers
+// combine several of them in one transaction (the lifecycle change, its audit
+// row and its outbox rows commit together or not at all).
+//
+// The SQL is kept portable so that a PostgreSQL store can follow: times are
+// BIGINT Unix milliseconds (UTC), booleans are integers 0/1, ids are TEXT,
+// placeholders are "?" (rebound to $n for PostgreSQL), and the only
+// SQLite-specific statements are the connection pragmas in Open.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
+)
+
+// ErrNotFound is returned when a row does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a unique constraint or a compare-and-set fails.
+var ErrConflict = errors.New("conflict")
+
+// Querier is what store functions need: a *sql.DB or a *sql.Tx.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// DB is the database handle.
+type DB struct {
+	*sql.DB
+	Path string
+}
+
+// Open opens (creating if needed) the SQLite database at path and applies
+// pending migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_foreign_keys", "on")
+	q.Set("_busy_timeout", "10000")
+	// Write transactions take the write lock at BEGIN, so two writers queue on
+	// the busy timeout instead of failing when a read upgrades to a write.
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + filepath.ToSlash(path) + "?" + q.Encode()
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(8)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	s := &DB{DB: db, Path: path}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	_ = os.Chmod(path, 0o600)
+	return s, nil
+}
+
+// Tx runs fn in a write transaction and commits if it returns nil.
+func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// ms converts a time to the stored form; the zero time is NULL.
+func ms(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixMilli()
+}
+
+// fromMS converts a stored time back; NULL is the zero time.
+func fromMS(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.UnixMilli(v.Int64).UTC()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// nullStr stores "" as NULL (for optional foreign keys).
+func nullStr(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}

@@ -1,0 +1,401 @@
+// Package api holds the wire types of the Gatepass backend API: requests,
+// responses, status constants and error codes. Every enum that crosses the
+// wire is an explicit string. JSON is snake_case; times are RFC 3339 UTC;
+// ids are opaque strings.
+package api
+
+import "time"
+
+// ServerTimeHeader carries the backend's clock on every response so that
+// clients can measure and correct their own clock's offset.
+const ServerTimeHeader = "Gatepass-Server-Time"
+
+// Role is a user's role.
+type Role string
+
+const (
+	RoleAdmin Role = "admin"
+	RoleUser  Role = "user"
+)
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool { return r == RoleAdmin || r == RoleUser }
+
+// RequestStatus is the state of an access request in the backend lifecycle.
+type RequestStatus string
+
+const (
+	StatusPending   RequestStatus = "pending"
+	StatusApproved  RequestStatus = "approved"
+	StatusDenied    RequestStatus = "denied"
+	StatusCancelled RequestStatus = "cancelled"
+	StatusExpired   RequestStatus = "expired"
+	StatusRevoked   RequestStatus = "revoked"
+)
+
+// AllStatuses lists every request status in lifecycle order.
+var AllStatuses = []RequestStatus{StatusPending, StatusApproved, StatusDenied, StatusCancelled, StatusExpired, StatusRevoked}
+
+// Valid reports whether s is a known status.
+func (s RequestStatus) Valid() bool {
+	for _, k := range AllStatuses {
+		if s == k {
+			return true
+		}
+	}
+	return false
+}
+
+// Open reports whether a request in this status still blocks a new request
+// for the same user and network.
+func (s RequestStatus) Open() bool { return s == StatusPending || s == StatusApproved }
+
+// NetworkState is what the desktop shows for one network.
+type NetworkState string
+
+const (
+	StateRequest  NetworkState = "request"  // JIT network, no valid grant: the Request button
+	StatePending  NetworkState = "pending"  // a request awaits an admin
+	StateActive   NetworkState = "active"   // a valid grant: connect until expires_at
+	StateStanding NetworkState = "standing" // JIT off (or an admin): standing access
+)
+
+// User is an account as the API shows it.
+type User struct {
+	ID        string    `json:"id"`
+	Email     string    `json:"email"`
+	Name      string    `json:"name"`
+	Role      Role      `json:"role"`
+	Disabled  bool      `json:"disabled"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// LoginRequest is the body of POST /api/v1/login.
+type LoginRequest struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// LoginResponse is the answer to a successful login.
+type LoginResponse struct {
+	Token      string    `json:"token"`
+	User       User      `json:"user"`
+	ExpiresAt  time.Time `json:"expires_at"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+// Request is an access request as the API shows it.
+type Request struct {
+	ID          string        `json:"id"`
+	NetworkID   string        `json:"network_id"`
+	NetworkName string        `json:"network_name"`
+	UserID      string        `json:"user_id"`
+	UserEmail   string        `json:"user_email"`
+	UserName    string        `json:"user_name"`
+	Status      RequestStatus `json:"status"`
+	Reason      string        `json:"reason"`
+	// DurationSeconds is the duration the requester wished for (0: none given).
+	DurationSeconds int64 `json:"duration_seconds,omitempty"`
+	// GrantedSeconds is the duration an admin approved.
+	GrantedSeconds int64      `json:"granted_seconds,omitempty"`
+	RequestedAt    time.Time  `json:"requested_at"`
+	DecidedAt      *time.Time `json:"decided_at"`
+	DecidedBy      string     `json:"decided_by"`
+	Note           string     `json:"note"`
+	ExpiresAt      *time.Time `json:"expires_at"`
+	EndedAt        *time.Time `json:"ended_at,omitempty"`
+	EndedBy        string     `json:"ended_by,omitempty"`
+}
+
+// MyNetwork is one network in GET /api/v1/me/networks.
+type MyNetwork struct {
+	ID          string       `json:"id"`
+	Name        string       `json:"name"`
+	Description string       `json:"description"`
+	JITEnabled  bool         `json:"jit_enabled"`
+	State       NetworkState `json:"state"`
+	// Request is the user's latest request on this network, or null.
+	Request   *Request   `json:"request"`
+	ExpiresAt *time.Time `json:"expires_at"`
+	// DefaultDurationSeconds and MaxDurationSeconds help the request dialog.
+	DefaultDurationSeconds int64 `json:"default_duration_seconds"`
+	MaxDurationSeconds     int64 `json:"max_duration_seconds"`
+}
+
+// MyNetworksResponse wraps the list of the caller's networks.
+type MyNetworksResponse struct {
+	Networks   []MyNetwork `json:"networks"`
+	ServerTime time.Time   `json:"server_time"`
+}
+
+// NewRequest is the body of POST /api/v1/networks/{id}/requests.
+type NewRequest struct {
+	Reason string `json:"reason"`
+	// DurationSeconds is the wished duration; absent for none.
+	DurationSeconds *int64 `json:"duration_seconds,omitempty"`
+}
+
+// ApproveRequest is the body of POST /api/v1/admin/requests/{id}/approve.
+// An absent duration means the network's default.
+type ApproveRequest struct {
+	DurationSeconds *int64 `json:"duration_seconds,omitempty"`
+}
+
+// DenyRequest is the body of POST /api/v1/admin/requests/{id}/deny.
+type DenyRequest struct {
+	Note string `json:"note,omitempty"`
+}
+
+// RevokeRequest is the body of POST /api/v1/admin/requests/{id}/revoke.
+type RevokeRequest struct {
+	Note string `json:"note,omitempty"`
+}
+
+// RequestResponse wraps one request.
+type RequestResponse struct {
+	Request    Request   `json:"request"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+// RequestList is a page of requests.
+type RequestList struct {
+	Requests []Request `json:"requests"`
+	// Counts holds the number of requests in each status for the same
+	// network and search filters (the tabs of the admin page).
+	Counts     map[RequestStatus]int `json:"counts"`
+	Total      int                   `json:"total"`
+	NextCursor string                `json:"next_cursor,omitempty"`
+	ServerTime time.Time             `json:"server_time"`
+}
+
+// Network is a network as admins see and edit it.
+type Network struct {
+	ID                     string    `json:"id"`
+	Name                   string    `json:"name"`
+	Description            string    `json:"description"`
+	CIDR                   string    `json:"cidr"`
+	Routes                 []string  `json:"routes"`
+	ListenPort             int       `json:"listen_port"`
+	Endpoint               string    `json:"endpoint"`
+	JITEnabled             bool      `json:"jit_enabled"`
+	DefaultDurationSeconds int64     `json:"default_duration_seconds"`
+	MaxDurationSeconds     int64     `json:"max_duration_seconds"`
+	AllUsers               bool      `json:"all_users"`
+	MemberIDs              []string  `json:"member_ids"`
+	CreatedAt              time.Time `json:"created_at"`
+	UpdatedAt              time.Time `json:"updated_at"`
+}
+
+// NetworkInput is the body of POST and PATCH /api/v1/admin/networks. Absent
+// fields keep their value on PATCH and take their default on POST; an absent
+// member_ids on POST means all users.
+type NetworkInput struct {
+	Name                   *string   `json:"name"`
+	Description            *string   `json:"description"`
+	CIDR                   *string   `json:"cidr"`
+	Routes                 *[]string `json:"routes"`
+	ListenPort             *int      `json:"listen_port"`
+	Endpoint               *string   `json:"endpoint"`
+	JITEnabled             *bool     `json:"jit_enabled"`
+	DefaultDurationSeconds *int64    `json:"default_duration_seconds"`
+	MaxDurationSeconds     *int64    `json:"max_duration_seconds"`
+	AllUsers               *bool     `json:"all_users"`
+	MemberIDs              *[]string `json:"member_ids"`
+}
+
+// NetworkList wraps the admin list of networks.
+type NetworkList struct {
+	Networks   []Network `json:"networks"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+// NetworkResponse wraps one network.
+type NetworkResponse struct {
+	Network    Network   `json:"network"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+// UserInput is the body of POST /api/v1/admin/users. Without a password the
+// user is invited: they get an email with a link to set one.
+type UserInput struct {
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Role     Role   `json:"role"`
+	Password string `json:"password,omitempty"`
+}
+
+// UserPatch is the body of PATCH /api/v1/admin/users/{id}.
+type UserPatch struct {
+	Name     *string `json:"name"`
+	Role     *Role   `json:"role"`
+	Disabled *bool   `json:"disabled"`
+}
+
+// UserList wraps the admin list of users.
+type UserList struct {
+	Users      []User    `json:"users"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+// UserResponse wraps one user.
+type UserResponse struct {
+	User       User      `json:"user"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+// SetPasswordRequest is the body of POST /api/v1/invites/accept.
+type SetPasswordRequest struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+}
+
+// Device is a registered WireGuard public key of a user's machine.
+type Device struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	PublicKey string `json:"public_key"`
+	// Addresses maps a network id to the device's address in it.
+	Addresses map[string]string `json:"addresses"`
+	CreatedAt time.Time         `json:"created_at"`
+}
+
+// DeviceInput is the body of POST /api/v1/devices.
+type DeviceInput struct {
+	Name      string `json:"name"`
+	PublicKey string `json:"public_key"`
+}
+
+// DeviceResponse wraps one device.
+type DeviceResponse struct {
+	Device
+	ServerTime time.Time `json:"server_time"`
+}
+
+// AuditEntry is one row of the append-only audit log.
+type AuditEntry struct {
+	ID         int64             `json:"id"`
+	At         time.Time         `json:"at"`
+	ActorID    string            `json:"actor_id"`
+	ActorEmail string            `json:"actor_email"`
+	Action     string            `json:"action"`
+	TargetType string            `json:"target_type"`
+	TargetID   string            `json:"target_id"`
+	NetworkID  string            `json:"network_id,omitempty"`
+	SourceAddr string            `json:"source_addr"`
+	Details    map[string]string `json:"details"`
+}
+
+// AuditList is a page of the audit log.
+type AuditList struct {
+	Entries    []AuditEntry `json:"entries"`
+	NextCursor string       `json:"next_cursor,omitempty"`
+	ServerTime time.Time    `json:"server_time"`
+}
+
+// OutboxStatus is the delivery state of a queued email.
+type OutboxStatus string
+
+const (
+	OutboxPending       OutboxStatus = "pending"       // waiting for its (next) attempt
+	OutboxSent          OutboxStatus = "sent"          // accepted by the SMTP server
+	OutboxFailed        OutboxStatus = "failed"        // gave up after the last retry
+	OutboxUndeliverable OutboxStatus = "undeliverable" // no SMTP server configured
+)
+
+// OutboxMessage is one email in the outbox.
+type OutboxMessage struct {
+	ID            int64        `json:"id"`
+	Kind          string       `json:"kind"`
+	To            string       `json:"to"`
+	Subject       string       `json:"subject"`
+	Status        OutboxStatus `json:"status"`
+	Attempts      int          `json:"attempts"`
+	LastError     string       `json:"last_error"`
+	CreatedAt     time.Time    `json:"created_at"`
+	NextAttemptAt *time.Time   `json:"next_attempt_at"`
+	SentAt        *time.Time   `json:"sent_at"`
+}
+
+// OutboxList is a page of the outbox.
+type OutboxList struct {
+	Messages   []OutboxMessage `json:"messages"`
+	ServerTime time.Time       `json:"server_time"`
+}
+
+// SMTPTLS says how to secure the SMTP connection.
+type SMTPTLS string
+
+const (
+	SMTPTLSNone     SMTPTLS = "none"
+	SMTPTLSStartTLS SMTPTLS = "starttls"
+	SMTPTLSTLS      SMTPTLS = "tls"
+)
+
+// Valid reports whether t is a known mode.
+func (t SMTPTLS) Valid() bool { return t == SMTPTLSNone || t == SMTPTLSStartTLS || t == SMTPTLSTLS }
+
+// Settings are the server settings an admin edits at run time. The SMTP
+// password is write-only: it is never returned, PasswordSet says whether one
+// is stored.
+type Settings struct {
+	PublicURL string       `json:"public_url"`
+	SMTP      SMTPSettings `json:"smtp"`
+}
+
+// SMTPSettings configure outgoing mail. An empty host means no SMTP.
+type SMTPSettings struct {
+	Host        string  `json:"host"`
+	Port        int     `json:"port"`
+	Username    string  `json:"username"`
+	Password    string  `json:"password,omitempty"`
+	PasswordSet bool    `json:"password_set"`
+	From        string  `json:"from"`
+	TLS         SMTPTLS `json:"tls"`
+}
+
+// SettingsInput is the body of PATCH /api/v1/admin/settings. Absent fields
+// are kept; an empty smtp.password clears it, an absent one keeps it.
+type SettingsInput struct {
+	PublicURL *string            `json:"public_url"`
+	SMTP      *SMTPSettingsInput `json:"smtp"`
+}
+
+// SMTPSettingsInput is the SMTP part of SettingsInput.
+type SMTPSettingsInput struct {
+	Host     *string  `json:"host"`
+	Port     *int     `json:"port"`
+	Username *string  `json:"username"`
+	Password *string  `json:"password"`
+	From     *string  `json:"from"`
+	TLS      *SMTPTLS `json:"tls"`
+}
+
+// SettingsResponse wraps the settings.
+type SettingsResponse struct {
+	Settings   Settings  `json:"settings"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+// TestEmailRequest asks the server to send a test email now.
+type TestEmailRequest struct {
+	To string `json:"to"`
+}
+
+// TestEmailResponse reports the SMTP server's answer.
+type TestEmailResponse struct {
+	OK         bool      `json:"ok"`
+	Message    string    `json:"message"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+// Health is the body of GET /healthz.
+type Health struct {
+	Status     string    `json:"status"`
+	ServerTime time.Time `json:"server_time"`
+}
+
+// DeviceList wraps the caller's devices.
+type DeviceList struct {
+	Devices    []Device  `json:"devices"`
+	ServerTime time.Time `json:"server_time"`
+}
