@@ -2,7 +2,6 @@ module gatepass.dev/shared
 
 go 1.26.8
 
-require (
-	github.com/go-resty/resty/v2 v2.17.2 // indirect
-	golang.org/x/net v0.43.0 // indirect
-)
+require github.com/go-resty/resty/v2 v2.17.2
+
+require golang.org/x/net v0.43.0 // indirect

@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -22,6 +23,7 @@ import (
 
 	"gatepass.dev/backend/internal/auth"
 	"gatepass.dev/backend/internal/config"
+	"gatepass.dev/backend/internal/gateway"
 	"gatepass.dev/backend/internal/mail/smtptest"
 	"gatepass.dev/backend/internal/server"
 	"gatepass.dev/shared/api"
@@ -51,14 +53,16 @@ type Server struct {
 }
 
 type options struct {
-	fake    bool
-	smtp    bool
-	dir     string
-	addr    string
-	cfg     []func(*config.Config)
-	clock   clockwork.Clock
-	smtpSrv *smtptest.Server
-	logs    bool
+	fake      bool
+	smtp      bool
+	dir       string
+	addr      string
+	cfg       []func(*config.Config)
+	clock     clockwork.Clock
+	smtpSrv   *smtptest.Server
+	logs      bool
+	firstPort int
+	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // Option configures NewServer.
@@ -79,6 +83,14 @@ func WithDataDir(dir string) Option { return func(o *options) { o.dir = dir } }
 // WithConfig changes the configuration before start.
 func WithConfig(fn func(*config.Config)) Option {
 	return func(o *options) { o.cfg = append(o.cfg, fn) }
+}
+
+// WithGatewayDial makes the netstack gateway open its host connections with
+// dial: tests route a documentation address (e.g. 192.0.2.10, never on a real
+// network) into the tunnel and dial a loopback service for it, since
+// loopback addresses cannot be reached through a tunnel.
+func WithGatewayDial(dial func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
+	return func(o *options) { o.dial = dial }
 }
 
 // WithLogs sends the server's logs to the test log.
@@ -137,7 +149,15 @@ func (s *Server) start(tb testing.TB) {
 	if o.logs {
 		log = slog.New(slog.NewTextHandler(tbWriter{tb}, nil))
 	}
-	srv, err := server.New(context.Background(), server.Options{Config: cfg, Clock: clock, Logger: log})
+	if o.firstPort == 0 {
+		// Spread test servers' UDP ports apart: tests of several packages run at once.
+		o.firstPort = 20000 + rand.IntN(400)*100
+	}
+	var backend gateway.Backend
+	if o.dial != nil {
+		backend = gateway.Netstack{Log: log, Dial: o.dial}
+	}
+	srv, err := server.New(context.Background(), server.Options{Config: cfg, Clock: clock, Logger: log, FirstListenPort: o.firstPort, GatewayBackend: backend})
 	if err != nil {
 		ln.Close()
 		tb.Fatalf("start server: %v", err)
@@ -264,4 +284,26 @@ func valueOr(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// ServiceAddr is the documentation address (TEST-NET-1) at which tests put
+// a service "behind the gateway": route ServiceRoute through the network and
+// give WithGatewayDial(MapTo(listener address)).
+const (
+	ServiceAddr  = "192.0.2.10"
+	ServiceRoute = "192.0.2.0/24"
+)
+
+// MapTo returns a gateway dial function that connects every forwarded
+// connection to ServiceAddr:port to hostAddr (a loopback listener), and
+// refuses anything else.
+func MapTo(hostAddr string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil || host != ServiceAddr {
+			return nil, fmt.Errorf("test gateway: %s is not the test service", addr)
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, hostAddr)
+	}
 }

@@ -399,3 +399,50 @@ type DeviceList struct {
 	Devices    []Device  `json:"devices"`
 	ServerTime time.Time `json:"server_time"`
 }
+
+// TunnelConfig is the WireGuard configuration of one device on one network,
+// from GET /api/v1/networks/{id}/tunnel?device=ID. It is given only while
+// the user may use the network (a valid grant, or standing access); the
+// private key never leaves the device, so it is not part of it.
+type TunnelConfig struct {
+	NetworkID   string `json:"network_id"`
+	NetworkName string `json:"network_name"`
+	DeviceID    string `json:"device_id"`
+	// Address is the device's address in the network, e.g. "10.77.0.2/32".
+	Address          string `json:"address"`
+	GatewayPublicKey string `json:"gateway_public_key"`
+	// GatewayAddress is the gateway's own address in the network (the
+	// first of its range): its status page answers there on port 80, and
+	// its DNS forwarder on port 53.
+	GatewayAddress string `json:"gateway_address"`
+	// Endpoint is the gateway's UDP host:port.
+	Endpoint            string   `json:"endpoint"`
+	AllowedIPs          []string `json:"allowed_ips"`
+	DNS                 []string `json:"dns"`
+	PersistentKeepalive int      `json:"persistent_keepalive"`
+	// ExpiresAt is when the grant ends; null for standing access.
+	ExpiresAt  *time.Time   `json:"expires_at"`
+	State      NetworkState `json:"state"`
+	ServerTime time.Time    `json:"server_time"`
+}
+
+// PeerStatus is a device's connection state as the gateway sees it.
+type PeerStatus struct {
+	PublicKey     string     `json:"public_key"`
+	DeviceID      string     `json:"device_id"`
+	DeviceName    string     `json:"device_name"`
+	UserID        string     `json:"user_id"`
+	UserEmail     string     `json:"user_email"`
+	Address       string     `json:"address"`
+	LastHandshake *time.Time `json:"last_handshake"`
+	RxBytes       int64      `json:"rx_bytes"`
+	TxBytes       int64      `json:"tx_bytes"`
+	// ExpiresAt is when the peer's grant ends; null for standing access.
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+// PeerList is GET /api/v1/admin/networks/{id}/peers.
+type PeerList struct {
+	Peers      []PeerStatus `json:"peers"`
+	ServerTime time.Time    `json:"server_time"`
+}

@@ -417,3 +417,18 @@ func DecodeError(status int, body []byte) *api.Error {
 	e.Error.Status = status
 	return &e.Error
 }
+
+// Tunnel returns the WireGuard configuration of a device on a network; 403
+// unless the user may use the network now.
+func (c *Client) Tunnel(ctx context.Context, networkID, deviceID string) (api.TunnelConfig, error) {
+	var out api.TunnelConfig
+	err := c.do(ctx, http.MethodGet, "/api/v1/networks/"+url.PathEscape(networkID)+"/tunnel?device="+url.QueryEscape(deviceID), nil, &out)
+	return out, err
+}
+
+// Peers lists a network's peers with their connection state (admin).
+func (c *Client) Peers(ctx context.Context, networkID string) ([]api.PeerStatus, error) {
+	var out api.PeerList
+	err := c.do(ctx, http.MethodGet, "/api/v1/admin/networks/"+url.PathEscape(networkID)+"/peers", nil, &out)
+	return out.Peers, err
+}

@@ -56,6 +56,10 @@ type Options struct {
 	PublicURL func() string
 	// PendingTTL is how long a pending request waits for a decision.
 	PendingTTL time.Duration
+	// Prepare, if set, is called inside the transaction of an approval,
+	// after the request is saved: the gateway adds the grant's peers there,
+	// before the client can learn that it is approved.
+	Prepare func(ctx context.Context, tx *sql.Tx, networkID string, now time.Time) error
 }
 
 // Service applies lifecycle changes: each in one transaction that saves the
@@ -203,6 +207,11 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now
 	}
 	if err := store.UpdateRequestCAS(ctx, tx, next, r.Status); err != nil {
 		return r, nil, err
+	}
+	if next.Status == api.StatusApproved && s.opt.Prepare != nil {
+		if err := s.opt.Prepare(ctx, tx, next.NetworkID, now); err != nil {
+			return r, nil, err
+		}
 	}
 	// Reload for the display fields of the decider and ender.
 	if next, err = store.RequestByID(ctx, tx, id); err != nil {

@@ -35,8 +35,10 @@ func (e *InputError) Unwrap() error { return ErrInvalidInput }
 // control characters (so it can never break a header or a log line), at most
 // max runes. Required text must be non-empty after trimming.
 func CleanText(field, s string, max int, required bool) (string, error) {
-	if !utf8.ValidString(s) {
-		return "", &InputError{field, "is not valid UTF-8"}
+	// encoding/json turns invalid UTF-8 and lone surrogate escapes into
+	// U+FFFD instead of failing, so U+FFFD is refused as well.
+	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
+		return "", &InputError{field, "is not valid UTF-8 text (invalid bytes, a lone surrogate escape or U+FFFD)"}
 	}
 	s = strings.TrimSpace(s)
 	if s == "" {

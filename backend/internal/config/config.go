@@ -25,6 +25,7 @@ const (
 	DefaultDataDir    = "./data"
 	DefaultPendingTTL = 7 * 24 * time.Hour
 	DefaultLogLevel   = "info"
+	DefaultGateway    = "netstack"
 	// DefaultSMTPPort is the SMTP port used when a host is set without a
 	// port (submission with STARTTLS or no TLS).
 	DefaultSMTPPort = 587
@@ -55,6 +56,7 @@ type Config struct {
 	Demo       bool          // load the demo data into an empty database
 	PendingTTL time.Duration // how long a pending request waits before it expires
 	LogLevel   string        // debug, info, warn or error
+	Gateway    string        // netstack, tun or off
 
 	// AdminEmail and AdminPassword create the first admin on an empty
 	// database. They come from GATEPASS_ADMIN_EMAIL and
@@ -125,6 +127,8 @@ var settings = []setting{
 		usage: "load the demo data into an empty database", deflt: "false"},
 	{flag: "pending-ttl", env: "GATEPASS_PENDING_TTL", key: "pending_ttl", kind: kindDuration, arg: "DURATION", noEmpty: true,
 		usage: "how long a pending request waits before it expires (1m to 365d; e.g. 12h, 7d)", deflt: "7d"},
+	{flag: "gateway", env: "GATEPASS_GATEWAY", key: "gateway", arg: "MODE", noEmpty: true,
+		usage: "the WireGuard gateway: netstack (userspace, no root), tun (Linux, root) or off", deflt: DefaultGateway},
 	{flag: "log-level", env: "GATEPASS_LOG_LEVEL", key: "log_level", arg: "LEVEL", noEmpty: true,
 		usage: "debug, info, warn or error", deflt: DefaultLogLevel},
 	{flag: "config", env: EnvConfig, arg: "FILE",
@@ -169,6 +173,7 @@ type fileConfig struct {
 	Demo       *bool     `json:"demo"`
 	PendingTTL *string   `json:"pending_ttl"`
 	LogLevel   *string   `json:"log_level"`
+	Gateway    *string   `json:"gateway"`
 }
 
 type fileSMTP struct {
@@ -321,6 +326,7 @@ func (fc *fileConfig) apply(raw map[string]rawValue) {
 	}
 	str("pending-ttl", fc.PendingTTL)
 	str("log-level", fc.LogLevel)
+	str("gateway", fc.Gateway)
 	if s := fc.SMTP; s != nil {
 		str("smtp-host", s.Host)
 		if s.Port != nil {
@@ -364,6 +370,7 @@ func build(raw map[string]rawValue, hints map[string]string) (*Config, []error, 
 		DataDir:    DefaultDataDir,
 		PendingTTL: DefaultPendingTTL,
 		LogLevel:   DefaultLogLevel,
+		Gateway:    DefaultGateway,
 	}
 	if v, ok := get("listen"); ok {
 		c.Listen = v
@@ -415,6 +422,9 @@ func build(raw map[string]rawValue, hints map[string]string) (*Config, []error, 
 	}
 	if v, ok := get("log-level"); ok {
 		c.LogLevel = strings.ToLower(v)
+	}
+	if v, ok := get("gateway"); ok {
+		c.Gateway = strings.ToLower(v)
 	}
 	return c, problems, skip
 }
@@ -559,6 +569,9 @@ func (c *Config) validate(hints map[string]string, skip map[string]bool) error {
 	if c.PendingTTL < MinPendingTTL || c.PendingTTL > MaxPendingTTL {
 		bad("pending-ttl", "%s is out of range (want 1m to 365d)", FormatDuration(c.PendingTTL))
 	}
+	if c.Gateway != "netstack" && c.Gateway != "tun" && c.Gateway != "off" {
+		bad("gateway", "%q is not one of netstack, tun, off", c.Gateway)
+	}
 	if _, ok := levels[c.LogLevel]; !ok {
 		bad("log-level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}
@@ -657,6 +670,7 @@ func (c Config) String() string {
 	kv("demo", strconv.FormatBool(c.Demo))
 	kv("pending_ttl", FormatDuration(c.PendingTTL))
 	kv("log_level", c.LogLevel)
+	kv("gateway", c.Gateway)
 	kv("admin_email", c.AdminEmail)
 	kv("admin_password", secret(c.AdminPassword))
 	kv("config_file", c.ConfigFile)
@@ -676,6 +690,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Bool("demo", c.Demo),
 		slog.String("pending_ttl", FormatDuration(c.PendingTTL)),
 		slog.String("log_level", c.LogLevel),
+		slog.String("gateway", c.Gateway),
 		slog.String("admin_email", c.AdminEmail),
 		slog.String("admin_password", secret(c.AdminPassword)),
 		slog.String("config_file", c.ConfigFile),

@@ -61,6 +61,7 @@ func TestDefaults(t *testing.T) {
 		SMTP:       SMTP{TLS: api.SMTPTLSNone},
 		PendingTTL: 7 * 24 * time.Hour,
 		LogLevel:   "info",
+		Gateway:    "netstack",
 	}
 	if *c != want {
 		t.Errorf("defaults:\n got %#v\nwant %#v", *c, want)
@@ -114,6 +115,7 @@ func TestEnv(t *testing.T) {
 		Demo:          true,
 		PendingTTL:    36 * time.Hour,
 		LogLevel:      "debug",
+		Gateway:       "netstack",
 		AdminEmail:    "admin@example.com",
 		AdminPassword: "hunter2",
 	}
@@ -147,7 +149,8 @@ const fullFile = `{
   },
   "demo": true,
   "pending_ttl": "2d",
-  "log_level": "error"
+  "log_level": "error",
+  "gateway": "netstack"
 }`
 
 func TestFile(t *testing.T) {
@@ -162,6 +165,7 @@ func TestFile(t *testing.T) {
 		Demo:       true,
 		PendingTTL: 48 * time.Hour,
 		LogLevel:   "error",
+		Gateway:    "netstack",
 		ConfigFile: path,
 	}
 	if *c != want {

@@ -86,7 +86,7 @@ func (s *Server) applyNetworkInput(ctx context.Context, q store.Querier, n store
 		n.ListenPort = *in.ListenPort
 		mark("listen_port")
 	} else if create {
-		port, err := FreeListenPort(ctx, q)
+		port, err := FreeListenPort(ctx, q, s.FirstListenPort)
 		if err != nil {
 			return n, nil, err
 		}
@@ -169,14 +169,17 @@ func DefaultEndpoint(publicURL string, port int) string {
 	return net.JoinHostPort(host, strconv.Itoa(port))
 }
 
-// FreeListenPort picks the lowest port from FirstListenPort that no network
-// uses and that is free on this host.
-func FreeListenPort(ctx context.Context, q store.Querier) (int, error) {
+// FreeListenPort picks the lowest port from first (0: FirstListenPort) that
+// no network uses and that is free on this host.
+func FreeListenPort(ctx context.Context, q store.Querier, first int) (int, error) {
+	if first == 0 {
+		first = FirstListenPort
+	}
 	used, err := store.UsedListenPorts(ctx, q)
 	if err != nil {
 		return 0, err
 	}
-	for p := FirstListenPort; p < FirstListenPort+1000; p++ {
+	for p := first; p < first+1000 && p < 65536; p++ {
 		if used[p] {
 			continue
 		}
@@ -187,5 +190,5 @@ func FreeListenPort(ctx context.Context, q store.Querier) (int, error) {
 		c.Close()
 		return p, nil
 	}
-	return 0, apiErr(409, api.CodeConflict, "no free UDP port from %d: set listen_port", FirstListenPort)
+	return 0, apiErr(409, api.CodeConflict, "no free UDP port from %d: set listen_port", first)
 }

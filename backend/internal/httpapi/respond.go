@@ -97,6 +97,8 @@ func decode(w http.ResponseWriter, r *http.Request, v any, allowEmpty bool) erro
 			return badRequest("the request body is empty: a JSON object is required")
 		case errors.As(err, &se):
 			return badRequest("malformed JSON at byte %d: %v", se.Offset, se)
+		case errors.As(err, &te) && te.Field == "":
+			return badRequest("the body must be a JSON object, not a JSON %s", te.Value)
 		case errors.As(err, &te):
 			return &api.Error{Status: 400, Code: api.CodeBadRequest, Field: te.Field, Message: fmt.Sprintf("%s: must be a %s, not a JSON %s", te.Field, te.Type, te.Value)}
 		case strings.HasPrefix(err.Error(), "json: unknown field "):

@@ -6,6 +6,7 @@
 package httpapi
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -16,10 +17,12 @@ import (
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/auth"
 	"gatepass.dev/backend/internal/events"
+	"gatepass.dev/backend/internal/gateway"
 	"gatepass.dev/backend/internal/metrics"
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/settings"
 	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
 )
 
 // Deps are what the API needs.
@@ -33,12 +36,22 @@ type Deps struct {
 	Logger   *slog.Logger
 	Outbox   *outbox.Worker
 	Sender   outbox.Sender // for the test email
+	Gateway  Gateway
 	// TokenTTL is the lifetime of a login token (default 30 days).
 	TokenTTL time.Duration
 	// InviteTTL is the lifetime of an invitation link (default 7 days).
 	InviteTTL time.Duration
 	// Ping is the interval of SSE keep-alives (default 25 s).
 	Ping time.Duration
+	// FirstListenPort is where the search for a new network's free UDP
+	// port starts (default 51820).
+	FirstListenPort int
+}
+
+// Gateway is what the API asks of the WireGuard gateway.
+type Gateway interface {
+	PublicKey(ctx context.Context, networkID string) (gateway.Key, error)
+	Peers(networkID string) []api.PeerStatus
 }
 
 // Server serves the API.
@@ -83,6 +96,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/requests/{id}", s.user(s.getRequest))
 	mux.HandleFunc("POST /api/v1/requests/{id}/cancel", s.user(s.requestEvent(access.EventCancel)))
 	mux.HandleFunc("POST /api/v1/requests/{id}/release", s.user(s.requestEvent(access.EventRelease)))
+	mux.HandleFunc("GET /api/v1/networks/{id}/tunnel", s.user(s.tunnelConfig))
 
 	mux.HandleFunc("GET /api/v1/admin/requests", s.admin(s.adminListRequests))
 	mux.HandleFunc("GET /api/v1/admin/requests/{id}", s.admin(s.adminGetRequest))
@@ -94,6 +108,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/admin/networks/{id}", s.admin(s.adminGetNetwork))
 	mux.HandleFunc("PATCH /api/v1/admin/networks/{id}", s.admin(s.adminUpdateNetwork))
 	mux.HandleFunc("DELETE /api/v1/admin/networks/{id}", s.admin(s.adminDeleteNetwork))
+	mux.HandleFunc("GET /api/v1/admin/networks/{id}/peers", s.admin(s.adminPeers))
 	mux.HandleFunc("GET /api/v1/admin/users", s.admin(s.adminListUsers))
 	mux.HandleFunc("POST /api/v1/admin/users", s.admin(s.adminCreateUser))
 	mux.HandleFunc("PATCH /api/v1/admin/users/{id}", s.admin(s.adminUpdateUser))

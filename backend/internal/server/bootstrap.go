@@ -102,7 +102,7 @@ func (s *Server) loadDemo(ctx context.Context, out io.Writer, adminEmail, adminP
 	ids := map[string]string{}
 	for _, d := range DemoNetworks {
 		err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-			port, err := httpapi.FreeListenPort(ctx, tx)
+			port, err := httpapi.FreeListenPort(ctx, tx, s.API.FirstListenPort)
 			if err != nil {
 				return err
 			}

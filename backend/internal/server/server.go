@@ -23,6 +23,7 @@ import (
 	"gatepass.dev/backend/internal/config"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/expiry"
+	"gatepass.dev/backend/internal/gateway"
 	"gatepass.dev/backend/internal/httpapi"
 	"gatepass.dev/backend/internal/mail"
 	"gatepass.dev/backend/internal/metrics"
@@ -41,6 +42,10 @@ type Options struct {
 	// Out receives the one-time messages for the operator (the generated
 	// admin password, the demo credentials). Default io.Discard.
 	Out io.Writer
+	// FirstListenPort is where new networks' UDP ports start (default 51820).
+	FirstListenPort int
+	// GatewayBackend replaces the gateway backend chosen by the config.
+	GatewayBackend gateway.Backend
 }
 
 // Server is a running gatepass-server.
@@ -55,6 +60,7 @@ type Server struct {
 	Access    *access.Service
 	Scheduler *expiry.Scheduler
 	Outbox    *outbox.Worker
+	Gateway   *gateway.Manager
 	API       *httpapi.Server
 	Handler   http.Handler
 
@@ -89,6 +95,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{Config: cfg, Clock: opt.Clock, Log: opt.Logger, DB: db, Broker: events.NewBroker()}
+	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.Metrics = metrics.New(func() float64 {
 		n, _ := store.MailDepth(context.Background(), db)
 		return float64(n)
@@ -100,10 +107,33 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		db.Close()
 		return nil, err
 	}
+	var backend gateway.Backend = gateway.Netstack{Log: opt.Logger}
+	switch cfg.Gateway {
+	case "tun":
+		backend = gateway.NewTUN(opt.Logger)
+	case "off":
+		backend = gateway.Off{}
+	}
+	if opt.GatewayBackend != nil {
+		backend = opt.GatewayBackend
+	}
+	s.Gateway = gateway.New(db, opt.Clock, opt.Logger, backend)
 	s.Access = access.NewService(access.Options{DB: db, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger,
-		PublicURL: s.Settings.PublicURL, PendingTTL: cfg.PendingTTL})
+		PublicURL: s.Settings.PublicURL, PendingTTL: cfg.PendingTTL, Prepare: s.Gateway.Prepare})
 	s.Scheduler = expiry.New(s.Access, db, opt.Clock, opt.Logger)
 	s.Outbox = outbox.NewWorker(db, opt.Clock, opt.Sender, s.Settings.SMTP, s.Metrics, opt.Logger)
+	// The gateway hears of a change first, so that a removed grant's peer is
+	// gone before the streams report it.
+	s.Access.OnChange(func(c access.Change) {
+		if !c.Has(access.EffectGatewaySync) {
+			return
+		}
+		if c.NetworkID == "" {
+			s.Gateway.Wake()
+		} else if err := s.Gateway.SyncNetwork(s.ctx, c.NetworkID); err != nil {
+			s.Log.Error("gateway: sync", "network", c.NetworkID, "err", err)
+		}
+	})
 	s.Access.OnChange(func(c access.Change) {
 		if c.Everyone {
 			s.Broker.PublishEveryone()
@@ -115,22 +145,32 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		}
 	})
 	s.API = httpapi.New(httpapi.Deps{DB: db, Access: s.Access, Settings: s.Settings, Broker: s.Broker, Clock: opt.Clock,
-		Metrics: s.Metrics, Logger: opt.Logger, Outbox: s.Outbox, Sender: opt.Sender})
+		Metrics: s.Metrics, Logger: opt.Logger, Outbox: s.Outbox, Sender: opt.Sender, Gateway: s.Gateway, FirstListenPort: opt.FirstListenPort})
 	s.Handler = s.API.Handler()
 
 	if err := s.bootstrap(ctx, opt.Out); err != nil {
-		db.Close()
+		s.abort()
 		return nil, err
 	}
 	if _, err := s.Scheduler.CatchUp(ctx); err != nil {
-		db.Close()
+		s.abort()
 		return nil, fmt.Errorf("expire overdue grants: %w", err)
 	}
-	s.ctx, s.cancel = context.WithCancel(context.Background())
-	s.wg.Add(2)
+	if err := s.Gateway.Sync(ctx); err != nil {
+		s.Log.Error("gateway: first sync", "err", err)
+	}
+	s.wg.Add(3)
+	go func() { defer s.wg.Done(); s.Gateway.Run(s.ctx) }()
 	go func() { defer s.wg.Done(); s.Scheduler.Run(s.ctx) }()
 	go func() { defer s.wg.Done(); s.Outbox.Run(s.ctx) }()
 	return s, nil
+}
+
+// abort undoes a failed New.
+func (s *Server) abort() {
+	s.cancel()
+	s.Gateway.Close()
+	s.DB.Close()
 }
 
 // Serve serves HTTP on ln until Close.

@@ -137,6 +137,15 @@ CREATE TABLE settings (
 	value TEXT NOT NULL
 );
 `,
+
+	// 2: the gateway's WireGuard key of each network.
+	`
+CREATE TABLE gateway_keys (
+	network_id  TEXT PRIMARY KEY REFERENCES networks(id) ON DELETE CASCADE,
+	private_key TEXT NOT NULL,
+	created_at  BIGINT NOT NULL
+);
+`,
 }
 
 func (db *DB) migrate(ctx context.Context) error {

@@ -1,0 +1,350 @@
+// Package gateway is the enforcement of Gatepass: each network has a
+// wireguard-go device, run in-process by gatepass-server, whose peers are
+// exactly the devices allowed on the network at this instant — the devices
+// of users with a valid grant, plus standing access (members of JIT-off
+// networks, admins).
+//
+// The Manager reconciles: desired peers (from the database, at the clock's
+// now) against the peers it added, applied as a diff — a new peer is added,
+// a gone one removed, an unchanged one never touched (no replace_peers, no
+// remove-and-re-add: either stalls the client for seconds). It runs at
+// start, on every lifecycle change, at the next expires_at of any peer (its
+// own timer, so a grant's peer goes at the second of expiry even if the
+// expiry scheduler is busy), and on a periodic resync. Peers it did not add
+// are left alone.
+//
+// A new grant's peers are added inside the approval's transaction (Prepare),
+// before the client can learn of the approval, so its first handshake is
+// answered.
+package gateway
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"gatepass.dev/backend/internal/store"
+)
+
+// Resync is the period of the full reconcile that catches anything missed.
+const Resync = time.Minute
+
+type peer struct {
+	store.GatewayPeer
+}
+
+type gwNet struct {
+	spec    Spec
+	dev     Device
+	managed map[string]peer // by public key (base64)
+	openErr error
+}
+
+// Manager runs the gateways of every network.
+type Manager struct {
+	db      *store.DB
+	clock   clockwork.Clock
+	log     *slog.Logger
+	backend Backend
+
+	mu   sync.Mutex
+	nets map[string]*gwNet
+	next time.Time // the earliest expires_at among managed peers
+	wake chan struct{}
+}
+
+// New returns a manager; call Sync once, then Run.
+func New(db *store.DB, clock clockwork.Clock, log *slog.Logger, backend Backend) *Manager {
+	return &Manager{db: db, clock: clock, log: log, backend: backend, nets: map[string]*gwNet{}, wake: make(chan struct{}, 1)}
+}
+
+// Kind is the backend's kind ("netstack" or "tun").
+func (m *Manager) Kind() string { return m.backend.Kind() }
+
+// Wake asks for a reconcile now.
+func (m *Manager) Wake() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run reconciles whenever woken, at the next expiry, and every Resync,
+// until ctx ends; then it closes every device.
+func (m *Manager) Run(ctx context.Context) {
+	defer m.closeAll()
+	for {
+		if err := m.Sync(ctx); err != nil && ctx.Err() == nil {
+			m.log.Error("gateway: sync", "err", err)
+		}
+		wait := Resync
+		m.mu.Lock()
+		if !m.next.IsZero() {
+			wait = min(max(m.next.Sub(m.clock.Now()), 0), Resync)
+		}
+		m.mu.Unlock()
+		timer := m.clock.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return
+		case <-m.wake:
+		case <-timer.Chan():
+		}
+		timer.Stop()
+	}
+}
+
+// Sync reconciles every network now.
+func (m *Manager) Sync(ctx context.Context) error {
+	nets, err := store.ListNetworks(ctx, m.db)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	now := m.clock.Now()
+	seen := map[string]bool{}
+	var errs []error
+	m.next = time.Time{}
+	for _, n := range nets {
+		seen[n.ID] = true
+		if err := m.syncNetworkLocked(ctx, n, now); err != nil {
+			errs = append(errs, fmt.Errorf("network %s: %w", n.Name, err))
+		}
+	}
+	for id, g := range m.nets {
+		if !seen[id] {
+			m.log.Info("gateway: network removed: closing its device", "network", g.spec.Name)
+			if g.dev != nil {
+				g.dev.Close()
+			}
+			delete(m.nets, id)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// SyncNetwork reconciles one network now (after a change to it). The
+// earliest expiry it learns of moves the manager's timer forward.
+func (m *Manager) SyncNetwork(ctx context.Context, networkID string) error {
+	n, err := store.NetworkByID(ctx, m.db, networkID)
+	if errors.Is(err, store.ErrNotFound) {
+		m.Wake() // deleted: the full sync closes its device
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	before := m.next
+	err = m.syncNetworkLocked(ctx, n, m.clock.Now())
+	moved := !m.next.Equal(before)
+	m.mu.Unlock()
+	if moved {
+		m.Wake() // re-arm the timer
+	}
+	return err
+}
+
+// syncNetworkLocked brings one network's device up to date.
+func (m *Manager) syncNetworkLocked(ctx context.Context, n store.Network, now time.Time) error {
+	spec, err := m.spec(ctx, n)
+	if err != nil {
+		return err
+	}
+	g := m.nets[n.ID]
+	if g != nil && g.dev != nil && !g.spec.same(spec) {
+		m.log.Info("gateway: network settings changed: reopening its device", "network", n.Name)
+		g.dev.Close()
+		g = nil
+	}
+	if g == nil || g.dev == nil {
+		dev, err := m.backend.Open(spec, m.statusHandler(n.ID))
+		if err != nil {
+			m.nets[n.ID] = &gwNet{spec: spec, openErr: err}
+			return fmt.Errorf("open device on UDP port %d: %w", spec.ListenPort, err)
+		}
+		g = &gwNet{spec: spec, dev: dev, managed: map[string]peer{}}
+		m.nets[n.ID] = g
+		m.log.Info("gateway: device up", "network", n.Name, "backend", m.backend.Kind(), "listen_port", spec.ListenPort,
+			"address", spec.Address, "public_key", spec.PrivateKey.Public().String())
+	}
+	want, err := store.DesiredPeers(ctx, m.db, n, now)
+	if err != nil {
+		return err
+	}
+	return m.applyLocked(g, want, true)
+}
+
+// applyLocked adds and updates the wanted peers; with prune it also removes
+// managed peers that are not wanted.
+func (m *Manager) applyLocked(g *gwNet, want []store.GatewayPeer, prune bool) error {
+	var b strings.Builder
+	wanted := map[string]bool{}
+	for _, p := range want {
+		wanted[p.PublicKey] = true
+		if !p.ExpiresAt.IsZero() && (m.next.IsZero() || p.ExpiresAt.Before(m.next)) {
+			m.next = p.ExpiresAt
+		}
+		cur, ok := g.managed[p.PublicKey]
+		if ok && cur.Address == p.Address {
+			g.managed[p.PublicKey] = peer{p} // expiry may have changed; nothing on the device does
+			continue
+		}
+		k, err := ParseKey(p.PublicKey)
+		if err != nil {
+			m.log.Error("gateway: bad device key", "device", p.DeviceID, "err", err)
+			continue
+		}
+		fmt.Fprintf(&b, "public_key=%s\nreplace_allowed_ips=true\nallowed_ip=%s\n", k.Hex(), p.Address)
+		g.managed[p.PublicKey] = peer{p}
+	}
+	var removed []string
+	if prune {
+		for key := range g.managed {
+			if wanted[key] {
+				continue
+			}
+			k, err := ParseKey(key)
+			if err == nil {
+				fmt.Fprintf(&b, "public_key=%s\nremove=true\n", k.Hex())
+			}
+			removed = append(removed, key)
+		}
+	}
+	if b.Len() == 0 {
+		return nil
+	}
+	if err := g.dev.IpcSet(b.String()); err != nil {
+		return fmt.Errorf("configure peers: %w", err)
+	}
+	closer, _ := g.dev.(interface{ CloseClient(netip.Addr) })
+	for _, key := range removed {
+		if p, err := netip.ParsePrefix(g.managed[key].Address); err == nil && closer != nil {
+			closer.CloseClient(p.Addr())
+		}
+		m.log.Info("gateway: peer removed", "network", g.spec.Name, "device", g.managed[key].DeviceID, "user", g.managed[key].UserEmail)
+		delete(g.managed, key)
+	}
+	return nil
+}
+
+// Prepare adds the peers of a new grant inside the approval's transaction,
+// before the client can hear of it. If the transaction rolls back, the next
+// reconcile removes them.
+func (m *Manager) Prepare(ctx context.Context, tx *sql.Tx, networkID string, now time.Time) error {
+	n, err := store.NetworkByID(ctx, tx, networkID)
+	if err != nil {
+		return err
+	}
+	want, err := store.DesiredPeers(ctx, tx, n, now)
+	if err != nil {
+		return err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	g := m.nets[networkID]
+	if g == nil || g.dev == nil {
+		return nil // not up (yet): the reconcile after the commit adds them
+	}
+	if err := m.applyLocked(g, want, false); err != nil {
+		m.log.Error("gateway: prepare", "network", n.Name, "err", err)
+	}
+	return nil
+}
+
+// PublicKey returns the gateway's public key of a network, creating its key
+// pair on first use.
+func (m *Manager) PublicKey(ctx context.Context, networkID string) (Key, error) {
+	k, err := m.privateKey(ctx, networkID)
+	if err != nil {
+		return Key{}, err
+	}
+	return k.Public(), nil
+}
+
+func (m *Manager) privateKey(ctx context.Context, networkID string) (Key, error) {
+	s, err := store.GatewayKey(ctx, m.db, networkID)
+	if errors.Is(err, store.ErrNotFound) {
+		k, err := NewPrivateKey()
+		if err != nil {
+			return Key{}, err
+		}
+		if s, err = store.PutGatewayKey(ctx, m.db, networkID, k.String(), m.clock.Now()); err != nil {
+			return Key{}, err
+		}
+	} else if err != nil {
+		return Key{}, err
+	}
+	return ParseKey(s)
+}
+
+func (m *Manager) spec(ctx context.Context, n store.Network) (Spec, error) {
+	k, err := m.privateKey(ctx, n.ID)
+	if err != nil {
+		return Spec{}, err
+	}
+	prefix, err := netip.ParsePrefix(n.CIDR)
+	if err != nil {
+		return Spec{}, err
+	}
+	prefix = prefix.Masked()
+	spec := Spec{NetworkID: n.ID, Name: n.Name, PrivateKey: k, ListenPort: n.ListenPort, Prefix: prefix, Address: GatewayAddress(prefix)}
+	for _, r := range n.Routes {
+		if p, err := netip.ParsePrefix(r); err == nil {
+			spec.Routes = append(spec.Routes, p.Masked())
+		}
+	}
+	return spec, nil
+}
+
+// GatewayAddress is the gateway's address in a range: its first host.
+func GatewayAddress(p netip.Prefix) netip.Addr { return p.Masked().Addr().Next() }
+
+// Close closes every device (Run does this when its context ends).
+func (m *Manager) Close() { m.closeAll() }
+
+func (m *Manager) closeAll() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, g := range m.nets {
+		if g.dev != nil {
+			g.dev.Close()
+		}
+		delete(m.nets, id)
+	}
+}
+
+// HasPeer reports whether a network's device has a managed peer with this
+// public key (base64).
+func (m *Manager) HasPeer(networkID, publicKey string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	g := m.nets[networkID]
+	if g == nil {
+		return false
+	}
+	_, ok := g.managed[publicKey]
+	return ok
+}
+
+// IpcSetForTest configures a network's device directly, bypassing the
+// reconciler (to add a peer Gatepass does not manage).
+func (m *Manager) IpcSetForTest(networkID, uapi string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	g := m.nets[networkID]
+	if g == nil || g.dev == nil {
+		return fmt.Errorf("network %s has no device", networkID)
+	}
+	return g.dev.IpcSet(uapi)
+}
