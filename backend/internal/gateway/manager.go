@@ -37,6 +37,10 @@ import (
 // Resync is the period of the full reconcile that catches anything missed.
 const Resync = time.Minute
 
+// kickKeepalive is the keepalive (seconds) of a peer restored with its last
+// endpoint, until its first handshake.
+const kickKeepalive = 5
+
 type peer struct {
 	store.GatewayPeer
 }
@@ -46,6 +50,11 @@ type gwNet struct {
 	dev     Device
 	managed map[string]peer // by public key (base64)
 	openErr error
+	// endpoints are the peers' last UDP endpoints as saved in the database;
+	// a peer added with a known endpoint is "kicked": the gateway sends a
+	// keepalive at once, which starts a handshake, until one completes.
+	endpoints map[string]string
+	kicked    map[string]bool
 }
 
 // Manager runs the gateways of every network.
@@ -173,7 +182,11 @@ func (m *Manager) syncNetworkLocked(ctx context.Context, n store.Network, now ti
 			m.nets[n.ID] = &gwNet{spec: spec, openErr: err}
 			return fmt.Errorf("open device on UDP port %d: %w", spec.ListenPort, err)
 		}
-		g = &gwNet{spec: spec, dev: dev, managed: map[string]peer{}}
+		eps, err := store.GatewayEndpoints(ctx, m.db, n.ID)
+		if err != nil {
+			m.log.Warn("gateway: saved endpoints", "network", n.Name, "err", err)
+		}
+		g = &gwNet{spec: spec, dev: dev, managed: map[string]peer{}, endpoints: eps, kicked: map[string]bool{}}
 		m.nets[n.ID] = g
 		m.log.Info("gateway: device up", "network", n.Name, "backend", m.backend.Kind(), "listen_port", spec.ListenPort,
 			"address", spec.Address, "public_key", spec.PrivateKey.Public().String())
@@ -182,7 +195,43 @@ func (m *Manager) syncNetworkLocked(ctx context.Context, n store.Network, now ti
 	if err != nil {
 		return err
 	}
-	return m.applyLocked(g, want, true)
+	if err := m.applyLocked(g, want, true); err != nil {
+		return err
+	}
+	m.saveEndpointsLocked(ctx, g, now)
+	return nil
+}
+
+// saveEndpointsLocked records the peers' current endpoints, and stops the
+// keepalives of kicked peers whose session is back.
+func (m *Manager) saveEndpointsLocked(ctx context.Context, g *gwNet, now time.Time) {
+	dump, err := g.dev.IpcGet()
+	if err != nil {
+		return
+	}
+	var calm strings.Builder
+	for key, st := range parseIpcGet(dump) {
+		if _, ok := g.managed[key]; !ok {
+			continue
+		}
+		if st.Endpoint != "" && g.endpoints[key] != st.Endpoint {
+			if err := store.PutGatewayEndpoint(ctx, m.db, g.spec.NetworkID, key, st.Endpoint, now); err == nil {
+				if g.endpoints == nil {
+					g.endpoints = map[string]string{}
+				}
+				g.endpoints[key] = st.Endpoint
+			}
+		}
+		if g.kicked[key] && !st.LastHandshake.IsZero() {
+			if k, err := ParseKey(key); err == nil {
+				fmt.Fprintf(&calm, "public_key=%s\nupdate_only=true\npersistent_keepalive_interval=0\n", k.Hex())
+			}
+			delete(g.kicked, key)
+		}
+	}
+	if calm.Len() > 0 {
+		_ = g.dev.IpcSet(calm.String())
+	}
 }
 
 // applyLocked adds and updates the wanted peers; with prune it also removes
@@ -206,6 +255,12 @@ func (m *Manager) applyLocked(g *gwNet, want []store.GatewayPeer, prune bool) er
 			continue
 		}
 		fmt.Fprintf(&b, "public_key=%s\nreplace_allowed_ips=true\nallowed_ip=%s\n", k.Hex(), p.Address)
+		if ep := g.endpoints[p.PublicKey]; ep != "" && !ok {
+			// Known from before a restart: reach out, so the session is
+			// back before the client notices.
+			fmt.Fprintf(&b, "endpoint=%s\npersistent_keepalive_interval=%d\n", ep, kickKeepalive)
+			g.kicked[p.PublicKey] = true
+		}
 		g.managed[p.PublicKey] = peer{p}
 	}
 	var removed []string
@@ -318,6 +373,7 @@ func (m *Manager) closeAll() {
 	defer m.mu.Unlock()
 	for id, g := range m.nets {
 		if g.dev != nil {
+			m.saveEndpointsLocked(context.Background(), g, m.clock.Now())
 			g.dev.Close()
 		}
 		delete(m.nets, id)

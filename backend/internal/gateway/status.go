@@ -21,6 +21,7 @@ import (
 // PeerStat is what the device knows of one peer.
 type PeerStat struct {
 	PublicKey     string // base64
+	Endpoint      string // ip:port, "" before the first handshake
 	AllowedIPs    []string
 	LastHandshake time.Time
 	RxBytes       int64
@@ -58,6 +59,10 @@ func parseIpcGet(dump string) map[string]PeerStat {
 			}
 			copy(key[:], b)
 			cur = &PeerStat{PublicKey: key.String()}
+		case "endpoint":
+			if cur != nil {
+				cur.Endpoint = v
+			}
 		case "allowed_ip":
 			if cur != nil {
 				cur.AllowedIPs = append(cur.AllowedIPs, v)

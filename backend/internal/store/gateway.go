@@ -104,3 +104,30 @@ func DeviceAddressOwner(ctx context.Context, q Querier, networkID, address strin
 	u, err := UserByID(ctx, q, d.UserID)
 	return d, u, err
 }
+
+// GatewayEndpoints returns the last known UDP endpoint of each peer of a
+// network's gateway, by public key.
+func GatewayEndpoints(ctx context.Context, q Querier, networkID string) (map[string]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT public_key, endpoint FROM gateway_endpoints WHERE network_id = ?`, networkID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var k, e string
+		if err := rows.Scan(&k, &e); err != nil {
+			return nil, err
+		}
+		out[k] = e
+	}
+	return out, rows.Err()
+}
+
+// PutGatewayEndpoint records a peer's current endpoint.
+func PutGatewayEndpoint(ctx context.Context, q Querier, networkID, publicKey, endpoint string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `INSERT INTO gateway_endpoints (network_id, public_key, endpoint, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (network_id, public_key) DO UPDATE SET endpoint = excluded.endpoint, updated_at = excluded.updated_at`,
+		networkID, publicKey, endpoint, ms(now))
+	return err
+}

@@ -146,6 +146,19 @@ CREATE TABLE gateway_keys (
 	created_at  BIGINT NOT NULL
 );
 `,
+
+	// 3: the last UDP endpoint of each gateway peer, so that a restarted
+	// gateway can re-establish sessions at once instead of waiting for the
+	// clients' handshake retries.
+	`
+CREATE TABLE gateway_endpoints (
+	network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+	public_key TEXT NOT NULL,
+	endpoint   TEXT NOT NULL,
+	updated_at BIGINT NOT NULL,
+	PRIMARY KEY (network_id, public_key)
+);
+`,
 }
 
 func (db *DB) migrate(ctx context.Context) error {
