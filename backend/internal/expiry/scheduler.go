@@ -16,6 +16,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/clockutil"
 	"gatepass.dev/backend/internal/store"
 )
 
@@ -81,15 +82,16 @@ func (s *Scheduler) Run(ctx context.Context) {
 		if _, err := s.svc.ExpireDue(ctx); err != nil && ctx.Err() == nil {
 			s.log.Error("expiry: sweep failed", "err", err)
 		}
-		wait := s.Resync
+		now := s.clock.Now()
+		deadline := now.Add(s.Resync)
 		next, err := s.svc.NextDeadline(ctx)
 		if err != nil && ctx.Err() == nil {
 			s.log.Error("expiry: next deadline", "err", err)
-			wait = time.Second
-		} else if !next.IsZero() {
-			wait = min(max(next.Sub(s.clock.Now()), 0), s.Resync)
+			deadline = now.Add(time.Second)
+		} else if !next.IsZero() && next.Before(deadline) {
+			deadline = next
 		}
-		timer := s.clock.NewTimer(wait)
+		timer := clockutil.TimerUntil(s.clock, deadline)
 		select {
 		case <-ctx.Done():
 			timer.Stop()

@@ -31,6 +31,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"gatepass.dev/backend/internal/clockutil"
 	"gatepass.dev/backend/internal/store"
 )
 
@@ -94,13 +95,13 @@ func (m *Manager) Run(ctx context.Context) {
 		if err := m.Sync(ctx); err != nil && ctx.Err() == nil {
 			m.log.Error("gateway: sync", "err", err)
 		}
-		wait := Resync
+		deadline := m.clock.Now().Add(Resync)
 		m.mu.Lock()
-		if !m.next.IsZero() {
-			wait = min(max(m.next.Sub(m.clock.Now()), 0), Resync)
+		if !m.next.IsZero() && m.next.Before(deadline) {
+			deadline = m.next
 		}
 		m.mu.Unlock()
-		timer := m.clock.NewTimer(wait)
+		timer := clockutil.TimerUntil(m.clock, deadline)
 		select {
 		case <-ctx.Done():
 			timer.Stop()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"gatepass.dev/backend/internal/clockutil"
 	"gatepass.dev/backend/internal/mail"
 	"gatepass.dev/backend/internal/metrics"
 	"gatepass.dev/backend/internal/store"
@@ -60,11 +61,11 @@ func (w *Worker) Run(ctx context.Context) {
 		if _, err := w.DeliverDue(ctx); err != nil && ctx.Err() == nil {
 			w.log.Error("outbox: delivery round failed", "err", err)
 		}
-		wait := time.Hour
-		if next, err := store.NextMailAttempt(ctx, w.db); err == nil && !next.IsZero() {
-			wait = max(next.Sub(w.clock.Now()), 0)
+		deadline := w.clock.Now().Add(time.Hour)
+		if next, err := store.NextMailAttempt(ctx, w.db); err == nil && !next.IsZero() && next.Before(deadline) {
+			deadline = next
 		}
-		timer := w.clock.NewTimer(wait)
+		timer := clockutil.TimerUntil(w.clock, deadline)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
