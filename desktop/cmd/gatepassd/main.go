@@ -1,17 +1,41 @@
-// Command gatepassd is the Gatepass agent: it will hold the login token and the
-// device's WireGuard key, watch the backend, drive the tunnel and serve the
-// LocalAPI to the window and the tray (see DESIGN.md, "Operating contract").
+// Command gatepassd is the Gatepass agent and its command-line client.
 //
-// For now it is a placeholder: every command reports that it is not
-// implemented yet (exit 1); an unknown or missing command prints the usage
-// (exit 2). It is pure Go (no cgo) so it cross-compiles for Linux, Windows and macOS.
+//	gatepassd run [--server URL] [--socket PATH] [--state-dir DIR] [--tunnel netstack|tun] [--socks5 ADDR] [--http-proxy ADDR]
+//	gatepassd login --server URL --email E --password-stdin
+//	gatepassd status [--json]
+//	gatepassd request NETWORK --reason R [--duration 8h]
+//	gatepassd cancel|connect|disconnect|release NETWORK
+//	gatepassd logout
+//
+// `run` is the agent: it holds the login token and the device's WireGuard
+// key, watches the backend, drives the tunnels and serves the LocalAPI on
+// a unix socket (a named pipe on Windows). The other commands are clients
+// of that LocalAPI (all take --socket PATH). Exit codes: 0 ok, 1 failure,
+// 2 usage. It is pure Go (no cgo): it cross-compiles for Linux, Windows
+// and macOS.
 package main
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"gatepass.dev/desktop/internal/agent"
+	"gatepass.dev/desktop/internal/localapi"
+	"gatepass.dev/desktop/internal/tunnel"
+	"gatepass.dev/shared/api"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -21,37 +45,557 @@ var version = "dev"
 var commands = []string{"run", "login", "status", "request", "cancel", "connect", "disconnect", "release", "logout"}
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
 }
 
-func usage(w io.Writer) {
-	fmt.Fprintf(w, "usage: gatepassd %s [flags]\n", strings.Join(commands, "|"))
-	fmt.Fprintln(w, "       gatepassd version")
-	fmt.Fprintf(w, "gatepassd %s: not implemented yet\n", strings.Join(commands, "|"))
-}
+const usageText = `usage: gatepassd run|login|status|request|cancel|connect|disconnect|release|logout [flags]
+       gatepassd version
+
+  run          start the agent: --server URL, --socket PATH, --state-dir DIR,
+               --tunnel netstack|tun (default: tun when privileged), --socks5 ADDR,
+               --http-proxy ADDR (netstack mode; default 127.0.0.1 with a free port),
+               --credential-store auto|keyring|file, --log-level LEVEL
+  login        --server URL --email E --password-stdin
+  status       [--json]
+  request      NETWORK --reason R [--duration D]   (D like 8h, 90m, 2d)
+  cancel       NETWORK   withdraw a pending request
+  connect      NETWORK   bring the tunnel up (the network must be active)
+  disconnect   NETWORK   bring the tunnel down
+  release      NETWORK   give up the grant early
+  logout
+
+Every client command takes --socket PATH (default: the agent's default).
+`
+
+func usage(w io.Writer) { fmt.Fprint(w, usageText) }
+
+// exit codes
+const (
+	exitOK      = 0
+	exitFailure = 1
+	exitUsage   = 2
+)
+
+// errUsage marks a usage error (exit 2); its text is printed before the usage.
+type errUsage struct{ msg string }
+
+func (e errUsage) Error() string { return e.msg }
+
+func usageErr(format string, args ...any) error { return errUsage{fmt.Sprintf(format, args...)} }
 
 // run executes one invocation and returns the process exit code.
-func run(args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		usage(stderr)
-		return 2
+		return exitUsage
 	}
-	switch cmd := args[0]; cmd {
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
 	case "-h", "-help", "--help", "help":
 		usage(stdout)
-		return 0
+		return exitOK
 	case "version", "--version":
 		fmt.Fprintln(stdout, "gatepassd", version)
-		return 0
+		return exitOK
+	case "run":
+		err = runAgent(ctx, rest, stderr)
+	case "login":
+		err = cmdLogin(ctx, rest, stdin, stdout)
+	case "status":
+		err = cmdStatus(ctx, rest, stdout)
+	case "request":
+		err = cmdRequest(ctx, rest, stdout)
+	case "cancel", "connect", "disconnect", "release":
+		err = cmdNetwork(ctx, cmd, rest, stdout)
+	case "logout":
+		err = cmdLogout(ctx, rest, stdout)
 	default:
-		for _, c := range commands {
-			if cmd == c {
-				fmt.Fprintf(stderr, "gatepassd %s: not implemented yet\n", cmd)
-				return 1
-			}
-		}
 		fmt.Fprintf(stderr, "gatepassd: unknown command %q\n", cmd)
 		usage(stderr)
-		return 2
+		return exitUsage
 	}
+	var ue errUsage
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		usage(stdout)
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "gatepassd %s: %s\n", cmd, ue.msg)
+		usage(stderr)
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "gatepassd %s: %s\n", cmd, describe(err))
+		return exitFailure
+	}
+}
+
+// describe makes an error readable for a person.
+func describe(err error) string {
+	if errors.Is(err, localapi.ErrNotRunning) {
+		return "gatepassd is not running: start it with `gatepassd run`"
+	}
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		return ae.Message
+	}
+	return err.Error()
+}
+
+// flagSet returns a flag set that reports errors instead of exiting.
+func flagSet(name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("gatepassd "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+// parse parses flags and positional arguments in any order; it returns the
+// positional ones.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, usageErr("%v", err)
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// ---- the agent ----
+
+func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flagSet("run")
+	server := fs.String("server", os.Getenv("GATEPASS_SERVER"), "backend URL used when a login names none")
+	socket := fs.String("socket", localapi.DefaultSocketPath(), "LocalAPI socket (named pipe on Windows)")
+	stateDir := fs.String("state-dir", defaultStateDir(), "state directory (prefs, session, device key)")
+	mode := fs.String("tunnel", "", "tunnel mode: netstack or tun (default: tun when privileged, else netstack)")
+	socks := fs.String("socks5", "", "SOCKS5 proxy address (netstack mode; default 127.0.0.1 with a free port)")
+	httpProxy := fs.String("http-proxy", "", "HTTP proxy address (netstack mode; default 127.0.0.1 with a free port)")
+	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	store := fs.String("credential-store", "auto", "where the login token is kept: auto (the OS keyring, else a 0600 file in the state dir), keyring or file")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("unexpected argument %q", pos[0])
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usageErr("--log-level: %v", err)
+	}
+	if *mode == "" {
+		*mode = localapi.ModeNetstack
+		if tunnel.Privileged() {
+			*mode = localapi.ModeTUN
+		}
+	}
+	if *stateDir == "" {
+		return usageErr("--state-dir: no default (no user config dir): give one")
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	var creds agent.Store
+	switch *store {
+	case "auto":
+		creds = agent.NewCredentialStore(*stateDir, log)
+	case "keyring":
+		creds = agent.KeyringStore{}
+	case "file":
+		creds = &agent.FileStore{Path: filepath.Join(*stateDir, "credentials.json")}
+	default:
+		return usageErr("--credential-store: %q is not auto, keyring or file", *store)
+	}
+	logf := func(format string, a ...any) { log.Warn(fmt.Sprintf(format, a...)) }
+
+	switch *mode {
+	case localapi.ModeNetstack:
+	case localapi.ModeTUN:
+		if *socks != "" || *httpProxy != "" {
+			return usageErr("--socks5 and --http-proxy are for --tunnel netstack")
+		}
+	default:
+		return usageErr("--tunnel: %q is not netstack or tun", *mode)
+	}
+	// The socket first: it makes sure no other agent runs for this user
+	// before anything (a tunnel) is touched.
+	ln, err := localapi.Listen(*socket)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
+	var backend tunnel.Backend
+	switch *mode {
+	case localapi.ModeNetstack:
+		backend, err = tunnel.NewNetstack(tunnel.NetstackOptions{SOCKS5Addr: *socks, HTTPProxyAddr: *httpProxy, Logf: logf})
+	case localapi.ModeTUN:
+		backend, err = tunnel.NewTUN(tunnel.TUNOptions{Logf: logf})
+	}
+	if err != nil {
+		return err
+	}
+	defer backend.Close()
+
+	a, err := agent.New(agent.Options{StateDir: *stateDir, Backend: backend, Credentials: creds, DefaultServer: *server, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	srv := localapi.NewServer(a, log)
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	socks5, hp := backend.Proxies()
+	log.Info("gatepassd running", "version", version, "socket", *socket, "tunnel", *mode, "socks5", socks5, "http_proxy", hp, "state_dir", *stateDir)
+	select {
+	case <-ctx.Done():
+		log.Info("gatepassd stopping")
+		srv.Close()
+		<-done
+		return nil
+	case err := <-done:
+		return err
+	}
+}
+
+func defaultStateDir() string {
+	d, err := os.UserConfigDir()
+	if err != nil {
+		return ""
+	}
+	return filepath.Join(d, "gatepass")
+}
+
+// ---- clients ----
+
+func clientFlags(name string) (*flag.FlagSet, *string) {
+	fs := flagSet(name)
+	socket := fs.String("socket", localapi.DefaultSocketPath(), "the agent's LocalAPI socket (named pipe on Windows)")
+	return fs, socket
+}
+
+// callTimeout bounds a client command (connect waits for the tunnel).
+const callTimeout = 60 * time.Second
+
+func cmdLogin(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs, socket := clientFlags("login")
+	server := fs.String("server", "", "backend URL (default: the agent's --server)")
+	email := fs.String("email", "", "your email")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("unexpected argument %q", pos[0])
+	}
+	if *email == "" {
+		return usageErr("--email is required")
+	}
+	if !*pwStdin {
+		return usageErr("--password-stdin is required (e.g. `gatepassd login --email E --password-stdin < file`): passwords are never taken as arguments")
+	}
+	b, err := io.ReadAll(io.LimitReader(stdin, 4096))
+	if err != nil {
+		return fmt.Errorf("read the password: %w", err)
+	}
+	password := strings.TrimRight(string(b), "\r\n")
+	if password == "" {
+		return usageErr("no password on standard input")
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	st, err := localapi.NewClient(*socket).Login(ctx, *server, *email, password)
+	if err != nil {
+		return err
+	}
+	name := *email
+	if st.User != nil {
+		name = st.User.Email
+	}
+	fmt.Fprintf(stdout, "Signed in to %s as %s.\n", st.Server, name)
+	return nil
+}
+
+func cmdLogout(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, socket := clientFlags("logout")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("unexpected argument %q", pos[0])
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	if _, err := localapi.NewClient(*socket).Logout(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "Signed out.")
+	return nil
+}
+
+func cmdStatus(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, socket := clientFlags("status")
+	asJSON := fs.Bool("json", false, "print the status as JSON")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usageErr("unexpected argument %q", pos[0])
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	st, err := localapi.NewClient(*socket).Status(ctx)
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(st)
+	}
+	printStatus(stdout, st)
+	return nil
+}
+
+// printStatus prints the status as a table for people.
+func printStatus(w io.Writer, st localapi.Status) {
+	if !st.SignedIn {
+		fmt.Fprintln(w, "Not signed in.")
+		if st.Message != "" {
+			fmt.Fprintln(w, st.Message)
+		}
+		fmt.Fprintln(w, "Sign in with: gatepassd login --server URL --email E --password-stdin")
+		return
+	}
+	who := ""
+	if st.User != nil {
+		who = st.User.Email
+	}
+	reach := "reachable"
+	if !st.BackendReachable {
+		reach = "UNREACHABLE"
+	}
+	fmt.Fprintf(w, "Signed in to %s as %s (server %s).\n", st.Server, who, reach)
+	if st.SOCKS5 != "" || st.HTTPProxy != "" {
+		fmt.Fprintf(w, "Proxies into the tunnels: SOCKS5 %s, HTTP %s.\n", st.SOCKS5, st.HTTPProxy)
+	}
+	if len(st.Networks) == 0 {
+		fmt.Fprintln(w, "No networks.")
+		return
+	}
+	fmt.Fprintln(w)
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NETWORK\tSTATE\tTIME LEFT\tCONNECTED\tADDRESS")
+	for _, n := range st.Networks {
+		left := "-"
+		if n.State == api.StateActive && n.ExpiresAt != nil {
+			left = formatLeft(n.ExpiresAt.Sub(st.ServerTime))
+		}
+		conn := "no"
+		switch {
+		case n.Connected:
+			conn = "yes"
+		case n.Connecting:
+			conn = "connecting"
+		case n.Error != "":
+			conn = "error"
+		}
+		addr := n.Address
+		if addr == "" {
+			addr = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n.Name, stateLabel(n.State), left, conn, addr)
+	}
+	tw.Flush()
+	for _, n := range st.Networks {
+		if n.Error != "" {
+			fmt.Fprintf(w, "%s: %s\n", n.Name, n.Error)
+		}
+	}
+}
+
+func stateLabel(s api.NetworkState) string {
+	switch s {
+	case api.StateRequest:
+		return "request"
+	case api.StatePending:
+		return "pending"
+	case api.StateActive:
+		return "active"
+	case api.StateStanding:
+		return "standing"
+	}
+	return string(s)
+}
+
+// formatLeft prints a remaining time like the app: "29d 23h", "7h 59m",
+// "12m", "40s" (rounded down).
+func formatLeft(d time.Duration) string {
+	if d <= 0 {
+		return "expired"
+	}
+	days := d / (24 * time.Hour)
+	hours := (d % (24 * time.Hour)) / time.Hour
+	mins := (d % time.Hour) / time.Minute
+	switch {
+	case days > 0:
+		return fmt.Sprintf("%dd %dh", days, hours)
+	case hours > 0:
+		return fmt.Sprintf("%dh %dm", hours, mins)
+	case mins > 0:
+		return fmt.Sprintf("%dm", mins)
+	}
+	return fmt.Sprintf("%ds", d/time.Second)
+}
+
+func cmdRequest(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, socket := clientFlags("request")
+	reason := fs.String("reason", "", "why you need access (required)")
+	dur := fs.String("duration", "", "the duration you wish for, e.g. 8h, 90m, 2d (the admin decides)")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("name one network")
+	}
+	if strings.TrimSpace(*reason) == "" {
+		return usageErr("--reason is required")
+	}
+	var d time.Duration
+	if *dur != "" {
+		if d, err = parseDuration(*dur); err != nil {
+			return usageErr("--duration: %v", err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	st, err := localapi.NewClient(*socket).Request(ctx, pos[0], *reason, d)
+	if err != nil {
+		return err
+	}
+	state := api.StatePending
+	if n, ok := st.NetworkByName(pos[0]); ok {
+		state = n.State
+	}
+	if state == api.StatePending {
+		fmt.Fprintf(stdout, "Requested access to %s: pending an admin's approval.\n", pos[0])
+	} else {
+		fmt.Fprintf(stdout, "Requested access to %s: now %s.\n", pos[0], state)
+	}
+	return nil
+}
+
+func cmdNetwork(ctx context.Context, cmd string, args []string, stdout io.Writer) error {
+	fs, socket := clientFlags(cmd)
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 1 {
+		return usageErr("name one network")
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	c := localapi.NewClient(*socket)
+	name := pos[0]
+	var st localapi.Status
+	switch cmd {
+	case "cancel":
+		st, err = c.Cancel(ctx, name)
+	case "connect":
+		st, err = c.Connect(ctx, name)
+	case "disconnect":
+		st, err = c.Disconnect(ctx, name)
+	case "release":
+		st, err = c.Release(ctx, name)
+	}
+	if err != nil {
+		return err
+	}
+	n, _ := st.NetworkByName(name)
+	switch cmd {
+	case "cancel":
+		fmt.Fprintf(stdout, "Cancelled the request for %s.\n", name)
+	case "connect":
+		msg := fmt.Sprintf("Connected to %s", name)
+		if n.Address != "" {
+			msg += " as " + n.Address
+		}
+		if n.State == api.StateActive && n.ExpiresAt != nil {
+			msg += "; access expires in " + formatLeft(n.ExpiresAt.Sub(st.ServerTime))
+		}
+		fmt.Fprintln(stdout, msg+".")
+	case "disconnect":
+		fmt.Fprintf(stdout, "Disconnected from %s.\n", name)
+	case "release":
+		fmt.Fprintf(stdout, "Released the access to %s.\n", name)
+	}
+	return nil
+}
+
+// parseDuration parses durations like 8h, 90m, 1h30m, 2d, 1w, 1d12h.
+func parseDuration(s string) (time.Duration, error) {
+	orig := s
+	var total time.Duration
+	if s == "" {
+		return 0, errors.New("empty duration")
+	}
+	for s != "" {
+		i := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == 0 {
+			return 0, fmt.Errorf("%q: want a number and a unit (w, d, h, m, s), e.g. 8h or 2d", orig)
+		}
+		n, err := strconv.ParseInt(s[:i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("%q: %v", orig, err)
+		}
+		s = s[i:]
+		j := 0
+		for j < len(s) && (s[j] < '0' || s[j] > '9') {
+			j++
+		}
+		var unit time.Duration
+		switch s[:j] {
+		case "w":
+			unit = 7 * 24 * time.Hour
+		case "d":
+			unit = 24 * time.Hour
+		case "h":
+			unit = time.Hour
+		case "m":
+			unit = time.Minute
+		case "s":
+			unit = time.Second
+		default:
+			return 0, fmt.Errorf("%q: unknown unit %q (w, d, h, m, s)", orig, s[:j])
+		}
+		s = s[j:]
+		if n > int64((1<<63-1)/unit) {
+			return 0, fmt.Errorf("%q: too long", orig)
+		}
+		total += time.Duration(n) * unit
+	}
+	if total <= 0 {
+		return 0, fmt.Errorf("%q: must be positive", orig)
+	}
+	return total, nil
 }

@@ -1,0 +1,358 @@
+package agent
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"gatepass.dev/desktop/internal/localapi"
+	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/client"
+)
+
+// Login signs in to a backend: the token is kept in the Store, the
+// device's key pair is created on the first sign-in of this account and its
+// public key registered, and the watch starts. A previous session (another
+// account) is signed out once the new sign-in succeeded.
+func (a *Agent) Login(ctx context.Context, in localapi.LoginRequest) error {
+	server := in.Server
+	if server == "" {
+		server = a.opts.DefaultServer
+	}
+	if server == "" {
+		return apiError(http.StatusBadRequest, api.CodeBadRequest, "server: which Gatepass server? (e.g. https://gatepass.example.com)")
+	}
+	server, err := normalizeServer(server)
+	if err != nil {
+		return err
+	}
+	email := strings.TrimSpace(in.Email)
+	if email == "" || in.Password == "" {
+		return apiError(http.StatusBadRequest, api.CodeBadRequest, "email and password are required")
+	}
+	ctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	c := client.New(server, client.WithHTTPClient(a.hc))
+	sent := a.clock.Now()
+	resp, err := c.Login(ctx, email, in.Password)
+	recv := a.clock.Now()
+	if err != nil {
+		return backendErr(server, err)
+	}
+	kp := keyPath(a.opts.StateDir, server, resp.User.Email)
+	key, _, err := loadOrCreateKey(kp)
+	if err != nil {
+		c.Logout(ctx) //nolint:errcheck // best effort: do not leave a live token behind
+		return apiError(http.StatusInternalServerError, api.CodeInternal, "%v", err)
+	}
+	dev, err := c.RegisterDevice(ctx, a.opts.DeviceName, key.Public().String())
+	if client.StatusOf(err) == http.StatusConflict {
+		// The key is another user's (a copied state dir?): a new key pair.
+		if key, err = newKeyFile(kp); err == nil {
+			dev, err = c.RegisterDevice(ctx, a.opts.DeviceName, key.Public().String())
+		}
+	}
+	if err != nil {
+		c.Logout(ctx) //nolint:errcheck // best effort
+		return backendErr(server, err)
+	}
+	s := &session{
+		state:      sessionState{Server: server, Email: resp.User.Email, User: resp.User, DeviceID: dev.ID, DeviceName: dev.Name, Addresses: dev.Addresses},
+		client:     c,
+		key:        key,
+		registered: true,
+	}
+	if err := a.creds.Set(server, s.state.Email, resp.Token); err != nil {
+		a.log.Warn("the login token could not be saved: sign in again after a restart", "err", err)
+	}
+	if err := writeJSONFile(a.path(sessionFile), s.state); err != nil {
+		a.log.Warn("could not save the session", "err", err)
+	}
+	nets, nerr := c.MyNetworks(ctx)
+	nrecv := a.clock.Now()
+
+	a.mu.Lock()
+	if a.closed {
+		a.mu.Unlock()
+		return apiError(http.StatusServiceUnavailable, api.CodeUnavailable, "the agent is stopping (the sign-in is saved for its next start)")
+	}
+	old := a.sess
+	if old != nil {
+		a.endSessionLocked()
+	}
+	a.observeLocked(resp.ServerTime, sent, recv)
+	if nerr == nil {
+		a.observeLocked(nets.ServerTime, recv, nrecv)
+		a.replaceNetworksLocked(nets.Networks)
+	}
+	a.reachable = true
+	a.startSessionLocked(s)
+	a.mu.Unlock()
+	a.log.Info("signed in", "server", server, "email", s.state.Email, "device", dev.ID)
+	if old != nil && (old.state.Server != server || old.state.Email != s.state.Email) {
+		a.revoke(old)
+		if err := a.creds.Delete(old.state.Server, old.state.Email); err != nil {
+			a.log.Warn("could not delete the previous login token", "err", err)
+		}
+	}
+	return nil
+}
+
+// revoke signs a session's token out on the backend (best effort).
+func (a *Agent) revoke(s *session) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.client.Logout(ctx); err != nil && client.StatusOf(err) != http.StatusUnauthorized {
+		a.log.Info("could not revoke the login token on the backend", "err", err)
+	}
+}
+
+// Logout closes every tunnel, revokes the token on the backend (best
+// effort), and forgets it. The device key stays for the next sign-in.
+func (a *Agent) Logout(ctx context.Context) error {
+	a.mu.Lock()
+	s := a.sess
+	if s == nil {
+		a.message = ""
+		a.broadcastLocked()
+		a.mu.Unlock()
+		return nil
+	}
+	a.endSessionLocked()
+	a.message = ""
+	a.broadcastLocked()
+	a.mu.Unlock()
+	a.revoke(s)
+	a.forget(s)
+	a.log.Info("signed out", "server", s.state.Server, "email", s.state.Email)
+	return nil
+}
+
+// lookup finds a network by name (or id) and its current state.
+func (a *Agent) lookupLocked(name string) (*session, string, *netState, api.NetworkState, error) {
+	s := a.sess
+	if s == nil {
+		return nil, "", nil, "", errNotSignedIn
+	}
+	serverNow := a.clock.Now().Add(a.offset)
+	for id, n := range a.nets {
+		if n.view.Name == name {
+			return s, id, n, n.state(serverNow), nil
+		}
+	}
+	if n, ok := a.nets[name]; ok {
+		return s, name, n, n.state(serverNow), nil
+	}
+	return nil, "", nil, "", apiError(http.StatusNotFound, api.CodeNotFound, "you have no network named %q", name)
+}
+
+// Request asks for access to a network.
+func (a *Agent) Request(ctx context.Context, name string, in localapi.AccessRequest) error {
+	reason := strings.TrimSpace(in.Reason)
+	if reason == "" {
+		return apiError(http.StatusBadRequest, api.CodeBadRequest, "reason: say why you need access")
+	}
+	if in.DurationSeconds < 0 {
+		return apiError(http.StatusBadRequest, api.CodeBadRequest, "duration_seconds: must not be negative")
+	}
+	a.mu.Lock()
+	s, id, n, st, err := a.lookupLocked(name)
+	var exp *time.Time
+	if err == nil {
+		exp = n.expiry()
+	}
+	a.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	switch st {
+	case api.StatePending:
+		return apiError(http.StatusConflict, api.CodeConflict, "a request for %s is already pending", name)
+	case api.StateActive:
+		msg := "you already have access to " + name
+		if exp != nil {
+			msg += " until " + exp.UTC().Format(time.RFC3339)
+		}
+		return apiError(http.StatusConflict, api.CodeConflict, "%s", msg)
+	case api.StateStanding:
+		return apiError(http.StatusConflict, api.CodeConflict, "%s needs no request: you have standing access", name)
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err = s.client.Request(cctx, id, reason, time.Duration(in.DurationSeconds)*time.Second)
+	a.noteCall(s, err)
+	if err != nil {
+		return backendErr(s.state.Server, err)
+	}
+	a.refreshQuietly(ctx, s)
+	return nil
+}
+
+// Cancel withdraws the pending request on a network.
+func (a *Agent) Cancel(ctx context.Context, name string) error {
+	a.mu.Lock()
+	s, _, n, st, err := a.lookupLocked(name)
+	var req *api.Request
+	if err == nil {
+		req = n.view.Request
+	}
+	a.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if st != api.StatePending || req == nil || req.Status != api.StatusPending {
+		return apiError(http.StatusConflict, api.CodeConflict, "%s has no pending request to cancel", name)
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	_, err = s.client.Cancel(cctx, req.ID)
+	a.noteCall(s, err)
+	if err != nil {
+		return backendErr(s.state.Server, err)
+	}
+	a.refreshQuietly(ctx, s)
+	return nil
+}
+
+// Release gives up a network's grant early; its tunnel goes down at once.
+func (a *Agent) Release(ctx context.Context, name string) error {
+	a.mu.Lock()
+	s, id, n, st, err := a.lookupLocked(name)
+	var req *api.Request
+	if err == nil {
+		req = n.view.Request
+	}
+	a.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if st != api.StateActive || req == nil || req.Status != api.StatusApproved {
+		return apiError(http.StatusConflict, api.CodeConflict, "%s has no active grant to release", name)
+	}
+	cctx, cancel := context.WithTimeout(ctx, callTimeout)
+	defer cancel()
+	released, err := s.client.Release(cctx, req.ID)
+	a.noteCall(s, err)
+	if err != nil {
+		return backendErr(s.state.Server, err)
+	}
+	// The grant is over: fail closed now, before the backend's event.
+	a.mu.Lock()
+	if n, ok := a.nets[id]; ok && a.sess == s && n.view.Request != nil && n.view.Request.ID == released.ID {
+		r := released
+		n.view.Request = &r
+		n.view.ExpiresAt = nil
+		if n.view.State == api.StateActive {
+			n.view.State = ""
+		}
+		a.reconcileLocked()
+	}
+	a.mu.Unlock()
+	a.refreshQuietly(ctx, s)
+	return nil
+}
+
+// refreshQuietly refreshes the networks after an action; the watch would
+// bring the change too, so a failure is only logged.
+func (a *Agent) refreshQuietly(ctx context.Context, s *session) {
+	if err := a.refresh(ctx, s); err != nil {
+		a.log.Debug("refresh after an action failed", "err", err)
+	}
+}
+
+// Connect turns a network's toggle on and waits (up to ConnectTimeout or
+// ctx) until its tunnel is up or could not be brought up.
+func (a *Agent) Connect(ctx context.Context, name string) error {
+	a.mu.Lock()
+	_, id, n, st, err := a.lookupLocked(name)
+	if err != nil {
+		a.mu.Unlock()
+		return err
+	}
+	if st != api.StateActive && st != api.StateStanding {
+		a.mu.Unlock()
+		if st == api.StatePending {
+			return apiError(http.StatusConflict, api.CodeConflict, "%s is not active yet: the request awaits an admin", name)
+		}
+		return apiError(http.StatusConflict, api.CodeConflict, "%s is not active: request access first", name)
+	}
+	p := a.prefs.Networks[id]
+	if p == nil {
+		p = &netPrefs{}
+		a.prefs.Networks[id] = p
+	}
+	p.WantConnected = true
+	if n.tun == nil && n.up == nil {
+		n.err, n.failures, n.retryAt = "", 0, time.Time{} // the user asks: try now
+	}
+	a.savePrefsLocked()
+	a.reconcileLocked()
+	a.mu.Unlock()
+
+	updates, stop := a.Subscribe()
+	defer stop()
+	ctx, cancel := context.WithTimeout(ctx, a.opts.ConnectTimeout)
+	defer cancel()
+	for {
+		select {
+		case <-ctx.Done():
+			return apiError(http.StatusGatewayTimeout, api.CodeUnavailable, "%s: the tunnel is still not up; the agent keeps trying", name)
+		case st, ok := <-updates:
+			if !ok {
+				return apiError(http.StatusServiceUnavailable, api.CodeUnavailable, "the agent is stopping")
+			}
+			nw, found := st.NetworkByName(id)
+			switch {
+			case !found:
+				return apiError(http.StatusNotFound, api.CodeNotFound, "network %s is gone", name)
+			case nw.Connected:
+				return nil
+			case nw.Error != "" && !nw.Connecting:
+				return apiError(http.StatusServiceUnavailable, api.CodeUnavailable, "%s: %s (retrying)", name, nw.Error)
+			case !nw.WantConnected:
+				return apiError(http.StatusConflict, api.CodeConflict, "%s was disconnected", name)
+			case nw.State != api.StateActive && nw.State != api.StateStanding:
+				return apiError(http.StatusConflict, api.CodeConflict, "%s is no longer active", name)
+			}
+		}
+	}
+}
+
+// Disconnect turns a network's toggle off: its tunnel goes down at once.
+func (a *Agent) Disconnect(ctx context.Context, name string) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, id, _, _, err := a.lookupLocked(name)
+	if err != nil {
+		return err
+	}
+	p := a.prefs.Networks[id]
+	if p == nil {
+		p = &netPrefs{}
+		a.prefs.Networks[id] = p
+	}
+	p.WantConnected = false
+	a.savePrefsLocked()
+	a.reconcileLocked()
+	return nil
+}
+
+// Prefs returns the preferences.
+func (a *Agent) Prefs() localapi.Prefs {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return localapi.Prefs{ConnectOnApproval: a.prefs.ConnectOnApproval}
+}
+
+// SetPrefs changes the preferences.
+func (a *Agent) SetPrefs(ctx context.Context, in localapi.PrefsInput) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if in.ConnectOnApproval != nil {
+		a.prefs.ConnectOnApproval = *in.ConnectOnApproval
+	}
+	a.savePrefsLocked()
+	a.reconcileLocked()
+	return nil
+}

@@ -1,0 +1,74 @@
+package agent
+
+import (
+	"testing"
+	"time"
+
+	"gatepass.dev/shared/api"
+)
+
+func TestDerive(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	later, earlier := now.Add(8*time.Hour), now.Add(-time.Second)
+	at := func(t time.Time) *time.Time { return &t }
+	req := func(s api.RequestStatus, exp *time.Time) *api.Request {
+		return &api.Request{ID: "req_1", Status: s, ExpiresAt: exp}
+	}
+	tests := []struct {
+		name   string
+		req    *api.Request
+		jit    bool
+		server api.NetworkState
+		exp    *time.Time
+		want   api.NetworkState
+	}{
+		{"no request", nil, true, api.StateRequest, nil, api.StateRequest},
+		{"pending", req(api.StatusPending, nil), true, api.StatePending, nil, api.StatePending},
+		{"active before expiry", req(api.StatusApproved, at(later)), true, api.StateActive, at(later), api.StateActive},
+		{"active one ns before expiry", req(api.StatusApproved, at(now.Add(1))), true, api.StateActive, at(now.Add(1)), api.StateActive},
+		{"active exactly at expiry fails closed", req(api.StatusApproved, at(now)), true, api.StateActive, at(now), api.StateRequest},
+		{"stale active after expiry fails closed", req(api.StatusApproved, at(earlier)), true, api.StateActive, at(earlier), api.StateRequest},
+		{"active without expires_at fails closed", req(api.StatusApproved, nil), true, api.StateActive, nil, api.StateRequest},
+		{"active, expiry only on the request", req(api.StatusApproved, at(later)), true, api.StateActive, nil, api.StateActive},
+		{"server active but request revoked", req(api.StatusRevoked, at(later)), true, api.StateActive, at(later), api.StateRequest},
+		{"expired grant on a non-JIT network is standing", req(api.StatusApproved, at(earlier)), false, api.StateActive, at(earlier), api.StateStanding},
+		{"standing (JIT off)", nil, false, api.StateStanding, nil, api.StateStanding},
+		{"standing (admin on a JIT network)", nil, true, api.StateStanding, nil, api.StateStanding},
+		{"denied", req(api.StatusDenied, nil), true, api.StateRequest, nil, api.StateRequest},
+		{"cancelled", req(api.StatusCancelled, nil), true, api.StateRequest, nil, api.StateRequest},
+		{"expired", req(api.StatusExpired, at(earlier)), true, api.StateRequest, nil, api.StateRequest},
+		{"no server state: approved and valid", req(api.StatusApproved, at(later)), true, "", nil, api.StateActive},
+		{"no server state: approved but expired", req(api.StatusApproved, at(earlier)), true, "", nil, api.StateRequest},
+		{"no server state: pending", req(api.StatusPending, nil), true, "", nil, api.StatePending},
+		{"no server state: JIT off", nil, false, "", nil, api.StateStanding},
+		{"no server state: nothing", nil, true, "", nil, api.StateRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Derive(tt.req, tt.jit, tt.server, tt.exp, now); got != tt.want {
+				t.Errorf("Derive = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	b := backoff{min: time.Second, max: 30 * time.Second}
+	ceil := []time.Duration{1, 2, 4, 8, 16, 30, 30, 30}
+	for i, c := range ceil {
+		c *= time.Second
+		d := b.next()
+		if d < c/2 || d > c {
+			t.Errorf("attempt %d: wait %v, want in [%v, %v]", i, d, c/2, c)
+		}
+	}
+	b.reset()
+	if d := b.next(); d > time.Second {
+		t.Errorf("after reset: wait %v, want ≤ 1s", d)
+	}
+	for f, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 5: 16 * time.Second, 6: 30 * time.Second, 50: 30 * time.Second} {
+		if got := retryDelay(f); got != want {
+			t.Errorf("retryDelay(%d) = %v, want %v", f, got, want)
+		}
+	}
+}

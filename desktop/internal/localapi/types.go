@@ -1,0 +1,154 @@
+// Package localapi is the LocalAPI of the Gatepass agent (gatepassd): HTTP
+// with JSON bodies over a unix socket (Linux, macOS) or a named pipe
+// (Windows), used by the CLI, the window and the tray. It holds the wire
+// types, the server (over a Service the agent implements), the listener
+// with its owner-only access check, and a typed client.
+//
+// Only the local user who runs the agent may use it: the socket is 0600 in
+// a 0700 directory of that user and every connection's peer credentials are
+// checked (SO_PEERCRED on Linux, LOCAL_PEERCRED on macOS); the pipe's
+// security descriptor grants access to the owner alone (Windows).
+//
+// Endpoints (JSON, snake_case; errors {"error":{"code","message"}}):
+//
+//	GET  /localapi/v1/status                     Status
+//	GET  /localapi/v1/watch                      SSE: "status" events, the full Status first, then on every change
+//	POST /localapi/v1/login                      LoginRequest → Status
+//	POST /localapi/v1/logout                     → Status
+//	POST /localapi/v1/networks/{name}/request    AccessRequest → Status
+//	POST /localapi/v1/networks/{name}/cancel     → Status
+//	POST /localapi/v1/networks/{name}/connect    → Status (once the tunnel is up, or an error)
+//	POST /localapi/v1/networks/{name}/disconnect → Status
+//	POST /localapi/v1/networks/{name}/release    → Status
+//	GET  /localapi/v1/prefs                      Prefs
+//	PUT  /localapi/v1/prefs                      PrefsInput → Status
+//
+// {name} is a network's name (or its id). The login token and the device's
+// private key are never part of any answer.
+package localapi
+
+import (
+	"time"
+
+	"gatepass.dev/shared/api"
+)
+
+// Tunnel modes of the agent.
+const (
+	ModeNetstack = "netstack"
+	ModeTUN      = "tun"
+)
+
+// Status is everything the agent shows: GET /localapi/v1/status, each
+// message of /watch, and `gatepassd status --json` (a contract: fields are
+// only ever added).
+type Status struct {
+	SignedIn bool `json:"signed_in"`
+	// Server is the backend's URL (the last one signed in to, or the
+	// agent's --server, when signed out).
+	Server string `json:"server"`
+	// User is the signed-in user; null when signed out.
+	User     *api.User `json:"user"`
+	Networks []Network `json:"networks"`
+	// SOCKS5 and HTTPProxy are the local proxies into the tunnels
+	// (netstack mode; "" in TUN mode).
+	SOCKS5     string `json:"socks5"`
+	HTTPProxy  string `json:"http_proxy"`
+	TunnelMode string `json:"tunnel_mode"`
+	// BackendReachable says whether the last exchange with the backend
+	// (the watch stream or a call) succeeded.
+	BackendReachable bool `json:"backend_reachable"`
+	// ClockOffsetMS is the server clock minus the agent's clock.
+	ClockOffsetMS int64 `json:"clock_offset_ms"`
+	// ServerTime is the agent's clock corrected by the offset: the "now"
+	// that expires_at compare to.
+	ServerTime time.Time `json:"server_time"`
+	Prefs      Prefs     `json:"prefs"`
+	// Device is this machine's registered WireGuard identity (public key
+	// only); null when signed out.
+	Device *Device `json:"device"`
+	// Message explains the last sign-out the user did not ask for (e.g.
+	// the token expired), or is empty.
+	Message string `json:"message,omitempty"`
+}
+
+// Network is one of the user's networks as the desktop shows it.
+type Network struct {
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	JITEnabled  bool   `json:"jit_enabled"`
+	// State is request, pending, active or standing, derived by the agent
+	// with the server clock (an expired grant is never active).
+	State api.NetworkState `json:"state"`
+	// Connected says the tunnel is up on this device.
+	Connected bool `json:"connected"`
+	// Connecting says the tunnel is being brought up.
+	Connecting bool `json:"connecting"`
+	// WantConnected is the user's wish (the toggle); the tunnel is up iff
+	// the network is active or standing and this is true.
+	WantConnected bool `json:"want_connected"`
+	// ExpiresAt is when the grant ends (active only), RFC 3339 UTC.
+	ExpiresAt *time.Time `json:"expires_at"`
+	// Request is the user's latest request on this network, or null.
+	Request *api.Request `json:"request"`
+	// Address is this device's address in the network ("" until known).
+	Address string `json:"address"`
+	// Tunnel is the running tunnel's counters; null when not connected.
+	Tunnel                 *TunnelStats `json:"tunnel"`
+	DefaultDurationSeconds int64        `json:"default_duration_seconds"`
+	MaxDurationSeconds     int64        `json:"max_duration_seconds"`
+	// Error is why the tunnel could not be brought up (retried with back-off).
+	Error string `json:"error,omitempty"`
+}
+
+// TunnelStats are a running tunnel's WireGuard counters.
+type TunnelStats struct {
+	LastHandshake *time.Time `json:"last_handshake"`
+	RxBytes       int64      `json:"rx_bytes"`
+	TxBytes       int64      `json:"tx_bytes"`
+}
+
+// Device is this machine's registered device (never the private key).
+type Device struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	PublicKey string `json:"public_key"`
+}
+
+// Prefs are the user's preferences, kept by the agent in its state dir.
+type Prefs struct {
+	// ConnectOnApproval brings the tunnel up as soon as a grant is
+	// approved (default on).
+	ConnectOnApproval bool `json:"connect_on_approval"`
+}
+
+// PrefsInput is the body of PUT /localapi/v1/prefs; absent fields are kept.
+type PrefsInput struct {
+	ConnectOnApproval *bool `json:"connect_on_approval"`
+}
+
+// LoginRequest is the body of POST /localapi/v1/login.
+type LoginRequest struct {
+	// Server is the backend's URL; empty means the agent's --server.
+	Server   string `json:"server"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
+}
+
+// AccessRequest is the body of POST /localapi/v1/networks/{name}/request.
+type AccessRequest struct {
+	Reason string `json:"reason"`
+	// DurationSeconds is the wished duration; 0 for none (the admin decides).
+	DurationSeconds int64 `json:"duration_seconds,omitempty"`
+}
+
+// NetworkByName returns the network with this name (or id).
+func (s Status) NetworkByName(name string) (Network, bool) {
+	for _, n := range s.Networks {
+		if n.Name == name || n.ID == name {
+			return n, true
+		}
+	}
+	return Network{}, false
+}
