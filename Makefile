@@ -90,8 +90,8 @@ build-desktop: frontend-dist ## build the Wails window build/bin/gatepass withou
 	CGO_ENABLED=1 $(GO) build -C desktop -trimpath -tags desktop,production,webkit2_41 \
 	  -ldflags "-w -s -X main.version=$(VERSION)" -o ../$(BIN)/gatepass .
 
-run: deps build-server ## run the server with demo data on 127.0.0.1:8080 (extra flags: ARGS=...)
-	./$(BIN)/gatepass-server --demo --data-dir ./data $(ARGS)
+run: deps build-server build-agent ## the demo: server on 127.0.0.1:8080 (SQLite in ./data) + a user-mode agent signed in as the contractor (ARGS=... go to the server)
+	./scripts/run-demo.sh $(ARGS)
 
 test: deps frontend-dist fmt-check vet cross ## gofmt check, go vet, cross-compile checks, then go test of every module
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(TESTFLAGS) $(ALL_PKGS)

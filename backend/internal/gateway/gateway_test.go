@@ -174,3 +174,26 @@ func TestGatewayLeavesUnchangedPeersAlone(t *testing.T) {
 		return !first && second && other
 	})
 }
+
+// A device registered while its owner already has a grant is on the gateway
+// before the owner can fetch the tunnel config.
+func TestGatewayAddsNewDeviceOfActiveGrant(t *testing.T) {
+	srv := backendtest.NewServer(t)
+	admin := srv.Admin(t)
+	alice, _ := srv.NewUser(t, "alice@example.com", api.RoleUser)
+	n := srv.NewNetwork(t, "zero-path")
+	req, err := alice.Request(t.Context(), n.ID, "maintenance", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Approve(t.Context(), req.ID, 30*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	key, _ := gateway.NewPrivateKey()
+	if _, err := alice.RegisterDevice(t.Context(), "laptop", key.Public().String()); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := srv.Gateway.DevicePeers(n.ID)[key.Public().String()]; !ok {
+		t.Fatal("the new device of an active grant is not on the gateway after its registration")
+	}
+}

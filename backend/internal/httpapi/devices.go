@@ -91,6 +91,10 @@ func (s *Server) registerDevice(w http.ResponseWriter, r *http.Request, p princi
 		s.writeError(w, r, err)
 		return
 	}
+	if status == http.StatusCreated {
+		// The gateways learn of the new device before its owner can ask for a tunnel.
+		s.Access.Notify(access.Change{UserIDs: []string{p.User.ID}, Effects: []access.Effect{access.EffectGatewaySync}})
+	}
 	writeJSON(w, status, api.DeviceResponse{Device: deviceAPI(dev), ServerTime: now})
 }
 

@@ -128,9 +128,13 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		if !c.Has(access.EffectGatewaySync) {
 			return
 		}
+		var err error
 		if c.NetworkID == "" {
-			s.Gateway.Wake()
-		} else if err := s.Gateway.SyncNetwork(s.ctx, c.NetworkID); err != nil {
+			err = s.Gateway.Sync(s.ctx)
+		} else {
+			err = s.Gateway.SyncNetwork(s.ctx, c.NetworkID)
+		}
+		if err != nil {
 			s.Log.Error("gateway: sync", "network", c.NetworkID, "err", err)
 		}
 	})
