@@ -58,8 +58,10 @@ type Options struct {
 	PendingTTL time.Duration
 	// Prepare, if set, is called inside the transaction of an approval,
 	// after the request is saved: the gateway adds the grant's peers there,
-	// before the client can learn that it is approved.
-	Prepare func(ctx context.Context, tx *sql.Tx, networkID string, now time.Time) error
+	// before the client can learn that it is approved. The settle function
+	// it returns is called when the transaction has ended (committed or
+	// not).
+	Prepare func(ctx context.Context, tx *sql.Tx, networkID string, now time.Time) (settle func(), err error)
 }
 
 // Service applies lifecycle changes: each in one transaction that saves the
@@ -169,11 +171,18 @@ func (s *Service) Do(ctx context.Context, id string, e Event) (store.Request, er
 	now := s.opt.Clock.Now().UTC()
 	var next store.Request
 	var effects []Effect
+	var settle func()
 	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		next, effects, err = s.apply(ctx, tx, id, e, now)
+		if err == nil && next.Status == api.StatusApproved && s.opt.Prepare != nil {
+			settle, err = s.opt.Prepare(ctx, tx, next.NetworkID, now)
+		}
 		return err
 	})
+	if settle != nil {
+		settle()
+	}
 	if err != nil {
 		return store.Request{}, err
 	}
@@ -208,11 +217,7 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now
 	if err := store.UpdateRequestCAS(ctx, tx, next, r.Status); err != nil {
 		return r, nil, err
 	}
-	if next.Status == api.StatusApproved && s.opt.Prepare != nil {
-		if err := s.opt.Prepare(ctx, tx, next.NetworkID, now); err != nil {
-			return r, nil, err
-		}
-	}
+
 	// Reload for the display fields of the decider and ender.
 	if next, err = store.RequestByID(ctx, tx, id); err != nil {
 		return r, nil, err

@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/netip"
 	"strings"
 	"sync"
@@ -56,6 +57,9 @@ type gwNet struct {
 	// keepalive at once, which starts a handshake, until one completes.
 	endpoints map[string]string
 	kicked    map[string]bool
+	// prepared holds the sequence number of the Prepare that added a peer,
+	// so that a reconcile read before it does not remove it.
+	prepared map[string]uint64
 }
 
 // Manager runs the gateways of every network.
@@ -65,10 +69,14 @@ type Manager struct {
 	log     *slog.Logger
 	backend Backend
 
-	mu   sync.Mutex
-	nets map[string]*gwNet
-	next time.Time // the earliest expires_at among managed peers
-	wake chan struct{}
+	// syncMu serializes reconciles (read then apply, in order); mu guards
+	// the devices and is never held while waiting on the database.
+	syncMu sync.Mutex
+	mu     sync.Mutex
+	nets   map[string]*gwNet
+	next   time.Time // the earliest expires_at among managed peers
+	seq    uint64    // counts settled Prepare calls
+	wake   chan struct{}
 }
 
 // New returns a manager; call Sync once, then Run.
@@ -113,22 +121,69 @@ func (m *Manager) Run(ctx context.Context) {
 	}
 }
 
+// plan is what one network's reconcile reads from the database. It is
+// read before the manager's lock is taken: the lock never waits on the
+// database, so an approval that holds the database's write lock while it
+// calls Prepare (which takes the lock) cannot deadlock with a reconcile.
+type plan struct {
+	n         store.Network
+	spec      Spec
+	want      []store.GatewayPeer
+	endpoints map[string]string
+	seq       uint64 // m.seq when the plan was read
+}
+
+// endpointUpdate is a peer endpoint to save after the lock is released.
+type endpointUpdate struct{ networkID, key, endpoint string }
+
+func (m *Manager) load(ctx context.Context, n store.Network, now time.Time) (plan, error) {
+	m.mu.Lock()
+	p := plan{n: n, seq: m.seq}
+	m.mu.Unlock()
+	var err error
+	if p.spec, err = m.spec(ctx, n); err != nil {
+		return p, err
+	}
+	if p.want, err = store.DesiredPeers(ctx, m.db, n, now); err != nil {
+		return p, err
+	}
+	if p.endpoints, err = store.GatewayEndpoints(ctx, m.db, n.ID); err != nil {
+		m.log.Warn("gateway: saved endpoints", "network", n.Name, "err", err)
+	}
+	return p, nil
+}
+
 // Sync reconciles every network now.
 func (m *Manager) Sync(ctx context.Context) error {
+	m.syncMu.Lock()
+	defer m.syncMu.Unlock()
 	nets, err := store.ListNetworks(ctx, m.db)
 	if err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	now := m.clock.Now()
-	seen := map[string]bool{}
 	var errs []error
-	m.next = time.Time{}
+	var plans []plan
+	for _, n := range nets {
+		p, err := m.load(ctx, n, now)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("network %s: %w", n.Name, err))
+			continue
+		}
+		plans = append(plans, p)
+	}
+	seen := map[string]bool{}
 	for _, n := range nets {
 		seen[n.ID] = true
-		if err := m.syncNetworkLocked(ctx, n, now); err != nil {
-			errs = append(errs, fmt.Errorf("network %s: %w", n.Name, err))
+	}
+	var saves []endpointUpdate
+	m.mu.Lock()
+	m.next = time.Time{}
+	for _, p := range plans {
+		ups, err := m.applyPlanLocked(p)
+		saves = append(saves, ups...)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("network %s: %w", p.n.Name, err))
 		}
 	}
 	for id, g := range m.nets {
@@ -140,12 +195,16 @@ func (m *Manager) Sync(ctx context.Context) error {
 			delete(m.nets, id)
 		}
 	}
+	m.mu.Unlock()
+	m.saveEndpoints(ctx, saves, now)
 	return errors.Join(errs...)
 }
 
 // SyncNetwork reconciles one network now (after a change to it). The
 // earliest expiry it learns of moves the manager's timer forward.
 func (m *Manager) SyncNetwork(ctx context.Context, networkID string) error {
+	m.syncMu.Lock()
+	defer m.syncMu.Unlock()
 	n, err := store.NetworkByID(ctx, m.db, networkID)
 	if errors.Is(err, store.ErrNotFound) {
 		m.Wake() // deleted: the full sync closes its device
@@ -154,74 +213,68 @@ func (m *Manager) SyncNetwork(ctx context.Context, networkID string) error {
 	if err != nil {
 		return err
 	}
+	now := m.clock.Now()
+	p, err := m.load(ctx, n, now)
+	if err != nil {
+		return err
+	}
 	m.mu.Lock()
 	before := m.next
-	err = m.syncNetworkLocked(ctx, n, m.clock.Now())
+	saves, err := m.applyPlanLocked(p)
 	moved := !m.next.Equal(before)
 	m.mu.Unlock()
+	m.saveEndpoints(ctx, saves, now)
 	if moved {
 		m.Wake() // re-arm the timer
 	}
 	return err
 }
 
-// syncNetworkLocked brings one network's device up to date.
-func (m *Manager) syncNetworkLocked(ctx context.Context, n store.Network, now time.Time) error {
-	spec, err := m.spec(ctx, n)
-	if err != nil {
-		return err
-	}
-	g := m.nets[n.ID]
-	if g != nil && g.dev != nil && !g.spec.same(spec) {
-		m.log.Info("gateway: network settings changed: reopening its device", "network", n.Name)
+// applyPlanLocked brings one network's device up to date with p.
+func (m *Manager) applyPlanLocked(p plan) ([]endpointUpdate, error) {
+	g := m.nets[p.n.ID]
+	if g != nil && g.dev != nil && !g.spec.same(p.spec) {
+		m.log.Info("gateway: network settings changed: reopening its device", "network", p.n.Name)
 		g.dev.Close()
 		g = nil
 	}
 	if g == nil || g.dev == nil {
-		dev, err := m.backend.Open(spec, m.statusHandler(n.ID))
+		dev, err := m.backend.Open(p.spec, m.statusHandler(p.n.ID))
 		if err != nil {
-			m.nets[n.ID] = &gwNet{spec: spec, openErr: err}
-			return fmt.Errorf("open device on UDP port %d: %w", spec.ListenPort, err)
+			m.nets[p.n.ID] = &gwNet{spec: p.spec, openErr: err}
+			return nil, fmt.Errorf("open device on UDP port %d: %w", p.spec.ListenPort, err)
 		}
-		eps, err := store.GatewayEndpoints(ctx, m.db, n.ID)
-		if err != nil {
-			m.log.Warn("gateway: saved endpoints", "network", n.Name, "err", err)
+		eps := p.endpoints
+		if eps == nil {
+			eps = map[string]string{}
 		}
-		g = &gwNet{spec: spec, dev: dev, managed: map[string]peer{}, endpoints: eps, kicked: map[string]bool{}}
-		m.nets[n.ID] = g
-		m.log.Info("gateway: device up", "network", n.Name, "backend", m.backend.Kind(), "listen_port", spec.ListenPort,
-			"address", spec.Address, "public_key", spec.PrivateKey.Public().String())
+		g = &gwNet{spec: p.spec, dev: dev, managed: map[string]peer{}, endpoints: eps, kicked: map[string]bool{}, prepared: map[string]uint64{}}
+		m.nets[p.n.ID] = g
+		m.log.Info("gateway: device up", "network", p.n.Name, "backend", m.backend.Kind(), "listen_port", p.spec.ListenPort,
+			"address", p.spec.Address, "public_key", p.spec.PrivateKey.Public().String())
 	}
-	want, err := store.DesiredPeers(ctx, m.db, n, now)
-	if err != nil {
-		return err
+	if err := m.applyLocked(g, p.want, true, p.seq); err != nil {
+		return nil, err
 	}
-	if err := m.applyLocked(g, want, true); err != nil {
-		return err
-	}
-	m.saveEndpointsLocked(ctx, g, now)
-	return nil
+	return m.endpointsLocked(g), nil
 }
 
-// saveEndpointsLocked records the peers' current endpoints, and stops the
-// keepalives of kicked peers whose session is back.
-func (m *Manager) saveEndpointsLocked(ctx context.Context, g *gwNet, now time.Time) {
+// endpointsLocked returns the peers' endpoints that changed since they were
+// last saved, and stops the keepalives of kicked peers whose session is back.
+func (m *Manager) endpointsLocked(g *gwNet) []endpointUpdate {
 	dump, err := g.dev.IpcGet()
 	if err != nil {
-		return
+		return nil
 	}
+	var ups []endpointUpdate
 	var calm strings.Builder
 	for key, st := range parseIpcGet(dump) {
 		if _, ok := g.managed[key]; !ok {
 			continue
 		}
 		if st.Endpoint != "" && g.endpoints[key] != st.Endpoint {
-			if err := store.PutGatewayEndpoint(ctx, m.db, g.spec.NetworkID, key, st.Endpoint, now); err == nil {
-				if g.endpoints == nil {
-					g.endpoints = map[string]string{}
-				}
-				g.endpoints[key] = st.Endpoint
-			}
+			g.endpoints[key] = st.Endpoint
+			ups = append(ups, endpointUpdate{g.spec.NetworkID, key, st.Endpoint})
 		}
 		if g.kicked[key] && !st.LastHandshake.IsZero() {
 			if k, err := ParseKey(key); err == nil {
@@ -233,11 +286,22 @@ func (m *Manager) saveEndpointsLocked(ctx context.Context, g *gwNet, now time.Ti
 	if calm.Len() > 0 {
 		_ = g.dev.IpcSet(calm.String())
 	}
+	return ups
+}
+
+// saveEndpoints writes endpoint changes (outside the lock).
+func (m *Manager) saveEndpoints(ctx context.Context, ups []endpointUpdate, now time.Time) {
+	for _, u := range ups {
+		if err := store.PutGatewayEndpoint(ctx, m.db, u.networkID, u.key, u.endpoint, now); err != nil && ctx.Err() == nil {
+			m.log.Warn("gateway: save endpoint", "err", err)
+		}
+	}
 }
 
 // applyLocked adds and updates the wanted peers; with prune it also removes
-// managed peers that are not wanted.
-func (m *Manager) applyLocked(g *gwNet, want []store.GatewayPeer, prune bool) error {
+// managed peers that are not wanted — except those Prepare added after the
+// plan (of sequence seq) was read, which it cannot know of.
+func (m *Manager) applyLocked(g *gwNet, want []store.GatewayPeer, prune bool, seq uint64) error {
 	var b strings.Builder
 	wanted := map[string]bool{}
 	for _, p := range want {
@@ -266,8 +330,13 @@ func (m *Manager) applyLocked(g *gwNet, want []store.GatewayPeer, prune bool) er
 	}
 	var removed []string
 	if prune {
+		for key, ps := range g.prepared {
+			if ps <= seq {
+				delete(g.prepared, key) // the plan was read after the grant settled
+			}
+		}
 		for key := range g.managed {
-			if wanted[key] {
+			if wanted[key] || g.prepared[key] > seq {
 				continue
 			}
 			k, err := ParseKey(key)
@@ -295,27 +364,46 @@ func (m *Manager) applyLocked(g *gwNet, want []store.GatewayPeer, prune bool) er
 }
 
 // Prepare adds the peers of a new grant inside the approval's transaction,
-// before the client can hear of it. If the transaction rolls back, the next
-// reconcile removes them.
-func (m *Manager) Prepare(ctx context.Context, tx *sql.Tx, networkID string, now time.Time) error {
+// before the client can hear of it. Until the returned settle function is
+// called (when the transaction has ended), no reconcile removes them: a
+// reconcile reads committed data and cannot see the grant yet. After it, a
+// reconcile that reads the database again decides: if the transaction
+// rolled back, that one removes them.
+func (m *Manager) Prepare(ctx context.Context, tx *sql.Tx, networkID string, now time.Time) (func(), error) {
 	n, err := store.NetworkByID(ctx, tx, networkID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	want, err := store.DesiredPeers(ctx, tx, n, now)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	g := m.nets[networkID]
 	if g == nil || g.dev == nil {
-		return nil // not up (yet): the reconcile after the commit adds them
+		return nil, nil // not up (yet): the reconcile after the commit adds them
 	}
-	if err := m.applyLocked(g, want, false); err != nil {
+	var added []string
+	for _, p := range want {
+		if _, ok := g.managed[p.PublicKey]; !ok {
+			g.prepared[p.PublicKey] = math.MaxUint64
+			added = append(added, p.PublicKey)
+		}
+	}
+	if err := m.applyLocked(g, want, false, 0); err != nil {
 		m.log.Error("gateway: prepare", "network", n.Name, "err", err)
 	}
-	return nil
+	return func() {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		m.seq++
+		for _, k := range added {
+			if g.prepared[k] == math.MaxUint64 {
+				g.prepared[k] = m.seq // plans read from now on (seq ≥ this) decide
+			}
+		}
+	}, nil
 }
 
 // PublicKey returns the gateway's public key of a network, creating its key
@@ -371,14 +459,16 @@ func (m *Manager) Close() { m.closeAll() }
 
 func (m *Manager) closeAll() {
 	m.mu.Lock()
-	defer m.mu.Unlock()
+	var saves []endpointUpdate
 	for id, g := range m.nets {
 		if g.dev != nil {
-			m.saveEndpointsLocked(context.Background(), g, m.clock.Now())
+			saves = append(saves, m.endpointsLocked(g)...)
 			g.dev.Close()
 		}
 		delete(m.nets, id)
 	}
+	m.mu.Unlock()
+	m.saveEndpoints(context.Background(), saves, m.clock.Now())
 }
 
 // HasPeer reports whether a network's device has a managed peer with this
