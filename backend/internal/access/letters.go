@@ -49,27 +49,28 @@ func (s *Service) mailAdmins(ctx context.Context, q store.Querier, r store.Reque
 
 // mailFor queues the requester's email for one effect, if it is a mail effect.
 func (s *Service) mailFor(ctx context.Context, q store.Querier, ef Effect, r store.Request, actor Actor, now time.Time) error {
-	base := s.opt.PublicURL()
-	var kind string
-	var m mail.Message
-	switch ef {
-	case EffectMailApproved:
-		kind = MailApproved
-		m = mail.ApprovedMessage(r.UserEmail, mail.ApprovedData{PublicURL: base, Network: r.NetworkName, ApprovedBy: r.DeciderEmail, Duration: r.Granted, ExpiresAt: r.ExpiresAt})
-	case EffectMailDenied:
-		kind = MailDenied
-		m = mail.DeniedMessage(r.UserEmail, mail.DeniedData{PublicURL: base, Network: r.NetworkName, DeniedBy: r.DeciderEmail, DeniedAt: r.DecidedAt, Note: r.Note})
-	case EffectMailExpired:
-		kind = MailExpired
-		m = mail.ExpiredMessage(r.UserEmail, mail.ExpiredData{PublicURL: base, Network: r.NetworkName, ExpiredAt: r.ExpiresAt})
-	case EffectMailRevoked:
-		kind = MailRevoked
-		m = mail.RevokedMessage(r.UserEmail, mail.RevokedData{PublicURL: base, Network: r.NetworkName, ByUser: actor.ID == r.UserID, RevokedBy: r.EnderEmail, RevokedAt: r.EndedAt, Note: r.Note})
-	case EffectMailPendingExpired:
-		kind = MailPendingExpired
-		m = mail.PendingExpiredMessage(r.UserEmail, mail.PendingExpiredData{PublicURL: base, Network: r.NetworkName, RequestedAt: r.RequestedAt, ExpiredAt: r.EndedAt})
-	default:
+	kind, m, ok := s.letter(ef, r, actor)
+	if !ok {
 		return nil
 	}
 	return outbox.Enqueue(ctx, q, kind, m, now)
+}
+
+// letter renders the requester's email for one effect; ok is false for an
+// effect that sends none.
+func (s *Service) letter(ef Effect, r store.Request, actor Actor) (kind string, m mail.Message, ok bool) {
+	base := s.opt.PublicURL()
+	switch ef {
+	case EffectMailApproved:
+		return MailApproved, mail.ApprovedMessage(r.UserEmail, mail.ApprovedData{PublicURL: base, Network: r.NetworkName, ApprovedBy: r.DeciderEmail, Duration: r.Granted, ExpiresAt: r.ExpiresAt}), true
+	case EffectMailDenied:
+		return MailDenied, mail.DeniedMessage(r.UserEmail, mail.DeniedData{PublicURL: base, Network: r.NetworkName, DeniedBy: r.DeciderEmail, DeniedAt: r.DecidedAt, Note: r.Note}), true
+	case EffectMailExpired:
+		return MailExpired, mail.ExpiredMessage(r.UserEmail, mail.ExpiredData{PublicURL: base, Network: r.NetworkName, ExpiredAt: r.ExpiresAt}), true
+	case EffectMailRevoked:
+		return MailRevoked, mail.RevokedMessage(r.UserEmail, mail.RevokedData{PublicURL: base, Network: r.NetworkName, ByUser: actor.ID == r.UserID, RevokedBy: r.EnderEmail, RevokedAt: r.EndedAt, Note: r.Note}), true
+	case EffectMailPendingExpired:
+		return MailPendingExpired, mail.PendingExpiredMessage(r.UserEmail, mail.PendingExpiredData{PublicURL: base, Network: r.NetworkName, RequestedAt: r.RequestedAt, ExpiredAt: r.EndedAt}), true
+	}
+	return "", mail.Message{}, false
 }

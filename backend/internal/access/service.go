@@ -33,6 +33,9 @@ type Change struct {
 	Effects   []Effect
 	Mail      bool // outbox rows were written
 	Everyone  bool // every user's view may have changed (a network was edited)
+	// Timed marks the expiry scheduler's sweeps: the gateway already acted
+	// on its own timer at each expires_at.
+	Timed bool
 }
 
 // Has reports whether the change carries effect e.
@@ -222,20 +225,7 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now
 	if next, err = store.RequestByID(ctx, tx, id); err != nil {
 		return r, nil, err
 	}
-	details := map[string]string{"from": string(r.Status), "to": string(next.Status)}
-	switch e.Kind {
-	case EventApprove:
-		details["duration"] = FormatDuration(next.Granted)
-		details["duration_seconds"] = strconv.FormatInt(int64(next.Granted/time.Second), 10)
-		details["expires_at"] = next.ExpiresAt.Format(time.RFC3339)
-	case EventExpire:
-		late := now.Sub(r.ExpiresAt)
-		details["expires_at"] = r.ExpiresAt.Format(time.RFC3339Nano)
-		details["late_ms"] = strconv.FormatInt(late.Milliseconds(), 10)
-	}
-	if next.Note != "" && next.Note != r.Note {
-		details["note"] = next.Note
-	}
+	details := eventDetails(r, next, e.Kind, now)
 	if err := s.audit(ctx, tx, e.Actor, "request."+string(e.Kind), next, now, details); err != nil {
 		return r, nil, err
 	}
@@ -257,21 +247,43 @@ func hasMail(effects []Effect) bool {
 	return false
 }
 
+// eventDetails are the audit details of one transition from r to next.
+func eventDetails(r, next store.Request, kind EventKind, now time.Time) map[string]string {
+	details := map[string]string{"from": string(r.Status), "to": string(next.Status)}
+	switch kind {
+	case EventApprove:
+		details["duration"] = FormatDuration(next.Granted)
+		details["duration_seconds"] = strconv.FormatInt(int64(next.Granted/time.Second), 10)
+		details["expires_at"] = next.ExpiresAt.Format(time.RFC3339)
+	case EventExpire:
+		details["expires_at"] = r.ExpiresAt.Format(time.RFC3339Nano)
+		details["late_ms"] = strconv.FormatInt(now.Sub(r.ExpiresAt).Milliseconds(), 10)
+	}
+	if next.Note != "" && next.Note != r.Note {
+		details["note"] = next.Note
+	}
+	return details
+}
+
 // audit appends the audit row of a request event.
 func (s *Service) audit(ctx context.Context, q store.Querier, a Actor, action string, r store.Request, now time.Time, details map[string]string) error {
+	return store.InsertAudit(ctx, q, auditEntry(a, action, r, now, details))
+}
+
+func auditEntry(a Actor, action string, r store.Request, now time.Time, details map[string]string) store.AuditEntry {
 	if details == nil {
 		details = map[string]string{}
 	}
 	details["user"] = r.UserEmail
 	details["network"] = r.NetworkName
-	return store.InsertAudit(ctx, q, store.AuditEntry{
+	return store.AuditEntry{
 		At: now, ActorID: a.ID, ActorEmail: a.Email, Action: action, TargetType: "request", TargetID: r.ID,
 		NetworkID: r.NetworkID, SourceAddr: a.SourceAddr, Details: details,
-	})
+	}
 }
 
 // ExpiryBatch bounds how many expiries commit in one transaction.
-const ExpiryBatch = 500
+const ExpiryBatch = 100
 
 // ExpireResult reports one sweep.
 type ExpireResult struct {
@@ -321,8 +333,11 @@ func (s *Service) ExpireDue(ctx context.Context) (ExpireResult, error) {
 	return res, nil
 }
 
-// sweep applies a timed event to a batch in one transaction. A request that
-// changed meanwhile (revoked a moment before) is skipped.
+// sweep applies a timed event to a batch in one transaction, on
+// statements prepared once and the rows as DueGrants/DuePending loaded them
+// (no reloads): the expiry of a thousand grants in the same second must not
+// wait on a thousand round trips. A request that changed meanwhile (revoked
+// a moment before) is skipped by the compare-and-set.
 func (s *Service) sweep(ctx context.Context, due []store.Request, kind EventKind, now time.Time) (int, []time.Duration, error) {
 	if len(due) == 0 {
 		return 0, nil, nil
@@ -330,15 +345,33 @@ func (s *Service) sweep(ctx context.Context, due []store.Request, kind EventKind
 	var users []string
 	var effects []Effect
 	var done []store.Request
+	e := Event{Kind: kind, Actor: System, Policy: Policy{PendingTTL: s.opt.PendingTTL}}
 	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
 		users, effects, done = nil, nil, nil
+		b, err := store.NewBatch(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer b.Close()
 		for _, r := range due {
-			next, ef, err := s.apply(ctx, tx, r.ID, Event{Kind: kind, Actor: System}, now)
-			if errors.Is(err, ErrConflict) || errors.Is(err, ErrInvalidTransition) || errors.Is(err, ErrNotDue) {
-				continue
-			}
+			next, ef, err := Apply(r, e, now)
 			if err != nil {
+				continue // not due or no longer in this state
+			}
+			if err := b.UpdateRequestCAS(ctx, next, r.Status); errors.Is(err, ErrConflict) {
+				continue
+			} else if err != nil {
 				return err
+			}
+			if err := b.InsertAudit(ctx, auditEntry(e.Actor, "request."+string(kind), next, now, eventDetails(r, next, kind, now))); err != nil {
+				return err
+			}
+			for _, x := range ef {
+				if mk, m, ok := s.letter(x, next, e.Actor); ok {
+					if err := b.EnqueueMail(ctx, store.OutboxMessage{Kind: mk, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, CreatedAt: now}); err != nil {
+						return err
+					}
+				}
 			}
 			users = append(users, next.UserID)
 			effects = append(effects, ef...)
@@ -361,7 +394,7 @@ func (s *Service) sweep(ctx context.Context, due []store.Request, kind EventKind
 		}
 	}
 	if len(done) > 0 {
-		s.Notify(Change{UserIDs: users, Effects: dedupe(effects), Mail: hasMail(effects)})
+		s.Notify(Change{UserIDs: users, Effects: dedupe(effects), Mail: hasMail(effects), Timed: true})
 	}
 	return len(done), late, nil
 }

@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -93,6 +94,12 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 		if err != nil {
 			return sent, err
 		}
+		if !cfg.Configured() {
+			// Keep them all, marked with the reason, in one write.
+			n, err := store.MarkMailUndeliverable(ctx, w.db, w.clock.Now(), NotConfigured)
+			w.metrics.MailFailures.WithLabelValues("undeliverable").Add(float64(n))
+			return sent, err
+		}
 		for _, m := range due {
 			if ctx.Err() != nil {
 				return sent, ctx.Err()
@@ -115,10 +122,10 @@ func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
 func (w *Worker) deliver(ctx context.Context, cfg mail.Config, m store.OutboxMessage) (bool, error) {
 	if !cfg.Configured() {
 		m.Status = api.OutboxUndeliverable
-		m.LastError = "SMTP is not configured: set the mail server in the server settings, then retry"
+		m.LastError = NotConfigured
 		m.NextAttemptAt = time.Time{}
 		w.metrics.MailFailures.WithLabelValues("undeliverable").Inc()
-		return false, store.UpdateMailDelivery(ctx, w.db, m)
+		return false, w.save(ctx, m)
 	}
 	err := w.sender.Send(ctx, cfg, mail.Message{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
 	now := w.clock.Now()
@@ -126,7 +133,7 @@ func (w *Worker) deliver(ctx context.Context, cfg mail.Config, m store.OutboxMes
 	if err == nil {
 		m.Status, m.LastError, m.SentAt, m.NextAttemptAt = api.OutboxSent, "", now, time.Time{}
 		w.metrics.MailSent.Inc()
-		return true, store.UpdateMailDelivery(ctx, w.db, m)
+		return true, w.save(ctx, m)
 	}
 	if ctx.Err() != nil {
 		return false, ctx.Err()
@@ -145,7 +152,15 @@ func (w *Worker) deliver(ctx context.Context, cfg mail.Config, m store.OutboxMes
 		w.metrics.MailFailures.WithLabelValues("temporary").Inc()
 	}
 	w.log.Warn("outbox: delivery failed", "id", m.ID, "to", m.To, "attempt", m.Attempts, "status", m.Status, "err", err)
-	return false, store.UpdateMailDelivery(ctx, w.db, m)
+	return false, w.save(ctx, m)
+}
+
+// NotConfigured is the reason of an undeliverable message.
+const NotConfigured = "SMTP is not configured: set the mail server in the server settings, then retry"
+
+// save records a delivery outcome (a write transaction, queued with the others).
+func (w *Worker) save(ctx context.Context, m store.OutboxMessage) error {
+	return w.db.Tx(ctx, func(tx *sql.Tx) error { return store.UpdateMailDelivery(ctx, tx, m) })
 }
 
 // Backoff is the wait after the n-th failed attempt (n ≥ 1).

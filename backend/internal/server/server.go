@@ -129,9 +129,12 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 			return
 		}
 		var err error
-		if c.NetworkID == "" {
+		switch {
+		case c.Timed:
+			s.Gateway.Wake()
+		case c.NetworkID == "":
 			err = s.Gateway.Sync(s.ctx)
-		} else {
+		default:
 			err = s.Gateway.SyncNetwork(s.ctx, c.NetworkID)
 		}
 		if err != nil {

@@ -36,17 +36,27 @@ func (e AuditEntry) API() api.AuditEntry {
 
 // InsertAudit appends e.
 func InsertAudit(ctx context.Context, q Querier, e AuditEntry) error {
+	args, err := auditArgs(e)
+	if err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, sqlInsertAudit, args...)
+	return err
+}
+
+const sqlInsertAudit = `INSERT INTO audit (at, actor_id, actor_email, action, target_type, target_id, network_id, source_addr, details)
+	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
+func auditArgs(e AuditEntry) ([]any, error) {
 	details := "{}"
 	if len(e.Details) > 0 {
 		b, err := json.Marshal(e.Details)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		details = string(b)
 	}
-	_, err := q.ExecContext(ctx, `INSERT INTO audit (at, actor_id, actor_email, action, target_type, target_id, network_id, source_addr, details)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, ms(e.At), e.ActorID, e.ActorEmail, e.Action, e.TargetType, e.TargetID, e.NetworkID, e.SourceAddr, details)
-	return err
+	return []any{ms(e.At), e.ActorID, e.ActorEmail, e.Action, e.TargetType, e.TargetID, e.NetworkID, e.SourceAddr, details}, nil
 }
 
 // AuditFilter selects audit rows.

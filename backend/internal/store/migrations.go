@@ -159,6 +159,30 @@ CREATE TABLE gateway_endpoints (
 	PRIMARY KEY (network_id, public_key)
 );
 `,
+
+	// 4: the admin web page's sign-in sessions (only the SHA-256 of the
+	// cookie's secret is kept), and indexes for its request list: newest
+	// first within a status, with the id as the tie-breaker of the order.
+	`
+CREATE TABLE web_sessions (
+	id              TEXT PRIMARY KEY,
+	token_hash      TEXT NOT NULL UNIQUE,
+	user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	csrf_token      TEXT NOT NULL,
+	flash           TEXT NOT NULL DEFAULT '',
+	source_addr     TEXT NOT NULL DEFAULT '',
+	user_agent      TEXT NOT NULL DEFAULT '',
+	created_at      BIGINT NOT NULL,
+	last_seen_at    BIGINT NOT NULL,
+	idle_expires_at BIGINT NOT NULL,
+	expires_at      BIGINT NOT NULL,
+	revoked_at      BIGINT
+);
+CREATE INDEX web_sessions_user ON web_sessions(user_id);
+CREATE INDEX web_sessions_expires ON web_sessions(expires_at);
+CREATE INDEX requests_status_order ON requests(status, requested_at DESC, id DESC);
+CREATE INDEX requests_network_order ON requests(network_id, status, requested_at DESC, id DESC);
+`,
 }
 
 func (db *DB) migrate(ctx context.Context) error {

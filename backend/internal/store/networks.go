@@ -254,3 +254,32 @@ func queryNetworks(ctx context.Context, q Querier, query string, args ...any) ([
 	}
 	return out, rows.Err()
 }
+
+// ListNetworkSummaries returns every network by name, without members.
+func ListNetworkSummaries(ctx context.Context, q Querier) ([]Network, error) {
+	return queryNetworks(ctx, q, `SELECT `+networkCols+` FROM networks ORDER BY name`)
+}
+
+// OpenRequestCounts counts each network's pending and approved requests:
+// network id → status → count.
+func OpenRequestCounts(ctx context.Context, q Querier) (map[string]map[api.RequestStatus]int, error) {
+	rows, err := q.QueryContext(ctx, `SELECT network_id, status, COUNT(*) FROM requests WHERE status IN ('pending', 'approved') GROUP BY network_id, status`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[api.RequestStatus]int{}
+	for rows.Next() {
+		var id string
+		var st api.RequestStatus
+		var n int
+		if err := rows.Scan(&id, &st, &n); err != nil {
+			return nil, err
+		}
+		if out[id] == nil {
+			out[id] = map[api.RequestStatus]int{}
+		}
+		out[id][st] = n
+	}
+	return out, rows.Err()
+}

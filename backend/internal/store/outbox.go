@@ -34,15 +34,20 @@ func (m OutboxMessage) API() api.OutboxMessage {
 
 // EnqueueMail adds a pending message due at m.NextAttemptAt (or CreatedAt).
 func EnqueueMail(ctx context.Context, q Querier, m OutboxMessage) (int64, error) {
-	if m.NextAttemptAt.IsZero() {
-		m.NextAttemptAt = m.CreatedAt
-	}
-	res, err := q.ExecContext(ctx, `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, status, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
-		m.Kind, m.To, m.Subject, m.Text, m.HTML, ms(m.CreatedAt), ms(m.NextAttemptAt))
+	res, err := q.ExecContext(ctx, sqlEnqueueMail, mailArgs(m)...)
 	if err != nil {
 		return 0, err
 	}
 	return res.LastInsertId()
+}
+
+const sqlEnqueueMail = `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, status, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`
+
+func mailArgs(m OutboxMessage) []any {
+	if m.NextAttemptAt.IsZero() {
+		m.NextAttemptAt = m.CreatedAt
+	}
+	return []any{m.Kind, m.To, m.Subject, m.Text, m.HTML, ms(m.CreatedAt), ms(m.NextAttemptAt)}
 }
 
 const outboxCols = `id, kind, to_addr, subject, text_body, html_body, status, attempts, last_error, created_at, next_attempt_at, sent_at`
@@ -125,4 +130,19 @@ func queryOutbox(ctx context.Context, q Querier, query string, args ...any) ([]O
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// MarkMailUndeliverable marks every pending message due at now as
+// undeliverable with reason, and returns how many.
+func MarkMailUndeliverable(ctx context.Context, db *DB, now time.Time, reason string) (int64, error) {
+	var n int64
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'undeliverable', last_error = ?, next_attempt_at = NULL WHERE status = 'pending' AND next_attempt_at <= ?`, reason, now.UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
 }

@@ -97,10 +97,18 @@ func InsertRequest(ctx context.Context, q Querier, r Request) error {
 // compare-and-set that lets exactly one of two racing decisions win. It
 // returns ErrConflict when the status had changed.
 func UpdateRequestCAS(ctx context.Context, q Querier, r Request, from api.RequestStatus) error {
-	res, err := q.ExecContext(ctx, `UPDATE requests SET status = ?, granted_seconds = ?, decided_at = ?, decided_by = ?, note = ?, expires_at = ?, ended_at = ?, ended_by = ?
-		WHERE id = ? AND status = ?`,
-		r.Status, int64(r.Granted/time.Second), ms(r.DecidedAt), nullStr(r.DecidedBy), r.Note, ms(r.ExpiresAt), ms(r.EndedAt), nullStr(r.EndedBy),
-		r.ID, from)
+	res, err := q.ExecContext(ctx, sqlRequestCAS, casArgs(r, from)...)
+	return casResult(res, err, from)
+}
+
+const sqlRequestCAS = `UPDATE requests SET status = ?, granted_seconds = ?, decided_at = ?, decided_by = ?, note = ?, expires_at = ?, ended_at = ?, ended_by = ?
+	WHERE id = ? AND status = ?`
+
+func casArgs(r Request, from api.RequestStatus) []any {
+	return []any{r.Status, int64(r.Granted / time.Second), ms(r.DecidedAt), nullStr(r.DecidedBy), r.Note, ms(r.ExpiresAt), ms(r.EndedAt), nullStr(r.EndedBy), r.ID, from}
+}
+
+func casResult(res sql.Result, err error, from api.RequestStatus) error {
 	if err != nil {
 		return err
 	}

@@ -20,6 +20,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
@@ -42,6 +43,10 @@ type Querier interface {
 type DB struct {
 	*sql.DB
 	Path string
+	// wmu queues this process's write transactions in Go. SQLite admits one
+	// writer at a time and makes the others retry with sleeps of up to
+	// 100 ms (the busy handler); a mutex hands the lock over at once.
+	wmu sync.Mutex
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies
@@ -81,6 +86,8 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 // Tx runs fn in a write transaction and commits if it returns nil.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	db.wmu.Lock()
+	defer db.wmu.Unlock()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
