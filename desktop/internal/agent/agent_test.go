@@ -52,6 +52,7 @@ type harness struct {
 }
 
 type hopt struct {
+	handler http.Handler // the service behind the gateway; default: serviceBody
 	skew    time.Duration
 	noLogin bool
 	netOpts []backendtest.NetworkOption
@@ -61,9 +62,13 @@ const serviceBody = "hello from behind the gateway"
 
 func newHarness(t *testing.T, o hopt) *harness {
 	t.Helper()
-	svc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var handler http.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, serviceBody)
-	}))
+	})
+	if o.handler != nil {
+		handler = o.handler
+	}
+	svc := httptest.NewServer(handler)
 	t.Cleanup(svc.Close)
 	srv := backendtest.NewServer(t, backendtest.WithGatewayDial(backendtest.MapTo(svc.Listener.Addr().String())))
 	h := &harness{t: t, srv: srv, dir: t.TempDir(), admin: srv.Admin(t)}
