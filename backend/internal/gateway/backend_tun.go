@@ -23,10 +23,11 @@ import (
 // the peers' traffic to the network's routes.
 //
 // What the host must allow: IP forwarding (this backend sets
-// net.ipv4.ip_forward=1 and net.ipv6.conf.all.forwarding=1), a firewall
-// that lets traffic from the network's range out to its routes, and a way
-// back — routes on the routed networks pointing to this host for the range,
-// or masquerading, e.g.
+// net.ipv4.ip_forward=1, and net.ipv6.conf.all.forwarding=1 only for a
+// network with IPv6 in its range or routes), a firewall that lets traffic
+// from the network's range out to its routes, and a way back — routes on
+// the routed networks pointing to this host for the range, or
+// masquerading, e.g.
 //
 //	iptables -t nat -A POSTROUTING -s 10.77.0.0/24 -j MASQUERADE
 //
@@ -81,7 +82,7 @@ func (b TUN) Open(spec Spec, status http.Handler) (Device, error) {
 	if err := ip("link", "set", name, "up"); err != nil {
 		return fail(err)
 	}
-	for _, f := range []string{"/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding"} {
+	for _, f := range forwardingSysctls(spec) {
 		if err := os.WriteFile(f, []byte("1"), 0o644); err != nil {
 			log.Warn("gateway: cannot enable IP forwarding", "file", f, "err", err)
 		}
@@ -96,6 +97,30 @@ func (b TUN) Open(spec Spec, status http.Handler) (Device, error) {
 		}
 	}
 	return d, nil
+}
+
+// forwardingSysctls are the forwarding switches a network needs: only those
+// of the address families of its range and routes. IPv6 forwarding is not
+// turned on for an IPv4-only network: with it on, Linux ignores router
+// advertisements (accept_ra=1), and a host that gets its IPv6 default route
+// by SLAAC would lose it when its first gateway came up.
+func forwardingSysctls(spec Spec) []string {
+	var v4, v6 bool
+	for _, p := range append([]netip.Prefix{spec.Prefix}, spec.Routes...) {
+		if p.Addr().Is4() {
+			v4 = true
+		} else if p.IsValid() {
+			v6 = true
+		}
+	}
+	var out []string
+	if v4 {
+		out = append(out, "/proc/sys/net/ipv4/ip_forward")
+	}
+	if v6 {
+		out = append(out, "/proc/sys/net/ipv6/conf/all/forwarding")
+	}
+	return out
 }
 
 // listenRetry listens on an address just assigned (it may take a moment to
