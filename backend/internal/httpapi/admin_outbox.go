@@ -1,24 +1,22 @@
 package httpapi
 
 import (
-	"database/sql"
 	"net/http"
 	"strconv"
 
-	"gatepass.dev/backend/internal/outbox"
+	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
 
 // adminListOutbox lists emails with their delivery state: ?status=&limit=.
 func (s *Server) adminListOutbox(w http.ResponseWriter, r *http.Request, p principal) {
-	f := store.OutboxFilter{Status: api.OutboxStatus(r.URL.Query().Get("status"))}
-	switch f.Status {
-	case "", api.OutboxPending, api.OutboxSent, api.OutboxFailed, api.OutboxUndeliverable:
-	default:
-		s.writeError(w, r, fieldErr("status", "must be pending, sent, failed or undeliverable"))
+	st, err := admin.OutboxStatus(r.URL.Query().Get("status"))
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
+	f := store.OutboxFilter{Status: st}
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
@@ -46,21 +44,11 @@ func (s *Server) adminRetryOutbox(w http.ResponseWriter, r *http.Request, p prin
 		s.writeError(w, r, apiErr(404, api.CodeNotFound, "no email %q", r.PathValue("id")))
 		return
 	}
-	now := s.now()
-	var m store.OutboxMessage
-	err = s.DB.Tx(r.Context(), func(tx *sql.Tx) error {
-		var err error
-		if m, err = outbox.Retry(r.Context(), tx, id, now); err != nil {
-			return err
-		}
-		return store.InsertAudit(r.Context(), tx, store.AuditEntry{At: now, ActorID: p.User.ID, ActorEmail: p.User.Email, Action: "outbox.retry",
-			TargetType: "email", TargetID: strconv.FormatInt(id, 10), SourceAddr: p.Source, Details: map[string]string{"to": m.To, "subject": m.Subject}})
-	})
+	m, err := s.Admin.RetryMail(r.Context(), p.caller(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.Outbox.Wake()
 	writeJSON(w, http.StatusOK, struct {
 		Message api.OutboxMessage `json:"message"`
 	}{m.API()})

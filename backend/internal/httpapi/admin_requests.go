@@ -2,52 +2,16 @@ package httpapi
 
 import (
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
 
-// requestFilter reads ?status=a,b&network=&user=&q=&limit=&cursor=. The
-// status "ended" stands for expired, revoked and cancelled (the
-// Expired/Revoked tab).
-func requestFilter(r *http.Request) (store.RequestFilter, error) {
-	q := r.URL.Query()
-	f := store.RequestFilter{NetworkID: q.Get("network"), UserID: q.Get("user"), Cursor: q.Get("cursor")}
-	if v := strings.TrimSpace(q.Get("q")); v != "" {
-		text, err := access.CleanText("q", v, 200, false)
-		if err != nil {
-			return f, err
-		}
-		f.Query = text
-	}
-	for _, part := range strings.Split(q.Get("status"), ",") {
-		part = strings.TrimSpace(part)
-		switch {
-		case part == "":
-		case part == "ended":
-			f.Statuses = append(f.Statuses, api.StatusExpired, api.StatusRevoked, api.StatusCancelled)
-		case api.RequestStatus(part).Valid():
-			f.Statuses = append(f.Statuses, api.RequestStatus(part))
-		default:
-			return f, &api.Error{Status: 400, Code: api.CodeBadRequest, Field: "status", Message: "status: " + strconv.Quote(part) + " is not one of pending, approved, denied, cancelled, expired, revoked, ended"}
-		}
-	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return f, &api.Error{Status: 400, Code: api.CodeBadRequest, Field: "limit", Message: "limit: must be a number from 1 to 500"}
-		}
-		f.Limit = n
-	}
-	return f, nil
-}
-
 func (s *Server) adminListRequests(w http.ResponseWriter, r *http.Request, p principal) {
-	f, err := requestFilter(r)
+	f, err := admin.RequestFilter(r.URL.Query())
 	if err != nil {
 		s.writeError(w, r, err)
 		return

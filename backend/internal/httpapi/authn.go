@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/auth"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -21,6 +22,8 @@ type principal struct {
 func (p principal) actor() access.Actor {
 	return access.Actor{ID: p.User.ID, Email: p.User.Email, Role: p.User.Role, SourceAddr: p.Source}
 }
+
+func (p principal) caller() admin.Caller { return admin.Caller{User: p.User, Source: p.Source} }
 
 func (p principal) isAdmin() bool { return p.User.Role == api.RoleAdmin }
 

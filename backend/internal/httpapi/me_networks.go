@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -21,7 +22,7 @@ func (s *Server) myNetworks(w http.ResponseWriter, r *http.Request, p principal)
 
 // myRequests lists the caller's requests, newest first.
 func (s *Server) myRequests(w http.ResponseWriter, r *http.Request, p principal) {
-	f, err := requestFilter(r)
+	f, err := admin.RequestFilter(r.URL.Query())
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -2,193 +2,32 @@ package httpapi
 
 import (
 	"context"
-	"fmt"
-	"net"
-	"net/netip"
-	"net/url"
-	"regexp"
-	"strconv"
-	"time"
 
-	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
 
-// Network defaults.
+// Network defaults (the validation of networks is admin's, shared with the
+// web page).
 const (
-	DefaultGrant    = 8 * time.Hour
-	DefaultMaxGrant = 30 * 24 * time.Hour
-	FirstListenPort = 51820
+	DefaultGrant    = admin.DefaultGrant
+	DefaultMaxGrant = admin.DefaultMaxGrant
+	FirstListenPort = admin.FirstListenPort
 )
 
-var networkName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$`)
-
 func fieldErr(field, format string, args ...any) *api.Error {
-	return &api.Error{Status: 400, Code: api.CodeBadRequest, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
-}
-
-// applyNetworkInput merges in over n (a new network's defaults, or the
-// stored one for PATCH) and validates the result.
-func (s *Server) applyNetworkInput(ctx context.Context, q store.Querier, n store.Network, in api.NetworkInput, create bool) (store.Network, []string, error) {
-	var changed []string
-	mark := func(f string) { changed = append(changed, f) }
-	if in.Name != nil {
-		if !networkName.MatchString(*in.Name) {
-			return n, nil, fieldErr("name", "must be 1–63 letters, digits, '.', '_' or '-', starting with a letter or digit")
-		}
-		n.Name = *in.Name
-		mark("name")
-	} else if create {
-		return n, nil, fieldErr("name", "is required")
-	}
-	if in.Description != nil {
-		d, err := access.CleanText("description", *in.Description, 500, false)
-		if err != nil {
-			return n, nil, err
-		}
-		n.Description = d
-		mark("description")
-	}
-	if in.CIDR != nil {
-		p, err := netip.ParsePrefix(*in.CIDR)
-		if err != nil {
-			return n, nil, fieldErr("cidr", "%q is not an address range like 10.77.0.0/24", *in.CIDR)
-		}
-		p = p.Masked()
-		if (p.Addr().Is4() && p.Bits() > 29) || (p.Addr().Is6() && p.Bits() > 125) || p.Bits() < 8 {
-			return n, nil, fieldErr("cidr", "%s is too small or too large for a network (use /8 to /29)", p)
-		}
-		n.CIDR = p.String()
-		mark("cidr")
-	} else if create {
-		return n, nil, fieldErr("cidr", "is required")
-	}
-	if in.Routes != nil {
-		routes := []string{}
-		for _, r := range *in.Routes {
-			p, err := netip.ParsePrefix(r)
-			if err != nil {
-				return n, nil, fieldErr("routes", "%q is not an address range like 192.168.10.0/24", r)
-			}
-			routes = append(routes, p.Masked().String())
-		}
-		if len(routes) > 64 {
-			return n, nil, fieldErr("routes", "at most 64 routes")
-		}
-		n.Routes = routes
-		mark("routes")
-	}
-	if in.ListenPort != nil {
-		if *in.ListenPort < 1 || *in.ListenPort > 65535 {
-			return n, nil, fieldErr("listen_port", "%d is not a port number", *in.ListenPort)
-		}
-		n.ListenPort = *in.ListenPort
-		mark("listen_port")
-	} else if create {
-		port, err := FreeListenPort(ctx, q, s.FirstListenPort)
-		if err != nil {
-			return n, nil, err
-		}
-		n.ListenPort = port
-	}
-	if in.Endpoint != nil {
-		host, port, err := net.SplitHostPort(*in.Endpoint)
-		if p, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || p < 1 || p > 65535 {
-			return n, nil, fieldErr("endpoint", "%q is not host:port", *in.Endpoint)
-		}
-		n.Endpoint = *in.Endpoint
-		mark("endpoint")
-	} else if create || (in.ListenPort != nil && n.Endpoint == s.defaultEndpoint(n.ListenPort)) {
-		n.Endpoint = s.defaultEndpoint(n.ListenPort)
-	}
-	if in.JITEnabled != nil {
-		n.JITEnabled = *in.JITEnabled
-		mark("jit_enabled")
-	} else if create {
-		n.JITEnabled = true
-	}
-	if in.MaxDurationSeconds != nil {
-		if *in.MaxDurationSeconds <= 0 || *in.MaxDurationSeconds > int64(access.MaxGrant/time.Second) {
-			return n, nil, fieldErr("max_duration_seconds", "must be from 1 second to %s", access.FormatDuration(access.MaxGrant))
-		}
-		n.MaxDuration = time.Duration(*in.MaxDurationSeconds) * time.Second
-		mark("max_duration_seconds")
-	} else if create {
-		n.MaxDuration = DefaultMaxGrant
-	}
-	if in.DefaultDurationSeconds != nil {
-		if *in.DefaultDurationSeconds <= 0 || *in.DefaultDurationSeconds > int64(access.MaxGrant/time.Second) {
-			return n, nil, fieldErr("default_duration_seconds", "must be from 1 second to %s", access.FormatDuration(access.MaxGrant))
-		}
-		n.DefaultDuration = time.Duration(*in.DefaultDurationSeconds) * time.Second
-		mark("default_duration_seconds")
-	} else if create {
-		n.DefaultDuration = min(DefaultGrant, n.MaxDuration)
-	}
-	if n.DefaultDuration > n.MaxDuration {
-		return n, nil, fieldErr("default_duration_seconds", "the default (%s) is longer than the maximum (%s)", access.FormatDuration(n.DefaultDuration), access.FormatDuration(n.MaxDuration))
-	}
-	if in.MemberIDs != nil {
-		ids := []string{}
-		seen := map[string]bool{}
-		for _, id := range *in.MemberIDs {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			if _, err := store.UserByID(ctx, q, id); err != nil {
-				return n, nil, fieldErr("member_ids", "no user %q", id)
-			}
-			ids = append(ids, id)
-		}
-		n.MemberIDs = ids
-		n.AllUsers = false
-		mark("member_ids")
-	} else if create {
-		n.AllUsers = true
-	}
-	if in.AllUsers != nil {
-		n.AllUsers = *in.AllUsers
-		mark("all_users")
-	}
-	return n, changed, nil
-}
-
-func (s *Server) defaultEndpoint(port int) string {
-	return DefaultEndpoint(s.Settings.PublicURL(), port)
+	return admin.FieldErr(field, format, args...)
 }
 
 // DefaultEndpoint is the public URL's host with the listen port: where
 // clients dial a network's gateway unless the admin sets an endpoint.
 func DefaultEndpoint(publicURL string, port int) string {
-	host := "localhost"
-	if u, err := url.Parse(publicURL); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
-	}
-	return net.JoinHostPort(host, strconv.Itoa(port))
+	return admin.DefaultEndpoint(publicURL, port)
 }
 
 // FreeListenPort picks the lowest port from first (0: FirstListenPort) that
 // no network uses and that is free on this host.
 func FreeListenPort(ctx context.Context, q store.Querier, first int) (int, error) {
-	if first == 0 {
-		first = FirstListenPort
-	}
-	used, err := store.UsedListenPorts(ctx, q)
-	if err != nil {
-		return 0, err
-	}
-	for p := first; p < first+1000 && p < 65536; p++ {
-		if used[p] {
-			continue
-		}
-		c, err := net.ListenPacket("udp", ":"+strconv.Itoa(p))
-		if err != nil {
-			continue
-		}
-		c.Close()
-		return p, nil
-	}
-	return 0, apiErr(409, api.CodeConflict, "no free UDP port from %d: set listen_port", first)
+	return admin.FreeListenPort(ctx, q, first)
 }

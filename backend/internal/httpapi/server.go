@@ -15,12 +15,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"gatepass.dev/backend/internal/access"
-	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/gateway"
 	"gatepass.dev/backend/internal/metrics"
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/settings"
+	"gatepass.dev/backend/internal/signin"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -46,6 +47,12 @@ type Deps struct {
 	// FirstListenPort is where the search for a new network's free UDP
 	// port starts (default 51820).
 	FirstListenPort int
+	// Admin runs the administration shared with the web page (default:
+	// one built from these deps).
+	Admin *admin.Service
+	// SignIn checks credentials; share it with the web page so that one
+	// limiter counts the failures of both (default: a new one).
+	SignIn *signin.Service
 }
 
 // Gateway is what the API asks of the WireGuard gateway.
@@ -57,7 +64,6 @@ type Gateway interface {
 // Server serves the API.
 type Server struct {
 	Deps
-	limiter *auth.Limiter
 }
 
 // New returns the API server.
@@ -74,7 +80,14 @@ func New(d Deps) *Server {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	return &Server{Deps: d, limiter: auth.NewLimiter(d.Clock, 5, 15*time.Minute)}
+	if d.Admin == nil {
+		d.Admin = admin.New(admin.Deps{DB: d.DB, Access: d.Access, Settings: d.Settings, Clock: d.Clock, Outbox: d.Outbox,
+			Sender: d.Sender, InviteTTL: d.InviteTTL, FirstListenPort: d.FirstListenPort})
+	}
+	if d.SignIn == nil {
+		d.SignIn = signin.New(d.DB, d.Clock, d.Metrics, d.Logger)
+	}
+	return &Server{Deps: d}
 }
 
 // Routes registers every route of the API on mux.

@@ -20,6 +20,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/config"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/expiry"
@@ -29,7 +30,9 @@ import (
 	"gatepass.dev/backend/internal/metrics"
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/settings"
+	"gatepass.dev/backend/internal/signin"
 	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/backend/internal/web"
 	"gatepass.dev/shared/api"
 )
 
@@ -62,6 +65,7 @@ type Server struct {
 	Outbox    *outbox.Worker
 	Gateway   *gateway.Manager
 	API       *httpapi.Server
+	Web       *web.Server
 	Handler   http.Handler
 
 	cancel context.CancelFunc
@@ -151,9 +155,21 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 			s.Outbox.Wake()
 		}
 	})
+	// The API and the admin web page share the administration and the
+	// sign-in limiter, and serve on one mux behind the API's middleware
+	// (server-time header, metrics by route).
+	adm := admin.New(admin.Deps{DB: db, Access: s.Access, Settings: s.Settings, Clock: opt.Clock, Outbox: s.Outbox,
+		Sender: opt.Sender, FirstListenPort: opt.FirstListenPort})
+	signIn := signin.New(db, opt.Clock, s.Metrics, opt.Logger)
 	s.API = httpapi.New(httpapi.Deps{DB: db, Access: s.Access, Settings: s.Settings, Broker: s.Broker, Clock: opt.Clock,
-		Metrics: s.Metrics, Logger: opt.Logger, Outbox: s.Outbox, Sender: opt.Sender, Gateway: s.Gateway, FirstListenPort: opt.FirstListenPort})
-	s.Handler = s.API.Handler()
+		Metrics: s.Metrics, Logger: opt.Logger, Outbox: s.Outbox, Sender: opt.Sender, Gateway: s.Gateway, FirstListenPort: opt.FirstListenPort,
+		Admin: adm, SignIn: signIn})
+	s.Web = web.New(web.Deps{DB: db, Access: s.Access, Admin: adm, SignIn: signIn, Settings: s.Settings, Broker: s.Broker,
+		Gateway: s.Gateway, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
+	mux := http.NewServeMux()
+	s.API.Routes(mux)
+	s.Web.Routes(mux)
+	s.Handler = s.API.Middleware(mux)
 
 	if err := s.bootstrap(ctx, opt.Out); err != nil {
 		s.abort()

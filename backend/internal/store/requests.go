@@ -218,8 +218,9 @@ func (f RequestFilter) where(withStatus bool) (string, []any) {
 		args = append(args, f.UserID)
 	}
 	if f.Query != "" {
+		// LIKE ignores ASCII case (as LOWER folds only ASCII without ICU).
 		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
-		conds = append(conds, `(LOWER(u.email) LIKE ? ESCAPE '\' OR LOWER(u.name) LIKE ? ESCAPE '\' OR LOWER(r.reason) LIKE ? ESCAPE '\')`)
+		conds = append(conds, `(u.email LIKE ? ESCAPE '\' OR u.name LIKE ? ESCAPE '\' OR r.reason LIKE ? ESCAPE '\')`)
 		args = append(args, like, like, like)
 	}
 	if len(conds) == 0 {
@@ -238,22 +239,46 @@ func ListRequests(ctx context.Context, q Querier, f RequestFilter) ([]Request, s
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	where, args := f.where(true)
+	var cursor []any
 	if f.Cursor != "" {
 		at, id, ok := parseCursor(f.Cursor)
 		if !ok {
 			return nil, "", fmt.Errorf("%w: bad cursor", ErrInvalid)
 		}
-		cond := "(r.requested_at < ? OR (r.requested_at = ? AND r.id < ?))"
-		if where == "" {
-			where = " WHERE " + cond
-		} else {
-			where += " AND " + cond
-		}
-		args = append(args, at, at, id)
+		cursor = []any{at, at, id}
 	}
-	args = append(args, f.Limit+1)
-	list, err := queryRequests(ctx, q, requestSelect+where+` ORDER BY r.requested_at DESC, r.id DESC LIMIT ?`, args...)
+	page := func(g RequestFilter) (string, []any) {
+		where, args := g.where(true)
+		if cursor != nil {
+			cond := "(r.requested_at < ? OR (r.requested_at = ? AND r.id < ?))"
+			if where == "" {
+				where = " WHERE " + cond
+			} else {
+				where += " AND " + cond
+			}
+			args = append(args, cursor...)
+		}
+		return requestSelect + where + ` ORDER BY r.requested_at DESC, r.id DESC LIMIT ?`, append(args, f.Limit+1)
+	}
+	query, args := page(f)
+	if len(f.Statuses) > 1 {
+		// Several statuses (the Expired/Revoked tab): one page per status,
+		// each read in order from the (status, requested_at, id) index,
+		// merged — rather than sorting every row of those statuses.
+		var parts []string
+		args = nil
+		for _, st := range f.Statuses {
+			g := f
+			g.Statuses = []api.RequestStatus{st}
+			part, a := page(g)
+			parts = append(parts, `SELECT * FROM (`+part+`)`)
+			args = append(args, a...)
+		}
+		// Columns 8 and 1 are requested_at and id.
+		query = strings.Join(parts, ` UNION ALL `) + ` ORDER BY 8 DESC, 1 DESC LIMIT ?`
+		args = append(args, f.Limit+1)
+	}
+	list, err := queryRequests(ctx, q, query, args...)
 	if err != nil {
 		return nil, "", err
 	}
@@ -270,7 +295,11 @@ func ListRequests(ctx context.Context, q Querier, f RequestFilter) ([]Request, s
 // user and query (its statuses are ignored: the counts are the tabs).
 func CountRequests(ctx context.Context, q Querier, f RequestFilter) (map[api.RequestStatus]int, error) {
 	where, args := f.where(false)
-	rows, err := q.QueryContext(ctx, `SELECT r.status, COUNT(*) FROM requests r JOIN users u ON u.id = r.user_id`+where+` GROUP BY r.status`, args...)
+	from := `requests r`
+	if f.Query != "" { // the search reads the user's email and name
+		from = `requests r JOIN users u ON u.id = r.user_id`
+	}
+	rows, err := q.QueryContext(ctx, `SELECT r.status, COUNT(*) FROM `+from+where+` GROUP BY r.status`, args...)
 	if err != nil {
 		return nil, err
 	}

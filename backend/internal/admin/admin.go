@@ -1,0 +1,96 @@
+// Package admin is the administration shared by the JSON API (httpapi) and
+// the admin web page (web): networks, users, server settings, the outbox,
+// and the parsing of the request and audit filters. Each operation validates
+// its input, commits the change together with its audit row (and outbox
+// rows) in one transaction, then tells the lifecycle's listeners — so a
+// change made in the browser and one made through the API take the same
+// path. Request decisions (grant, deny, revoke) are not here: they are
+// access.Service.Do.
+//
+// Validation failures are *api.Error values with status 400 naming the
+// field; callers render them as JSON or next to the form field.
+package admin
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/jonboulle/clockwork"
+
+	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/outbox"
+	"gatepass.dev/backend/internal/settings"
+	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
+)
+
+// Deps are what the operations need.
+type Deps struct {
+	DB       *store.DB
+	Access   *access.Service
+	Settings *settings.Store
+	Clock    clockwork.Clock
+	Outbox   *outbox.Worker // woken after a settings change or a retry; may be nil
+	Sender   outbox.Sender  // sends the test email
+	// InviteTTL is the lifetime of an invitation link (default 7 days).
+	InviteTTL time.Duration
+	// FirstListenPort is where the search for a new network's free UDP port
+	// starts (default FirstListenPort).
+	FirstListenPort int
+}
+
+// Service runs the operations.
+type Service struct{ Deps }
+
+// New returns a Service.
+func New(d Deps) *Service {
+	if d.InviteTTL == 0 {
+		d.InviteTTL = 7 * 24 * time.Hour
+	}
+	return &Service{Deps: d}
+}
+
+// Caller is the admin doing an operation and where from.
+type Caller struct {
+	User   store.User
+	Source string
+}
+
+// Actor is the caller as the lifecycle knows actors.
+func (c Caller) Actor() access.Actor {
+	return access.Actor{ID: c.User.ID, Email: c.User.Email, Role: c.User.Role, SourceAddr: c.Source}
+}
+
+func (s *Service) now() time.Time { return s.Clock.Now().UTC() }
+
+func (s *Service) wakeOutbox() {
+	if s.Outbox != nil {
+		s.Outbox.Wake()
+	}
+}
+
+func (s *Service) audit(c Caller, action, targetType, targetID, networkID string, details map[string]string) store.AuditEntry {
+	return store.AuditEntry{At: s.now(), ActorID: c.User.ID, ActorEmail: c.User.Email, Action: action,
+		TargetType: targetType, TargetID: targetID, NetworkID: networkID, SourceAddr: c.Source, Details: details}
+}
+
+// FieldErr is a 400 naming the field at fault.
+func FieldErr(field, format string, args ...any) *api.Error {
+	return &api.Error{Status: 400, Code: api.CodeBadRequest, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
+}
+
+func conflict(format string, args ...any) *api.Error {
+	return &api.Error{Status: 409, Code: api.CodeConflict, Message: fmt.Sprintf(format, args...)}
+}
+
+func badRequest(format string, args ...any) *api.Error {
+	return &api.Error{Status: 400, Code: api.CodeBadRequest, Message: fmt.Sprintf(format, args...)}
+}
+
+// BoolStr is "true" or "false" for audit details.
+func BoolStr(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}

@@ -1,0 +1,126 @@
+package admin
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
+)
+
+// CreateNetwork creates a network from in (absent fields take their
+// defaults; absent members mean all users).
+func (s *Service) CreateNetwork(ctx context.Context, c Caller, in api.NetworkInput) (store.Network, error) {
+	now := s.now()
+	var n store.Network
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		n, _, err = s.applyNetworkInput(ctx, tx, store.Network{ID: store.NewID("net"), CreatedAt: now, UpdatedAt: now}, in, true)
+		if err != nil {
+			return err
+		}
+		if err := store.CreateNetwork(ctx, tx, n); err != nil {
+			return err
+		}
+		if err := assignNetwork(ctx, tx, n); err != nil {
+			return err
+		}
+		return store.InsertAudit(ctx, tx, s.networkAudit(c, "network.create", n, nil))
+	})
+	if err != nil {
+		return store.Network{}, err
+	}
+	s.Access.Notify(access.Change{Everyone: true, NetworkID: n.ID, Effects: []access.Effect{access.EffectGatewaySync}})
+	return store.NetworkByID(ctx, s.DB, n.ID)
+}
+
+// UpdateNetwork changes the fields given in in. The address range of an
+// existing network cannot change.
+func (s *Service) UpdateNetwork(ctx context.Context, c Caller, id string, in api.NetworkInput) (store.Network, error) {
+	now := s.now()
+	var n store.Network
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		cur, err := store.NetworkByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		var changed []string
+		n, changed, err = s.applyNetworkInput(ctx, tx, cur, in, false)
+		if err != nil {
+			return err
+		}
+		if cur.CIDR != n.CIDR {
+			return FieldErr("cidr", "the address range of an existing network cannot change: create a new network")
+		}
+		n.UpdatedAt = now
+		if err := store.UpdateNetwork(ctx, tx, n); err != nil {
+			return err
+		}
+		if err := assignNetwork(ctx, tx, n); err != nil {
+			return err
+		}
+		return store.InsertAudit(ctx, tx, s.networkAudit(c, "network.update", n, changed))
+	})
+	if err != nil {
+		return store.Network{}, err
+	}
+	s.Access.Notify(access.Change{Everyone: true, NetworkID: n.ID, Effects: []access.Effect{access.EffectGatewaySync}})
+	return store.NetworkByID(ctx, s.DB, n.ID)
+}
+
+// DeleteNetwork deletes a network with its requests and addresses.
+func (s *Service) DeleteNetwork(ctx context.Context, c Caller, id string) error {
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		n, err := store.NetworkByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := store.InsertAudit(ctx, tx, s.networkAudit(c, "network.delete", n, nil)); err != nil {
+			return err
+		}
+		return store.DeleteNetwork(ctx, tx, id)
+	})
+	if err != nil {
+		return err
+	}
+	s.Access.Notify(access.Change{Everyone: true, NetworkID: id, Effects: []access.Effect{access.EffectGatewaySync, access.EffectReschedule}})
+	return nil
+}
+
+// assignNetwork gives every device of the network's members an address in it.
+func assignNetwork(ctx context.Context, tx *sql.Tx, n store.Network) error {
+	var users []store.User
+	if n.AllUsers {
+		var err error
+		if users, err = store.ListUsers(ctx, tx); err != nil {
+			return err
+		}
+	} else {
+		for _, id := range n.MemberIDs {
+			users = append(users, store.User{ID: id})
+		}
+	}
+	for _, u := range users {
+		devs, err := store.DevicesOfUser(ctx, tx, u.ID)
+		if err != nil {
+			return err
+		}
+		for _, d := range devs {
+			if _, err := store.AssignAddress(ctx, tx, d.ID, n); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) networkAudit(c Caller, action string, n store.Network, changed []string) store.AuditEntry {
+	d := map[string]string{"name": n.Name, "cidr": n.CIDR, "jit_enabled": BoolStr(n.JITEnabled),
+		"default_duration": access.FormatDuration(n.DefaultDuration), "max_duration": access.FormatDuration(n.MaxDuration)}
+	if changed != nil {
+		d["changed"] = strings.Join(changed, ",")
+	}
+	return s.audit(c, action, "network", n.ID, n.ID, d)
+}

@@ -1,0 +1,39 @@
+package admin
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+
+	"gatepass.dev/backend/internal/outbox"
+	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
+)
+
+// RetryMail queues a failed or undeliverable email again (409 for any other).
+func (s *Service) RetryMail(ctx context.Context, c Caller, id int64) (store.OutboxMessage, error) {
+	var m store.OutboxMessage
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if m, err = outbox.Retry(ctx, tx, id, s.now()); err != nil {
+			return err
+		}
+		return store.InsertAudit(ctx, tx, s.audit(c, "outbox.retry", "email", strconv.FormatInt(id, 10), "",
+			map[string]string{"to": m.To, "subject": m.Subject}))
+	})
+	if err != nil {
+		return m, err
+	}
+	s.wakeOutbox()
+	return m, nil
+}
+
+// OutboxStatus validates an outbox status filter ("" for all).
+func OutboxStatus(v string) (api.OutboxStatus, error) {
+	st := api.OutboxStatus(v)
+	switch st {
+	case "", api.OutboxPending, api.OutboxSent, api.OutboxFailed, api.OutboxUndeliverable:
+		return st, nil
+	}
+	return "", FieldErr("status", "must be pending, sent, failed or undeliverable")
+}

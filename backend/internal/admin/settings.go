@@ -1,0 +1,69 @@
+package admin
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+	"time"
+
+	"gatepass.dev/backend/internal/mail"
+	"gatepass.dev/backend/internal/settings"
+	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
+)
+
+// UpdateSettings changes the public URL and the SMTP settings and returns
+// them as admins see them (without the password). The audit row names the
+// changed fields, never the password.
+func (s *Service) UpdateSettings(ctx context.Context, c Caller, in api.SettingsInput) (api.Settings, error) {
+	next, changed, err := s.Settings.Apply(in)
+	if err != nil {
+		return api.Settings{}, badRequest("%s", err.Error())
+	}
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if err := settings.Save(ctx, tx, next); err != nil {
+			return err
+		}
+		return store.InsertAudit(ctx, tx, s.audit(c, "settings.update", "settings", "", "", map[string]string{"changed": strings.Join(changed, ",")}))
+	})
+	if err != nil {
+		return api.Settings{}, err
+	}
+	s.Settings.Set(next)
+	s.wakeOutbox()
+	return s.Settings.Public(), nil
+}
+
+// TestEmail sends a test email now with the current settings, to to (the
+// caller when empty), and reports the SMTP server's answer. The attempt is
+// audited.
+func (s *Service) TestEmail(ctx context.Context, c Caller, to string) (api.TestEmailResponse, error) {
+	given := to
+	to = strings.TrimSpace(to)
+	if to == "" {
+		to = c.User.Email
+	}
+	if err := mail.ValidAddress(to); err != nil {
+		return api.TestEmailResponse{}, FieldErr("to", "%q is not an email address", given)
+	}
+	cfg := settings.MailConfig(s.Settings.Get().SMTP)
+	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	res := api.TestEmailResponse{OK: true, Message: "sent to " + to + ": the SMTP server accepted it"}
+	if !cfg.Configured() {
+		res = api.TestEmailResponse{Message: "SMTP is not configured: set the host and the from address first"}
+	} else if err := s.Sender.Send(sctx, cfg, mail.TestMessage(to, s.Settings.PublicURL())); err != nil {
+		res = api.TestEmailResponse{Message: err.Error()}
+	}
+	res.ServerTime = s.now()
+	_ = store.InsertAudit(ctx, s.DB, s.audit(c, "settings.test_email", "settings", "", "",
+		map[string]string{"to": to, "ok": BoolStr(res.OK), "answer": clip(res.Message, 500)}))
+	return res, nil
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + "…"
+}

@@ -1,0 +1,79 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"sort"
+
+	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
+)
+
+// grantView is an active grant with its devices' connection state.
+type grantView struct {
+	store.Request
+	Peers []api.PeerStatus
+}
+
+type networkView struct {
+	N        store.Network
+	Grants   []grantView
+	Standing []api.PeerStatus // peers with standing access (JIT off, admins)
+	Pending  int
+	Members  []store.User
+	Gateway  bool // connection state is known
+}
+
+// networkPage is one network: its settings, the JIT toggle, and each
+// active grant with its devices' connection state (last handshake, bytes).
+func (s *Server) networkPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	n, err := store.NetworkByID(r.Context(), s.DB, r.PathValue("id"))
+	if errors.Is(err, store.ErrNotFound) {
+		s.renderError(w, r, v, http.StatusNotFound, "Not found", "There is no such network.")
+		return
+	} else if err != nil {
+		s.serverError(w, r, v, err)
+		return
+	}
+	open, err := store.OpenRequestsOfNetwork(r.Context(), s.DB, n.ID)
+	if err != nil {
+		s.serverError(w, r, v, err)
+		return
+	}
+	view := networkView{N: n, Gateway: s.Gateway != nil}
+	var peers []api.PeerStatus
+	if s.Gateway != nil {
+		peers = s.Gateway.Peers(n.ID)
+		sort.Slice(peers, func(i, j int) bool {
+			return peers[i].UserEmail+peers[i].DeviceName < peers[j].UserEmail+peers[j].DeviceName
+		})
+	}
+	granted := map[string]bool{}
+	for _, req := range open {
+		if req.Status == api.StatusPending {
+			view.Pending++
+			continue
+		}
+		g := grantView{Request: req}
+		for _, p := range peers {
+			if p.UserID == req.UserID {
+				g.Peers = append(g.Peers, p)
+			}
+		}
+		granted[req.UserID] = true
+		view.Grants = append(view.Grants, g)
+	}
+	for _, p := range peers {
+		if !granted[p.UserID] {
+			view.Standing = append(view.Standing, p)
+		}
+	}
+	if !n.AllUsers {
+		for _, id := range n.MemberIDs {
+			if u, err := store.UserByID(r.Context(), s.DB, id); err == nil {
+				view.Members = append(view.Members, u)
+			}
+		}
+	}
+	s.render(w, r, v, http.StatusOK, "network", n.Name, view)
+}

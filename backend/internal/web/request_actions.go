@@ -1,0 +1,109 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
+)
+
+// grant approves a pending request for the duration chosen (≤ the
+// network's maximum, checked by access.Apply) — the same lifecycle,
+// audit row and emails as the API's approve.
+func (s *Server) grant(w http.ResponseWriter, r *http.Request, v *visit) {
+	d, err := formDuration(r.PostFormValue)
+	if err != nil {
+		s.actionFailed(w, r, v, "Access was not granted", err)
+		return
+	}
+	req, err := s.Access.Do(r.Context(), r.PathValue("id"), access.Event{Kind: access.EventApprove, Actor: v.caller().Actor(), Duration: d})
+	if err != nil {
+		s.actionFailed(w, r, v, "Access was not granted", err)
+		return
+	}
+	s.setFlash(r.Context(), v, "ok", fmt.Sprintf("Granted %s access to %s for %s, until %s.",
+		req.UserEmail, req.NetworkName, access.FormatDuration(req.Granted), req.ExpiresAt.Format("Jan 2, 15:04 MST")))
+	redirect(w, r, localNext(r.PostFormValue("next")))
+}
+
+// deny refuses a pending request with an optional note to the user.
+func (s *Server) deny(w http.ResponseWriter, r *http.Request, v *visit) {
+	note, err := access.ValidateNote(r.PostFormValue("note"))
+	if err != nil {
+		s.actionFailed(w, r, v, "The request was not denied", err)
+		return
+	}
+	req, err := s.Access.Do(r.Context(), r.PathValue("id"), access.Event{Kind: access.EventDeny, Actor: v.caller().Actor(), Note: note})
+	if err != nil {
+		s.actionFailed(w, r, v, "The request was not denied", err)
+		return
+	}
+	s.setFlash(r.Context(), v, "ok", fmt.Sprintf("Denied the request of %s for %s. They have been emailed.", req.UserEmail, req.NetworkName))
+	redirect(w, r, localNext(r.PostFormValue("next")))
+}
+
+// revoke ends an active grant now.
+func (s *Server) revoke(w http.ResponseWriter, r *http.Request, v *visit) {
+	note, err := access.ValidateNote(r.PostFormValue("note"))
+	if err != nil {
+		s.actionFailed(w, r, v, "Access was not revoked", err)
+		return
+	}
+	req, err := s.Access.Do(r.Context(), r.PathValue("id"), access.Event{Kind: access.EventRevoke, Actor: v.caller().Actor(), Note: note})
+	if err != nil {
+		s.actionFailed(w, r, v, "Access was not revoked", err)
+		return
+	}
+	s.setFlash(r.Context(), v, "ok", fmt.Sprintf("Revoked the access of %s to %s.", req.UserEmail, req.NetworkName))
+	redirect(w, r, localNext(r.PostFormValue("next")))
+}
+
+// actionFailed reports a refused action on the page it came from. A
+// request that changed meanwhile (another admin was faster) is explained.
+func (s *Server) actionFailed(w http.ResponseWriter, r *http.Request, v *visit, what string, err error) {
+	var msg string
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		msg = "there is no such request."
+	case errors.Is(err, access.ErrConflict), errors.Is(err, access.ErrInvalidTransition):
+		msg = "the request changed meanwhile"
+		if req, lerr := store.RequestByID(r.Context(), s.DB, r.PathValue("id")); lerr == nil {
+			msg += ": it is " + statusWord(req)
+		}
+		msg += "."
+	default:
+		var ie *access.InputError
+		var ae *api.Error
+		switch {
+		case errors.As(err, &ie):
+			msg = ie.Field + " " + ie.Message + "."
+		case errors.As(err, &ae):
+			msg = ae.Message
+		case errors.Is(err, access.ErrInvalidDuration), errors.Is(err, access.ErrSelfDecision), errors.Is(err, access.ErrForbidden):
+			msg = err.Error() + "."
+		default:
+			s.serverError(w, r, v, err)
+			return
+		}
+	}
+	s.setFlash(r.Context(), v, "error", what+": "+msg)
+	redirect(w, r, localNext(r.PostFormValue("next")))
+}
+
+// statusWord describes a request's state for a message: "approved by
+// ann@example.com until Nov 23, 17:00 UTC".
+func statusWord(r store.Request) string {
+	s := string(r.Status)
+	switch {
+	case r.Status == api.StatusApproved:
+		return fmt.Sprintf("%s by %s until %s", s, r.DeciderEmail, r.ExpiresAt.Format("Jan 2, 15:04 MST"))
+	case r.Status == api.StatusDenied && r.DeciderEmail != "":
+		return s + " by " + r.DeciderEmail
+	case r.Status == api.StatusRevoked && r.EnderEmail != "":
+		return s + " by " + r.EnderEmail
+	}
+	return s
+}

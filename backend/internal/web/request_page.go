@@ -1,0 +1,72 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"net/url"
+
+	"gatepass.dev/backend/internal/admin"
+	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
+)
+
+type requestView struct {
+	R        store.Request
+	Network  store.Network
+	Own      bool
+	Choice   durationChoice
+	History  []auditRow
+	Self     string
+	LiveURL  string
+	Version  string
+	Peers    []api.PeerStatus // the requester's devices on the gateway, while approved
+	NetworkL string           // link to the network's requests
+}
+
+// requestPage is one request: the review link of the admin email. It shows
+// everything needed to decide and the Grant Access and Deny forms; opening
+// it changes nothing. With ?partial=1 it is only the live region.
+func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	id := r.PathValue("id")
+	req, err := store.RequestByID(r.Context(), s.DB, id)
+	if errors.Is(err, store.ErrNotFound) {
+		s.renderError(w, r, v, http.StatusNotFound, "Not found", "There is no such request. It may have been deleted with its network.")
+		return
+	} else if err != nil {
+		s.serverError(w, r, v, err)
+		return
+	}
+	n, err := store.NetworkByID(r.Context(), s.DB, req.NetworkID)
+	if err != nil {
+		s.serverError(w, r, v, err)
+		return
+	}
+	entries, err := store.ListAudit(r.Context(), s.DB, store.AuditFilter{TargetID: req.ID, Limit: 50})
+	if err != nil {
+		s.serverError(w, r, v, err)
+		return
+	}
+	view := requestView{R: req, Network: n, Own: req.UserID == v.User.ID, Choice: choiceFor(n.DefaultDuration, n.MaxDuration),
+		Self: "/admin/requests/" + url.PathEscape(req.ID), NetworkL: "/admin/networks/" + url.PathEscape(n.ID) + "/requests"}
+	view.LiveURL = view.Self + "?partial=1"
+	for i := len(entries) - 1; i >= 0; i-- { // oldest first
+		view.History = append(view.History, auditRow{AuditEntry: entries[i], Details: admin.DetailsText(entries[i].Details)})
+	}
+	if req.Status == api.StatusApproved && s.Gateway != nil {
+		for _, p := range s.Gateway.Peers(n.ID) {
+			if p.UserID == req.UserID {
+				view.Peers = append(view.Peers, p)
+			}
+		}
+	}
+	h := fnv.New64a()
+	fmt.Fprint(h, req.Status, req.ExpiresAt.UnixMilli(), req.DecidedBy, req.EndedBy, req.Note, len(entries), n.MaxDuration, n.DefaultDuration)
+	view.Version = fmt.Sprintf("%x", h.Sum64())
+	if r.URL.Query().Get("partial") == "1" {
+		s.renderPart(w, r, v, "request", "request-live", view)
+		return
+	}
+	s.render(w, r, v, http.StatusOK, "request", "Request of "+req.UserEmail, view)
+}

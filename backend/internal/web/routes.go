@@ -1,0 +1,50 @@
+package web
+
+import "net/http"
+
+// Routes registers every route of the web page on mux. GET routes never
+// change anything; every POST needs the CSRF token.
+func (s *Server) Routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", s.public(s.root))
+	mux.HandleFunc("GET /admin", s.public(s.root))
+	mux.HandleFunc("GET /admin/{$}", s.public(s.root))
+	mux.HandleFunc("GET /admin/static/{file}", s.static)
+
+	mux.HandleFunc("GET /admin/login", s.public(s.loginPage))
+	mux.HandleFunc("POST /admin/login", s.public(s.login))
+	mux.HandleFunc("POST /admin/logout", s.userAction(s.logout))
+	mux.HandleFunc("GET /invite", s.public(s.invitePage))
+	mux.HandleFunc("POST /invite", s.public(s.acceptInvite))
+
+	mux.HandleFunc("GET /admin/requests", s.page(s.requestsPage))
+	mux.HandleFunc("GET /admin/requests/{id}", s.page(s.requestPage))
+	mux.HandleFunc("POST /admin/requests/{id}/grant", s.action(s.grant))
+	mux.HandleFunc("POST /admin/requests/{id}/deny", s.action(s.deny))
+	mux.HandleFunc("POST /admin/requests/{id}/revoke", s.action(s.revoke))
+	mux.HandleFunc("GET /admin/events", s.page(s.events))
+
+	mux.HandleFunc("GET /admin/networks", s.page(s.networksPage))
+	mux.HandleFunc("GET /admin/networks/new", s.page(s.newNetworkPage))
+	mux.HandleFunc("POST /admin/networks", s.action(s.createNetwork))
+	mux.HandleFunc("GET /admin/networks/{id}", s.page(s.networkPage))
+	mux.HandleFunc("GET /admin/networks/{id}/edit", s.page(s.editNetworkPage))
+	mux.HandleFunc("POST /admin/networks/{id}", s.action(s.updateNetwork))
+	mux.HandleFunc("POST /admin/networks/{id}/jit", s.action(s.toggleJIT))
+	mux.HandleFunc("POST /admin/networks/{id}/delete", s.action(s.deleteNetwork))
+	mux.HandleFunc("GET /admin/networks/{id}/requests", s.page(s.requestsPage))
+
+	mux.HandleFunc("GET /admin/users", s.page(s.usersPage))
+	mux.HandleFunc("POST /admin/users", s.action(s.inviteUser))
+	mux.HandleFunc("POST /admin/users/{id}", s.action(s.updateUser))
+
+	mux.HandleFunc("GET /admin/settings", s.page(s.settingsPage))
+	mux.HandleFunc("POST /admin/settings", s.action(s.saveSettings))
+	mux.HandleFunc("POST /admin/settings/test-email", s.action(s.testEmail))
+
+	mux.HandleFunc("GET /admin/audit", s.page(s.auditPage))
+	mux.HandleFunc("GET /admin/outbox", s.page(s.outboxPage))
+	mux.HandleFunc("POST /admin/outbox/{id}/retry", s.action(s.retryMail))
+
+	mux.HandleFunc("/admin/", s.public(s.notFound))
+	mux.HandleFunc("/", s.public(s.notFound))
+}

@@ -1,0 +1,87 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"gatepass.dev/shared/api"
+)
+
+type settingsView struct {
+	S     api.Settings // without the password
+	Port  string
+	Error string
+	To    string
+}
+
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	st := s.Settings.Public()
+	view := settingsView{S: st, To: v.User.Email}
+	if st.SMTP.Port != 0 {
+		view.Port = strconv.Itoa(st.SMTP.Port)
+	}
+	s.render(w, r, v, http.StatusOK, "settings", "Server settings", view)
+}
+
+// saveSettings saves the public URL and SMTP settings (admin.UpdateSettings,
+// as the API). The password is write-only: an empty field keeps the stored
+// one, "clear" removes it.
+func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *visit) {
+	get := r.PostFormValue
+	publicURL := strings.TrimSpace(get("public_url"))
+	host, user, from := strings.TrimSpace(get("smtp_host")), get("smtp_username"), strings.TrimSpace(get("smtp_from"))
+	tls := api.SMTPTLS(get("smtp_tls"))
+	portText := strings.TrimSpace(get("smtp_port"))
+	smtp := &api.SMTPSettingsInput{Host: &host, Username: &user, From: &from, TLS: &tls}
+	in := api.SettingsInput{PublicURL: &publicURL, SMTP: smtp}
+	view := settingsView{S: api.Settings{PublicURL: publicURL, SMTP: api.SMTPSettings{Host: host, Username: user, From: from, TLS: tls,
+		PasswordSet: s.Settings.Public().SMTP.PasswordSet}}, Port: portText, To: v.User.Email}
+	port := 0
+	if portText != "" {
+		var err error
+		if port, err = strconv.Atoi(portText); err != nil {
+			view.Error = "smtp.port: " + strconv.Quote(portText) + " is not a port number"
+			s.render(w, r, v, http.StatusBadRequest, "settings", "Server settings", view)
+			return
+		}
+	}
+	smtp.Port = &port
+	if p := get("smtp_password"); p != "" {
+		smtp.Password = &p
+	} else if get("smtp_password_clear") == "on" {
+		empty := ""
+		smtp.Password = &empty
+	}
+	if _, err := s.Admin.UpdateSettings(r.Context(), v.caller(), in); err != nil {
+		var ae *api.Error
+		if !errors.As(err, &ae) || ae.Status >= 500 {
+			s.serverError(w, r, v, err)
+			return
+		}
+		view.Error = ae.Message
+		s.render(w, r, v, http.StatusBadRequest, "settings", "Server settings", view)
+		return
+	}
+	s.setFlash(r.Context(), v, "ok", "Saved the server settings.")
+	redirect(w, r, "/admin/settings")
+}
+
+// testEmail sends a test email now and reports the SMTP server's answer.
+func (s *Server) testEmail(w http.ResponseWriter, r *http.Request, v *visit) {
+	res, err := s.Admin.TestEmail(r.Context(), v.caller(), r.PostFormValue("to"))
+	var ae *api.Error
+	switch {
+	case errors.As(err, &ae) && ae.Status < 500:
+		s.setFlash(r.Context(), v, "error", "No test email sent: "+ae.Message+".")
+	case err != nil:
+		s.serverError(w, r, v, err)
+		return
+	case res.OK:
+		s.setFlash(r.Context(), v, "ok", "Test email "+res.Message+".")
+	default:
+		s.setFlash(r.Context(), v, "error", "The test email failed: "+res.Message)
+	}
+	redirect(w, r, "/admin/settings")
+}
