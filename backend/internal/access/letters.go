@@ -74,3 +74,24 @@ func (s *Service) letter(ef Effect, r store.Request, actor Actor) (kind string, 
 	}
 	return "", mail.Message{}, false
 }
+
+// letterCache reuses the rendered expiry email within one sweep: grants of
+// one network that expire at the same instant (a shift ending) get the same
+// text, only the recipient differs.
+type letterCache map[string]mail.Message
+
+func (c letterCache) letter(s *Service, ef Effect, r store.Request, actor Actor) (string, mail.Message, bool) {
+	if ef != EffectMailExpired {
+		return s.letter(ef, r, actor)
+	}
+	key := r.NetworkID + "\x00" + r.ExpiresAt.Format(time.RFC3339Nano)
+	if m, ok := c[key]; ok {
+		m.To = r.UserEmail
+		return MailExpired, m, true
+	}
+	kind, m, ok := s.letter(ef, r, actor)
+	if ok {
+		c[key] = m
+	}
+	return kind, m, ok
+}

@@ -283,7 +283,7 @@ func auditEntry(a Actor, action string, r store.Request, now time.Time, details 
 }
 
 // ExpiryBatch bounds how many expiries commit in one transaction.
-const ExpiryBatch = 100
+const ExpiryBatch = 250
 
 // ExpireResult reports one sweep.
 type ExpireResult struct {
@@ -346,6 +346,7 @@ func (s *Service) sweep(ctx context.Context, due []store.Request, kind EventKind
 	var effects []Effect
 	var done []store.Request
 	e := Event{Kind: kind, Actor: System, Policy: Policy{PendingTTL: s.opt.PendingTTL}}
+	letters := letterCache{}
 	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
 		users, effects, done = nil, nil, nil
 		b, err := store.NewBatch(ctx, tx)
@@ -367,7 +368,7 @@ func (s *Service) sweep(ctx context.Context, due []store.Request, kind EventKind
 				return err
 			}
 			for _, x := range ef {
-				if mk, m, ok := s.letter(x, next, e.Actor); ok {
+				if mk, m, ok := letters.letter(s, x, next, e.Actor); ok {
 					if err := b.EnqueueMail(ctx, store.OutboxMessage{Kind: mk, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, CreatedAt: now}); err != nil {
 						return err
 					}

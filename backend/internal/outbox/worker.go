@@ -81,23 +81,20 @@ func (w *Worker) Run(ctx context.Context) {
 // DeliverDue attempts every message that is due and returns how many were
 // sent.
 func (w *Worker) DeliverDue(ctx context.Context) (int, error) {
+	cfg, err := w.smtp(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !cfg.Configured() {
+		// Keep them all, marked with the reason, in one write.
+		n, err := store.MarkMailUndeliverable(ctx, w.db, w.clock.Now(), NotConfigured)
+		w.metrics.MailFailures.WithLabelValues("undeliverable").Add(float64(n))
+		return 0, err
+	}
 	sent := 0
 	for {
 		due, err := store.DueMail(ctx, w.db, w.clock.Now(), batchSize)
 		if err != nil {
-			return sent, err
-		}
-		if len(due) == 0 {
-			return sent, nil
-		}
-		cfg, err := w.smtp(ctx)
-		if err != nil {
-			return sent, err
-		}
-		if !cfg.Configured() {
-			// Keep them all, marked with the reason, in one write.
-			n, err := store.MarkMailUndeliverable(ctx, w.db, w.clock.Now(), NotConfigured)
-			w.metrics.MailFailures.WithLabelValues("undeliverable").Add(float64(n))
 			return sent, err
 		}
 		for _, m := range due {
