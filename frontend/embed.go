@@ -1,9 +1,10 @@
 // Package frontend holds the UI of the Gatepass desktop window and embeds
 // its build output (dist/) so the Wails app in gatepass.dev/desktop can serve it.
 //
-// dist/ is build output and not committed: `make frontend-dist` puts the
-// placeholder page from placeholder/ there (until the Vite UI builds into it),
-// and it must hold at least one file before any go build, vet or test.
+// The UI is Vite + TypeScript + Preact (index.html, src/; `make frontend`
+// runs npm ci and vite build). dist/ is build output and not committed: it must
+// hold at least one file before any go build, vet or test, so without Node.js
+// `make frontend-dist` puts the placeholder page from placeholder/ there.
 package frontend
 
 import (

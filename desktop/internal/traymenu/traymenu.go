@@ -1,0 +1,158 @@
+// Package traymenu builds the tray's menu from the agent's status: a pure
+// function, so the tray process (cmd/gatepass-tray, systray glue only) is
+// tested without a desktop.
+//
+// The menu:
+//
+//	Gatepass — contractor@example.com          (or "Not signed in", "Agent not running")
+//	───
+//	○ office-network — Request access…         → opens the window's Request dialog
+//	○ staging-internal — Access request pending (disabled)
+//	● zero-path — Connected · 29d 23h left      → disconnects
+//	○ lab — 7h 59m left                         → connects
+//	───
+//	Request access…                             → the window, Request dialog
+//	Open Gatepass                               → the window
+//	───
+//	Quit Gatepass
+//
+// The icon is green while any tunnel is up, grey otherwise.
+package traymenu
+
+import (
+	"time"
+
+	"gatepass.dev/desktop/internal/localapi"
+	"gatepass.dev/desktop/internal/timefmt"
+	"gatepass.dev/shared/api"
+)
+
+// Action is what clicking a network's item does.
+type Action string
+
+const (
+	None       Action = ""
+	Connect    Action = "connect"
+	Disconnect Action = "disconnect"
+	Request    Action = "request"
+)
+
+// Item is one network's menu item.
+type Item struct {
+	Network string
+	Title   string
+	Tooltip string
+	Enabled bool
+	Action  Action
+}
+
+// Menu is the whole tray state.
+type Menu struct {
+	// TunnelUp selects the icon: any tunnel up.
+	TunnelUp bool
+	Tooltip  string
+	// Header is the first, disabled line.
+	Header   string
+	Networks []Item
+	// CanRequest enables "Request access…" (some network can be requested).
+	CanRequest bool
+	// Refresh is when the labels change next (0: not until the status does).
+	Refresh time.Duration
+}
+
+// Build is the menu for st (nil: the agent has not answered; agentErr
+// says why) at now on the server clock.
+func Build(st *localapi.Status, agentErr string, now time.Time) Menu {
+	m := Menu{Tooltip: "Gatepass"}
+	switch {
+	case st == nil:
+		m.Header = "Gatepass agent not running"
+		if agentErr != "" {
+			m.Tooltip = "Gatepass: " + agentErr
+		}
+		return m
+	case !st.SignedIn:
+		m.Header = "Not signed in"
+		m.Tooltip = "Gatepass: not signed in"
+		return m
+	}
+	m.Header = "Gatepass"
+	if st.User != nil {
+		m.Header += " — " + st.User.Email
+	}
+	if !st.BackendReachable {
+		m.Header += " (server unreachable)"
+	}
+	up := 0
+	var refresh time.Duration
+	for _, n := range st.Networks {
+		it := Item{Network: n.Name, Enabled: true}
+		mark := "○ "
+		if n.Connected {
+			mark = "● "
+			up++
+		}
+		switch n.State {
+		case api.StateRequest:
+			it.Title = mark + n.Name + " — Request access…"
+			it.Action = Request
+			m.CanRequest = true
+		case api.StatePending:
+			it.Title = mark + n.Name + " — Access request pending"
+			it.Enabled = false
+		case api.StateActive, api.StateStanding:
+			detail := connText(n)
+			if n.State == api.StateActive && n.ExpiresAt != nil {
+				left := n.ExpiresAt.Sub(now)
+				detail += timefmt.LeftCoarse(left) + " left"
+				if d := timefmt.NextChange(left); d > 0 && (refresh == 0 || d < refresh) {
+					refresh = d
+				}
+			} else if detail != "" {
+				detail = detail[:len(detail)-len(" · ")]
+			}
+			it.Title = mark + n.Name + " — " + detail
+			if n.WantConnected {
+				it.Action = Disconnect
+				it.Tooltip = "Disconnect from " + n.Name
+			} else {
+				it.Action = Connect
+				it.Tooltip = "Connect to " + n.Name
+			}
+		default:
+			it.Title = mark + n.Name
+			it.Enabled = false
+		}
+		m.Networks = append(m.Networks, it)
+	}
+	m.TunnelUp = up > 0
+	switch up {
+	case 0:
+		m.Tooltip = "Gatepass: not connected"
+	case 1:
+		m.Tooltip = "Gatepass: 1 network connected"
+	default:
+		m.Tooltip = "Gatepass: " + itoa(up) + " networks connected"
+	}
+	m.Refresh = refresh
+	return m
+}
+
+func connText(n localapi.Network) string {
+	switch {
+	case n.Connected:
+		return "Connected · "
+	case n.Connecting:
+		return "Connecting… · "
+	case n.State == api.StateStanding:
+		return "Not connected · "
+	}
+	return ""
+}
+
+func itoa(n int) string {
+	if n < 10 {
+		return string(rune('0' + n))
+	}
+	return itoa(n/10) + string(rune('0'+n%10))
+}

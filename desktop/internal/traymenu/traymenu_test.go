@@ -1,0 +1,86 @@
+package traymenu
+
+import (
+	"testing"
+	"time"
+
+	"gatepass.dev/desktop/internal/localapi"
+	"gatepass.dev/shared/api"
+)
+
+var now = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+
+func at(d time.Duration) *time.Time { t := now.Add(d); return &t }
+
+func demo() *localapi.Status {
+	return &localapi.Status{
+		SignedIn: true, BackendReachable: true, User: &api.User{Email: "contractor@example.com"},
+		Networks: []localapi.Network{
+			{Name: "office-network", State: api.StateRequest},
+			{Name: "staging-internal", State: api.StatePending},
+			{Name: "zero-path", State: api.StateActive, ExpiresAt: at(30*24*time.Hour - time.Second), Connected: true, WantConnected: true},
+			{Name: "lab", State: api.StateActive, ExpiresAt: at(8*time.Hour - time.Second)},
+			{Name: "wiki", State: api.StateStanding},
+		},
+	}
+}
+
+func TestBuild(t *testing.T) {
+	m := Build(demo(), "", now)
+	if !m.TunnelUp || m.Header != "Gatepass — contractor@example.com" || !m.CanRequest || m.Tooltip != "Gatepass: 1 network connected" {
+		t.Errorf("menu %+v", m)
+	}
+	want := []Item{
+		{Network: "office-network", Title: "○ office-network — Request access…", Enabled: true, Action: Request},
+		{Network: "staging-internal", Title: "○ staging-internal — Access request pending", Enabled: false},
+		{Network: "zero-path", Title: "● zero-path — Connected · 29d 23h left", Enabled: true, Action: Disconnect, Tooltip: "Disconnect from zero-path"},
+		{Network: "lab", Title: "○ lab — 7h 59m left", Enabled: true, Action: Connect, Tooltip: "Connect to lab"},
+		{Network: "wiki", Title: "○ wiki — Not connected", Enabled: true, Action: Connect, Tooltip: "Connect to wiki"},
+	}
+	if len(m.Networks) != len(want) {
+		t.Fatalf("%d items", len(m.Networks))
+	}
+	for i, w := range want {
+		if m.Networks[i] != w {
+			t.Errorf("item %d = %+v\nwant     %+v", i, m.Networks[i], w)
+		}
+	}
+	// The labels change next when "7h 59m" becomes "7h 58m".
+	if m.Refresh != 59*time.Second+time.Millisecond {
+		t.Errorf("Refresh = %v", m.Refresh)
+	}
+}
+
+func TestBuildStates(t *testing.T) {
+	if m := Build(nil, "connection refused", now); m.Header != "Gatepass agent not running" || m.TunnelUp || len(m.Networks) != 0 {
+		t.Errorf("no agent: %+v", m)
+	}
+	if m := Build(&localapi.Status{}, "", now); m.Header != "Not signed in" || m.CanRequest {
+		t.Errorf("signed out: %+v", m)
+	}
+	st := demo()
+	st.BackendReachable = false
+	st.Networks[2].Connected = false
+	st.Networks[2].Connecting = true
+	m := Build(st, "", now)
+	if m.Header != "Gatepass — contractor@example.com (server unreachable)" || m.TunnelUp {
+		t.Errorf("unreachable: %+v", m)
+	}
+	if got := m.Networks[2].Title; got != "○ zero-path — Connecting… · 29d 23h left" {
+		t.Errorf("connecting: %q", got)
+	}
+	st.Networks[4].Connected, st.Networks[4].WantConnected = true, true
+	if got := Build(st, "", now).Networks[4]; got.Title != "● wiki — Connected" || got.Action != Disconnect {
+		t.Errorf("standing connected: %+v", got)
+	}
+	// Nothing to request: "Request access…" disabled.
+	st.Networks = st.Networks[1:]
+	if Build(st, "", now).CanRequest {
+		t.Error("CanRequest with nothing to request")
+	}
+	// Two tunnels up.
+	st.Networks[1].Connected = true
+	if got := Build(st, "", now).Tooltip; got != "Gatepass: 2 networks connected" {
+		t.Errorf("tooltip %q", got)
+	}
+}

@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { net } from '../test/fixtures';
+import { byTestId, click, mount, settle, type } from '../test/render';
+import { RequestDialog } from './RequestDialog';
+
+let un: (() => void) | null = null;
+afterEach(() => {
+  un?.();
+  un = null;
+});
+
+function open(onSubmit = vi.fn(() => Promise.resolve()), onClose = vi.fn(), max = 30 * 86400) {
+  const m = mount(<RequestDialog network={net({ max_duration_seconds: max })} onSubmit={onSubmit} onClose={onClose} />);
+  un = m.unmount;
+  const reason = byTestId(m.root, 'reason-input') as HTMLTextAreaElement;
+  return { ...m, onSubmit, onClose, reason, submit: () => click(byTestId(m.root, 'submit')) };
+}
+
+describe('the Request dialog', () => {
+  it('focuses the reason and is a labelled modal dialog', () => {
+    const d = open();
+    const dlg = byTestId(d.root, 'request-dialog');
+    expect(dlg.getAttribute('role')).toBe('dialog');
+    expect(dlg.getAttribute('aria-modal')).toBe('true');
+    expect(document.getElementById(dlg.getAttribute('aria-labelledby')!)!.textContent).toBe('Request access to office-network');
+    expect(document.activeElement).toBe(d.reason);
+  });
+
+  it('refuses an empty reason', () => {
+    const d = open();
+    d.submit();
+    expect(byTestId(d.root, 'reason-error').textContent).toBe('Say why you need access.');
+    expect(d.reason.getAttribute('aria-invalid')).toBe('true');
+    expect(d.onSubmit).not.toHaveBeenCalled();
+    type(d.reason, '   ');
+    d.submit();
+    expect(d.onSubmit).not.toHaveBeenCalled();
+  });
+
+  it('counts characters and refuses 1001', () => {
+    const d = open();
+    type(d.reason, 'a'.repeat(1000));
+    expect(byTestId(d.root, 'counter').textContent).toBe('1000 / 1000');
+    type(d.reason, 'a'.repeat(1001));
+    expect(byTestId(d.root, 'counter').textContent).toBe('1001 / 1000');
+    expect(byTestId(d.root, 'counter').classList.contains('over')).toBe(true);
+    d.submit();
+    expect(byTestId(d.root, 'reason-error').textContent).toBe('Too long: 1001 characters (at most 1000).');
+    expect(d.onSubmit).not.toHaveBeenCalled();
+  });
+
+  it('refuses control characters', () => {
+    const d = open();
+    type(d.reason, 'line one\nline two');
+    d.submit();
+    expect(byTestId(d.root, 'reason-error').textContent).toMatch(/control characters/);
+    type(d.reason, 'bell\u0007');
+    d.submit();
+    expect(byTestId(d.root, 'reason-error').textContent).toMatch(/control characters/);
+    expect(d.onSubmit).not.toHaveBeenCalled();
+  });
+
+  it('sends the trimmed reason and the wished duration', async () => {
+    const d = open();
+    type(d.reason, '  deploy the release  ');
+    const sel = byTestId(d.root, 'duration') as HTMLSelectElement;
+    sel.value = String(8 * 3600);
+    sel.dispatchEvent(new Event('change', { bubbles: true }));
+    await settle();
+    d.submit();
+    await settle();
+    expect(d.onSubmit).toHaveBeenCalledWith('deploy the release', 8 * 3600);
+  });
+
+  it('offers no preset longer than the network allows, and checks a custom duration', async () => {
+    const d = open(undefined, undefined, 86400);
+    const sel = byTestId(d.root, 'duration') as HTMLSelectElement;
+    const values = Array.from(sel.options).map((o) => o.value);
+    expect(values).toEqual(['0', '3600', '14400', '28800', '86400', 'custom']);
+    sel.value = 'custom';
+    sel.dispatchEvent(new Event('change', { bubbles: true }));
+    await settle();
+    type(d.reason, 'a reason');
+    type(byTestId(d.root, 'custom-amount') as HTMLInputElement, '3');
+    const unit = byTestId(d.root, 'custom-unit') as HTMLSelectElement;
+    unit.value = '86400';
+    unit.dispatchEvent(new Event('change', { bubbles: true }));
+    await settle();
+    d.submit();
+    expect(byTestId(d.root, 'duration-error').textContent).toBe('Longer than this network allows.');
+    expect(d.onSubmit).not.toHaveBeenCalled();
+    unit.value = '3600';
+    unit.dispatchEvent(new Event('change', { bubbles: true }));
+    await settle();
+    d.submit();
+    await settle();
+    expect(d.onSubmit).toHaveBeenCalledWith('a reason', 3 * 3600);
+  });
+
+  it("shows the server's error and stays open", async () => {
+    const d = open(vi.fn(() => Promise.reject(new Error('a request for office-network is already pending'))));
+    type(d.reason, 'again');
+    d.submit();
+    await settle();
+    expect(byTestId(d.root, 'dialog-error').textContent).toBe('a request for office-network is already pending');
+    expect(d.onClose).not.toHaveBeenCalled();
+  });
+
+  it('closes on Escape', () => {
+    const d = open();
+    d.reason.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    expect(d.onClose).toHaveBeenCalled();
+  });
+
+  it('keeps markup in the reason as text', async () => {
+    const d = open();
+    type(d.reason, '<img src=x onerror=alert(1)>');
+    expect(d.root.querySelector('img')).toBeNull();
+    d.submit();
+    await settle();
+    expect(d.onSubmit).toHaveBeenCalledWith('<img src=x onerror=alert(1)>', 0);
+  });
+});

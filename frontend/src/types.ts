@@ -1,0 +1,120 @@
+// Wire types of the window: what the Go App (desktop/app.go) returns and
+// emits. They mirror desktop/internal/localapi (types.go) and
+// shared/api (api.go) field by field: JSON is snake_case, times are RFC 3339
+// strings, absent times are null.
+
+export type NetworkState = 'request' | 'pending' | 'active' | 'standing';
+
+export type RequestStatus = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired' | 'revoked';
+
+export interface User {
+  id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'user';
+  disabled: boolean;
+  created_at: string;
+}
+
+/** An access request (shared/api.Request). */
+export interface AccessRequest {
+  id: string;
+  network_id: string;
+  network_name: string;
+  user_id: string;
+  user_email: string;
+  user_name: string;
+  status: RequestStatus;
+  reason: string;
+  duration_seconds?: number;
+  granted_seconds?: number;
+  requested_at: string;
+  decided_at: string | null;
+  decided_by: string;
+  note: string;
+  expires_at: string | null;
+  ended_at?: string | null;
+  ended_by?: string;
+}
+
+/** A running tunnel's counters (localapi.TunnelStats). */
+export interface TunnelStats {
+  last_handshake: string | null;
+  rx_bytes: number;
+  tx_bytes: number;
+}
+
+/** One network as the desktop shows it (localapi.Network). */
+export interface Network {
+  id: string;
+  name: string;
+  description: string;
+  jit_enabled: boolean;
+  state: NetworkState;
+  connected: boolean;
+  connecting: boolean;
+  want_connected: boolean;
+  expires_at: string | null;
+  request: AccessRequest | null;
+  address: string;
+  tunnel: TunnelStats | null;
+  default_duration_seconds: number;
+  max_duration_seconds: number;
+  error?: string;
+}
+
+export interface Prefs {
+  connect_on_approval: boolean;
+}
+
+export interface Device {
+  id: string;
+  name: string;
+  public_key: string;
+}
+
+/** The agent's status (localapi.Status). */
+export interface Status {
+  signed_in: boolean;
+  server: string;
+  user: User | null;
+  networks: Network[];
+  socks5: string;
+  http_proxy: string;
+  tunnel_mode: 'netstack' | 'tun' | string;
+  backend_reachable: boolean;
+  clock_offset_ms: number;
+  server_time: string;
+  prefs: Prefs;
+  device: Device | null;
+  message?: string;
+}
+
+/** Whether the window follows a running agent (main.AgentInfo). */
+export interface AgentInfo {
+  connected: boolean;
+  starting: boolean;
+  error: string;
+  socket: string;
+}
+
+/** Everything the window shows (main.UIState), sent on every change. */
+export interface UIState {
+  agent: AgentInfo;
+  status: Status | null;
+}
+
+/** The window's own settings (main.Settings). */
+export interface Settings {
+  start_at_login: boolean;
+  start_at_login_supported: boolean;
+  start_at_login_path: string;
+  version: string;
+  agent_log: string;
+}
+
+/** A Request dialog asked for by the tray (main.OpenRequest). */
+export interface OpenRequest {
+  open: boolean;
+  network: string;
+}
