@@ -156,37 +156,10 @@ func (b *Netstack) Up(ctx context.Context, name string, cfg Config) (Tunnel, err
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	if name == "" {
-		return nil, errors.New("tunnel: empty name")
-	}
-	b.mu.Lock()
-	if b.closed {
-		b.mu.Unlock()
-		return nil, ErrClosed
-	}
-	if _, ok := b.tunnels[name]; ok {
-		b.mu.Unlock()
-		return nil, fmt.Errorf("tunnel: %q is already up", name)
-	}
-	b.tunnels[name] = nil // reserve the name
-	b.mu.Unlock()
-
-	t, err := b.start(ctx, name, cfg)
-
-	b.mu.Lock()
-	if err == nil && b.closed {
-		delete(b.tunnels, name)
-		b.mu.Unlock()
-		t.Close()
-		return nil, ErrClosed
-	}
+	t, err := upNamed(&b.mu, b.tunnels, &b.closed, name, func() (*nsTunnel, error) { return b.start(ctx, name, cfg) })
 	if err != nil {
-		delete(b.tunnels, name)
-		b.mu.Unlock()
 		return nil, err
 	}
-	b.tunnels[name] = t
-	b.mu.Unlock()
 	return t, nil
 }
 
