@@ -347,38 +347,59 @@ func (s *Service) sweep(ctx context.Context, due []store.Request, kind EventKind
 	var done []store.Request
 	e := Event{Kind: kind, Actor: System, Policy: Policy{PendingTTL: s.opt.PendingTTL}}
 	letters := letterCache{}
+	// Apply decides each move; a timed event only sets the status and the
+	// end time, so the moves are saved with one compare-and-set statement
+	// per chunk (EndMany), and their audit rows and emails with multi-row
+	// inserts.
+	type move struct {
+		r, next store.Request
+		ef      []Effect
+	}
+	var moves []move
+	var ids []string
+	for _, r := range due {
+		next, ef, err := Apply(r, e, now)
+		if err != nil {
+			continue // not due or no longer in this state
+		}
+		same := r
+		same.Status, same.EndedAt = next.Status, next.EndedAt
+		if same != next {
+			return 0, nil, fmt.Errorf("sweep: %s changes more than the status and end time", kind)
+		}
+		moves = append(moves, move{r, next, ef})
+		ids = append(ids, r.ID)
+	}
+	if len(moves) == 0 {
+		return 0, nil, nil
+	}
+	from, to := moves[0].r.Status, moves[0].next.Status
 	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
 		users, effects, done = nil, nil, nil
-		b, err := store.NewBatch(ctx, tx)
+		moved, err := store.EndMany(ctx, tx, ids, from, to, now)
 		if err != nil {
 			return err
 		}
-		defer b.Close()
-		for _, r := range due {
-			next, ef, err := Apply(r, e, now)
-			if err != nil {
-				continue // not due or no longer in this state
+		var audits []store.AuditEntry
+		var mails []store.OutboxMessage
+		for _, m := range moves {
+			if !moved[m.r.ID] {
+				continue // it changed meanwhile (revoked a moment before)
 			}
-			if err := b.UpdateRequestCAS(ctx, next, r.Status); errors.Is(err, ErrConflict) {
-				continue
-			} else if err != nil {
-				return err
-			}
-			if err := b.InsertAudit(ctx, auditEntry(e.Actor, "request."+string(kind), next, now, eventDetails(r, next, kind, now))); err != nil {
-				return err
-			}
-			for _, x := range ef {
-				if mk, m, ok := letters.letter(s, x, next, e.Actor); ok {
-					if err := b.EnqueueMail(ctx, store.OutboxMessage{Kind: mk, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, CreatedAt: now}); err != nil {
-						return err
-					}
+			audits = append(audits, auditEntry(e.Actor, "request."+string(kind), m.next, now, eventDetails(m.r, m.next, kind, now)))
+			for _, x := range m.ef {
+				if mk, msg, ok := letters.letter(s, x, m.next, e.Actor); ok {
+					mails = append(mails, store.OutboxMessage{Kind: mk, To: msg.To, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, CreatedAt: now})
 				}
 			}
-			users = append(users, next.UserID)
-			effects = append(effects, ef...)
-			done = append(done, r)
+			users = append(users, m.next.UserID)
+			effects = append(effects, m.ef...)
+			done = append(done, m.r)
 		}
-		return nil
+		if err := store.InsertAuditMany(ctx, tx, audits); err != nil {
+			return err
+		}
+		return store.EnqueueMailMany(ctx, tx, mails)
 	})
 	if err != nil {
 		return 0, nil, err

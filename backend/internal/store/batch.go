@@ -1,67 +1,93 @@
 package store
 
+// Bulk writes of a sweep: the expiry of a thousand grants in the same
+// second must not wait on a thousand round trips.
+
 import (
 	"context"
-	"database/sql"
-	"errors"
+	"strings"
+	"time"
 
 	"gatepass.dev/shared/api"
 )
 
-// Batch is a bulk lifecycle change inside one transaction: the same writes
-// as UpdateRequestCAS, InsertAudit and EnqueueMail, on statements prepared
-// once (the expiry of a thousand grants in the same second).
-type Batch struct {
-	cas, audit, mail *sql.Stmt
-}
-
-// NewBatch prepares the statements on tx; Close them when done.
-func NewBatch(ctx context.Context, tx *sql.Tx) (*Batch, error) {
-	var b Batch
-	var err error
-	if b.cas, err = tx.PrepareContext(ctx, sqlRequestCAS); err != nil {
-		return nil, err
-	}
-	if b.audit, err = tx.PrepareContext(ctx, sqlInsertAudit); err != nil {
-		b.Close()
-		return nil, err
-	}
-	if b.mail, err = tx.PrepareContext(ctx, sqlEnqueueMail); err != nil {
-		b.Close()
-		return nil, err
-	}
-	return &b, nil
-}
-
-// UpdateRequestCAS is UpdateRequestCAS on the batch.
-func (b *Batch) UpdateRequestCAS(ctx context.Context, r Request, from api.RequestStatus) error {
-	res, err := b.cas.ExecContext(ctx, casArgs(r, from)...)
-	return casResult(res, err, from)
-}
-
-// InsertAudit is InsertAudit on the batch.
-func (b *Batch) InsertAudit(ctx context.Context, e AuditEntry) error {
-	args, err := auditArgs(e)
-	if err != nil {
-		return err
-	}
-	_, err = b.audit.ExecContext(ctx, args...)
-	return err
-}
-
-// EnqueueMail is EnqueueMail on the batch.
-func (b *Batch) EnqueueMail(ctx context.Context, m OutboxMessage) error {
-	_, err := b.mail.ExecContext(ctx, mailArgs(m)...)
-	return err
-}
-
-// Close releases the statements.
-func (b *Batch) Close() error {
-	var errs []error
-	for _, st := range []*sql.Stmt{b.cas, b.audit, b.mail} {
-		if st != nil {
-			errs = append(errs, st.Close())
+// multiInsert inserts rows with one statement per chunk of up to 100 rows:
+// INSERT … VALUES (…), (…), ….
+func multiInsert(ctx context.Context, q Querier, head, tuple string, rows [][]any) error {
+	const chunk = 100
+	cols := strings.Count(tuple, "?")
+	for len(rows) > 0 {
+		n := min(len(rows), chunk)
+		var b strings.Builder
+		b.WriteString(head)
+		args := make([]any, 0, n*cols)
+		for i, r := range rows[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(tuple)
+			args = append(args, r...)
 		}
+		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		rows = rows[n:]
 	}
-	return errors.Join(errs...)
+	return nil
+}
+
+// InsertAuditMany appends many audit rows.
+func InsertAuditMany(ctx context.Context, q Querier, es []AuditEntry) error {
+	rows := make([][]any, 0, len(es))
+	for _, e := range es {
+		a, err := auditArgs(e)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, a)
+	}
+	return multiInsert(ctx, q, `INSERT INTO audit (at, actor_id, actor_email, action, target_type, target_id, network_id, source_addr, details) VALUES `, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+}
+
+// EnqueueMailMany queues many messages.
+func EnqueueMailMany(ctx context.Context, q Querier, ms []OutboxMessage) error {
+	rows := make([][]any, 0, len(ms))
+	for _, m := range ms {
+		rows = append(rows, mailArgs(m))
+	}
+	return multiInsert(ctx, q, `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, status, created_at, next_attempt_at) VALUES `, "(?, ?, ?, ?, ?, 'pending', ?, ?)", rows)
+}
+
+// EndMany moves the requests among ids that are still in status from to
+// status to, ended at endedAt, in one compare-and-set statement per chunk,
+// and returns the ids it moved (a request that changed meanwhile is left
+// alone and not returned).
+func EndMany(ctx context.Context, q Querier, ids []string, from, to api.RequestStatus, endedAt time.Time) (map[string]bool, error) {
+	moved := make(map[string]bool, len(ids))
+	const chunk = 500
+	for len(ids) > 0 {
+		n := min(len(ids), chunk)
+		args := []any{to, ms(endedAt), from}
+		for _, id := range ids[:n] {
+			args = append(args, id)
+		}
+		rows, err := q.QueryContext(ctx, `UPDATE requests SET status = ?, ended_at = ? WHERE status = ? AND id IN (?`+strings.Repeat(", ?", n-1)+`) RETURNING id`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			moved[id] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return moved, nil
 }
