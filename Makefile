@@ -43,26 +43,25 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
-deps: ## install what build/test need on Debian (gcc for cgo SQLite, git, CA certificates, Chromium for the web page's tests) if missing
+deps: ## install what the build needs on Debian (gcc for cgo SQLite, git, CA certificates) if missing; the tests' packages are deps-desktop's
 	@missing=(); \
 	command -v gcc >/dev/null 2>&1 || missing+=(gcc); \
 	[ -e /usr/include/stdio.h ] || missing+=(libc6-dev); \
 	command -v git >/dev/null 2>&1 || missing+=(git); \
 	[ -e /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates); \
-	command -v chromium >/dev/null 2>&1 || missing+=(chromium); \
 	if [ $${#missing[@]} -gt 0 ]; then \
 	  command -v apt-get >/dev/null 2>&1 || { echo "deps: missing $${missing[*]} and no apt-get: install them by hand" >&2; exit 1; }; \
 	  echo "deps: installing $${missing[*]}"; \
 	  $(SUDO) apt-get update; \
 	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$${missing[@]}"; \
 	else \
-	  echo "deps: gcc, libc6-dev, git, ca-certificates, chromium present"; \
+	  echo "deps: gcc, libc6-dev, git, ca-certificates present"; \
 	fi; \
 	command -v $(GO) >/dev/null 2>&1 || { echo "deps: Go not found: install Go 1.26 to /usr/local/go and put /usr/local/go/bin on PATH" >&2; exit 1; }
 
 # Debian packages of the window, the tray and their tests: GTK/WebKitGTK 4.1 and the
 # AppIndicator headers (cgo), Xvfb + xauth + dbus-x11 + ImageMagick + xdotool (the real
-# window under Xvfb), Chromium (the UI's end-to-end tests). Node.js >= 20.19 and npm
+# window under Xvfb), Chromium (the end-to-end tests of the UI and the admin page). Node.js >= 20.19 and npm
 # build the UI (Vite 8); they are expected on the machine (Debian's nodejs is too old).
 DESKTOP_DEBS := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev \
                 xvfb xauth dbus-x11 imagemagick xdotool chromium
