@@ -178,38 +178,60 @@ func (a *Agent) Request(ctx context.Context, name string, in localapi.AccessRequ
 	case api.StateStanding:
 		return apiError(http.StatusConflict, api.CodeConflict, "%s needs no request: you have standing access", name)
 	}
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	_, err = s.client.Request(cctx, id, reason, time.Duration(in.DurationSeconds)*time.Second)
-	a.noteCall(s, err)
-	if err != nil {
-		return backendErr(s.state.Server, err)
+	if err := a.call(ctx, s, func(ctx context.Context) error {
+		_, err := s.client.Request(ctx, id, reason, time.Duration(in.DurationSeconds)*time.Second)
+		return err
+	}); err != nil {
+		return err
 	}
 	a.refreshQuietly(ctx, s)
 	return nil
 }
 
-// Cancel withdraws the pending request on a network.
-func (a *Agent) Cancel(ctx context.Context, name string) error {
+// requestIn returns the session, the network id and the network's request
+// when the network is in state st with a request of status rs; otherwise a
+// 409 saying it has no such request (what).
+func (a *Agent) requestIn(name string, st api.NetworkState, rs api.RequestStatus, what string) (*session, string, *api.Request, error) {
 	a.mu.Lock()
-	s, _, n, st, err := a.lookupLocked(name)
+	s, id, n, cur, err := a.lookupLocked(name)
 	var req *api.Request
 	if err == nil {
 		req = n.view.Request
 	}
 	a.mu.Unlock()
 	if err != nil {
-		return err
+		return nil, "", nil, err
 	}
-	if st != api.StatePending || req == nil || req.Status != api.StatusPending {
-		return apiError(http.StatusConflict, api.CodeConflict, "%s has no pending request to cancel", name)
+	if cur != st || req == nil || req.Status != rs {
+		return nil, "", nil, apiError(http.StatusConflict, api.CodeConflict, "%s has no %s", name, what)
 	}
+	return s, id, req, nil
+}
+
+// call runs one backend call with the call timeout, records whether the
+// backend answered, and words its error for the user.
+func (a *Agent) call(ctx context.Context, s *session, fn func(context.Context) error) error {
 	cctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	_, err = s.client.Cancel(cctx, req.ID)
+	err := fn(cctx)
 	a.noteCall(s, err)
 	if err != nil {
 		return backendErr(s.state.Server, err)
+	}
+	return nil
+}
+
+// Cancel withdraws the pending request on a network.
+func (a *Agent) Cancel(ctx context.Context, name string) error {
+	s, _, req, err := a.requestIn(name, api.StatePending, api.StatusPending, "pending request to cancel")
+	if err != nil {
+		return err
+	}
+	if err := a.call(ctx, s, func(ctx context.Context) error {
+		_, err := s.client.Cancel(ctx, req.ID)
+		return err
+	}); err != nil {
+		return err
 	}
 	a.refreshQuietly(ctx, s)
 	return nil
@@ -217,25 +239,17 @@ func (a *Agent) Cancel(ctx context.Context, name string) error {
 
 // Release gives up a network's grant early; its tunnel goes down at once.
 func (a *Agent) Release(ctx context.Context, name string) error {
-	a.mu.Lock()
-	s, id, n, st, err := a.lookupLocked(name)
-	var req *api.Request
-	if err == nil {
-		req = n.view.Request
-	}
-	a.mu.Unlock()
+	s, id, req, err := a.requestIn(name, api.StateActive, api.StatusApproved, "active grant to release")
 	if err != nil {
 		return err
 	}
-	if st != api.StateActive || req == nil || req.Status != api.StatusApproved {
-		return apiError(http.StatusConflict, api.CodeConflict, "%s has no active grant to release", name)
-	}
-	cctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	released, err := s.client.Release(cctx, req.ID)
-	a.noteCall(s, err)
-	if err != nil {
-		return backendErr(s.state.Server, err)
+	var released api.Request
+	if err := a.call(ctx, s, func(ctx context.Context) error {
+		var err error
+		released, err = s.client.Release(ctx, req.ID)
+		return err
+	}); err != nil {
+		return err
 	}
 	// The grant is over: fail closed now, before the backend's event.
 	a.mu.Lock()
