@@ -143,21 +143,7 @@ func bnApprovals(b *testing.B, callers int) {
 	token := srv.Admin(b).Token()
 	net := srv.NewNetwork(b, "bench-approvals")
 	users := bnUsers(b, srv, "approve", b.N)
-	ids := make([]string, b.N)
-	now := srv.Now()
-	err := srv.DB.Tx(b.Context(), func(tx *sql.Tx) error {
-		for i, u := range users {
-			ids[i] = store.NewID("req")
-			if err := store.InsertRequest(b.Context(), tx, store.Request{ID: ids[i], NetworkID: net.ID, UserID: u.ID, Status: api.StatusPending,
-				Reason: "benchmark", RequestedAt: now}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	ids := bnPending(b, srv, net.ID, users, "benchmark")
 	hc := bnHTTP(64)
 	approve := func(id string) error {
 		return bnDo(hc, http.MethodPost, srv.URL+"/api/v1/admin/requests/"+id+"/approve", token, `{"duration_seconds":3600}`, http.StatusOK)
@@ -594,4 +580,26 @@ func bnReadSnapshot(br *bufio.Reader) error {
 			return nil
 		}
 	}
+}
+
+// bnPending stores one pending request of each user on a network, in one
+// transaction, and returns their ids.
+func bnPending(tb testing.TB, srv *backendtest.Server, networkID string, users []store.User, reason string) []string {
+	tb.Helper()
+	ids := make([]string, len(users))
+	now := srv.Now()
+	err := srv.DB.Tx(tb.Context(), func(tx *sql.Tx) error {
+		for i, u := range users {
+			ids[i] = store.NewID("req")
+			if err := store.InsertRequest(tb.Context(), tx, store.Request{ID: ids[i], NetworkID: networkID, UserID: u.ID, Status: api.StatusPending,
+				Reason: reason, RequestedAt: now}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ids
 }

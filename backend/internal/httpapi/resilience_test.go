@@ -6,7 +6,6 @@ package httpapi_test
 // deadline (backendtest.WaitFor, srv.SMTP.WaitFor).
 
 import (
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,7 +19,6 @@ import (
 	"gatepass.dev/backend/internal/config"
 	"gatepass.dev/backend/internal/mail/smtptest"
 	"gatepass.dev/backend/internal/outbox"
-	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
 )
@@ -589,21 +587,7 @@ func TestResilienceManyConcurrentApprovals(t *testing.T) {
 	net := srv.NewNetwork(t, "many-approvals")
 	const n, callers = 64, 16
 	users := bnUsers(t, srv, "many", n)
-	ids := make([]string, n)
-	now := srv.Now()
-	err := srv.DB.Tx(t.Context(), func(tx *sql.Tx) error {
-		for i, u := range users {
-			ids[i] = store.NewID("req")
-			if err := store.InsertRequest(t.Context(), tx, store.Request{ID: ids[i], NetworkID: net.ID, UserID: u.ID, Status: api.StatusPending,
-				Reason: "many at once", RequestedAt: now}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ids := bnPending(t, srv, net.ID, users, "many at once")
 	hc := bnHTTP(callers)
 	var next atomic.Int64
 	var mu sync.Mutex
