@@ -1,13 +1,14 @@
 package access
 
 import (
-	"errors"
 	"math"
 	"strings"
 	"testing"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"gatepass.dev/backend/internal/fault"
 )
 
 // secondsToMax turns a fuzzed count of seconds into a max Duration,
@@ -61,11 +62,11 @@ func FuzzValidateRequest(f *testing.F) {
 		for _, max := range []time.Duration{secondsToMax(maxSeconds), time.Duration(maxSeconds)} {
 			in, err := ValidateNewRequest(reason, seconds, max)
 			if err != nil {
-				if !errors.Is(err, ErrInvalidInput) {
-					t.Fatalf("ValidateNewRequest(%q, %d, %v): error %v is not ErrInvalidInput", reason, seconds, max, err)
+				f := fault.From(err)
+				if f.Kind != fault.Invalid {
+					t.Fatalf("ValidateNewRequest(%q, %d, %v): error %v is not invalid input", reason, seconds, max, err)
 				}
-				var ie *InputError
-				if !errors.As(err, &ie) || (ie.Field != "reason" && ie.Field != "duration_seconds") {
+				if f.Field != "reason" && f.Field != "duration_seconds" {
 					t.Fatalf("error %v does not name a known field", err)
 				}
 				if in != (NewRequestInput{}) {

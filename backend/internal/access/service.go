@@ -12,6 +12,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/metrics"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -117,7 +118,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, networkID string, in 
 	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
 		n, err := store.NetworkByID(ctx, tx, networkID)
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("%w: no network %q", ErrNotFound, networkID)
+			return fault.Detail(ErrNotFound, "no network %q", networkID)
 		}
 		if err != nil {
 			return err
@@ -127,15 +128,15 @@ func (s *Service) Create(ctx context.Context, actor Actor, networkID string, in 
 			return err
 		}
 		if !member {
-			return fmt.Errorf("%w: you are not a member of network %s", ErrForbidden, n.Name)
+			return fault.Detail(ErrForbidden, "you are not a member of network %s", n.Name)
 		}
 		if !n.JITEnabled {
-			return fmt.Errorf("%w: network %s does not need a request: you have standing access", ErrInvalidTransition, n.Name)
+			return fault.Detail(ErrInvalidTransition, "network %s does not need a request: you have standing access", n.Name)
 		}
 		var wished int64
 		if in.DurationSeconds != nil {
 			if wished = *in.DurationSeconds; wished == 0 {
-				return &InputError{"duration_seconds", "must be positive (leave it out for no wish)"}
+				return fault.Field("duration_seconds", "must be positive (leave it out for no wish)")
 			}
 		}
 		v, err := ValidateNewRequest(in.Reason, wished, n.MaxDuration)
@@ -202,7 +203,7 @@ func (s *Service) Do(ctx context.Context, id string, e Event) (store.Request, er
 func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now time.Time) (store.Request, []Effect, error) {
 	r, err := store.RequestByID(ctx, tx, id)
 	if errors.Is(err, store.ErrNotFound) {
-		return r, nil, fmt.Errorf("%w: no request %q", ErrNotFound, id)
+		return r, nil, fault.Detail(ErrNotFound, "no request %q", id)
 	}
 	if err != nil {
 		return r, nil, err

@@ -16,21 +16,20 @@
 package access
 
 import (
-	"errors"
-	"fmt"
 	"time"
 
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
 
-// Errors of Apply. Each maps to one HTTP status in the API.
+// Errors of Apply, each of a fault kind.
 var (
-	ErrInvalidTransition = errors.New("this change is not possible in the request's current state") // 409
-	ErrNotDue            = errors.New("the request is not due to expire yet")                       // 409
-	ErrForbidden         = errors.New("you may not do this")                                        // 403
-	ErrSelfDecision      = errors.New("you cannot approve or deny your own request")                // 403
-	ErrInvalidDuration   = errors.New("invalid duration")                                           // 400
+	ErrInvalidTransition = fault.Sentinel(fault.Conflict, "this change is not possible in the request's current state")
+	ErrNotDue            = fault.Sentinel(fault.Conflict, "the request is not due to expire yet")
+	ErrForbidden         = fault.Sentinel(fault.Forbidden, "you may not do this")
+	ErrSelfDecision      = fault.Sentinel(fault.Forbidden, "you cannot approve or deny your own request")
+	ErrInvalidDuration   = fault.FieldSentinel("duration_seconds", "invalid duration")
 )
 
 // EventKind names a lifecycle event. The strings appear in the audit log as
@@ -133,7 +132,7 @@ func Apply(r store.Request, e Event, now time.Time) (store.Request, []Effect, er
 
 	case EventCancel:
 		if e.Actor.ID != r.UserID {
-			return r, nil, fmt.Errorf("%w: only the requester can cancel a request", ErrForbidden)
+			return r, nil, fault.Detail(ErrForbidden, "only the requester can cancel a request")
 		}
 		if r.Status != api.StatusPending {
 			return r, nil, invalid(r, e)
@@ -144,7 +143,7 @@ func Apply(r store.Request, e Event, now time.Time) (store.Request, []Effect, er
 
 	case EventRevoke:
 		if !e.Actor.IsAdmin() {
-			return r, nil, fmt.Errorf("%w: only an admin can revoke a grant", ErrForbidden)
+			return r, nil, fault.Detail(ErrForbidden, "only an admin can revoke a grant")
 		}
 		if r.Status != api.StatusApproved {
 			return r, nil, invalid(r, e)
@@ -155,7 +154,7 @@ func Apply(r store.Request, e Event, now time.Time) (store.Request, []Effect, er
 
 	case EventRelease:
 		if e.Actor.ID != r.UserID {
-			return r, nil, fmt.Errorf("%w: only the requester can give up their grant", ErrForbidden)
+			return r, nil, fault.Detail(ErrForbidden, "only the requester can give up their grant")
 		}
 		if r.Status != api.StatusApproved {
 			return r, nil, invalid(r, e)
@@ -186,17 +185,17 @@ func Apply(r store.Request, e Event, now time.Time) (store.Request, []Effect, er
 		next.EndedAt = now
 		return next, []Effect{EffectReschedule, EffectMailPendingExpired}, nil
 	}
-	return r, nil, fmt.Errorf("%w: unknown event %q", ErrInvalidTransition, e.Kind)
+	return r, nil, fault.Detail(ErrInvalidTransition, "unknown event %q", e.Kind)
 }
 
 func invalid(r store.Request, e Event) error {
-	return fmt.Errorf("%w: cannot %s a request that is %s", ErrInvalidTransition, e.Kind, r.Status)
+	return fault.Detail(ErrInvalidTransition, "cannot %s a request that is %s", e.Kind, r.Status)
 }
 
 // decider checks that the actor may approve or deny r.
 func decider(r store.Request, a Actor) error {
 	if !a.IsAdmin() {
-		return fmt.Errorf("%w: only an admin can approve or deny requests", ErrForbidden)
+		return fault.Detail(ErrForbidden, "only an admin can approve or deny requests")
 	}
 	if a.ID == r.UserID {
 		return ErrSelfDecision
@@ -212,13 +211,13 @@ func GrantDuration(d time.Duration, p Policy) (time.Duration, error) {
 		d = p.DefaultDuration
 	}
 	if d <= 0 {
-		return 0, fmt.Errorf("%w: the duration must be positive", ErrInvalidDuration)
+		return 0, fault.Detail(ErrInvalidDuration, "the duration must be positive")
 	}
 	if d%time.Second != 0 {
-		return 0, fmt.Errorf("%w: the duration must be whole seconds", ErrInvalidDuration)
+		return 0, fault.Detail(ErrInvalidDuration, "the duration must be whole seconds")
 	}
 	if p.MaxDuration > 0 && d > p.MaxDuration {
-		return 0, fmt.Errorf("%w: %s is longer than this network's maximum of %s", ErrInvalidDuration, FormatDuration(d), FormatDuration(p.MaxDuration))
+		return 0, fault.Detail(ErrInvalidDuration, "%s is longer than this network's maximum of %s", FormatDuration(d), FormatDuration(p.MaxDuration))
 	}
 	return d, nil
 }

@@ -1,12 +1,12 @@
 package access
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"gatepass.dev/backend/internal/fault"
 )
 
 // Limits of user text.
@@ -17,20 +17,6 @@ const (
 	MaxGrant = 365 * 24 * time.Hour
 )
 
-// ErrInvalidInput marks a validation failure (HTTP 400).
-var ErrInvalidInput = errors.New("invalid input")
-
-// InputError is a validation failure naming the field at fault.
-type InputError struct {
-	Field   string
-	Message string
-}
-
-func (e *InputError) Error() string { return e.Field + ": " + e.Message }
-
-// Unwrap makes errors.Is(err, ErrInvalidInput) true.
-func (e *InputError) Unwrap() error { return ErrInvalidInput }
-
 // CleanText validates one line of user text: trimmed, valid UTF-8, no
 // control characters (so it can never break a header or a log line), at most
 // max runes. Required text must be non-empty after trimming.
@@ -38,21 +24,21 @@ func CleanText(field, s string, max int, required bool) (string, error) {
 	// encoding/json turns invalid UTF-8 and lone surrogate escapes into
 	// U+FFFD instead of failing, so U+FFFD is refused as well.
 	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
-		return "", &InputError{field, "is not valid UTF-8 text (invalid bytes, a lone surrogate escape or U+FFFD)"}
+		return "", fault.Field(field, "is not valid UTF-8 text (invalid bytes, a lone surrogate escape or U+FFFD)")
 	}
 	s = strings.TrimSpace(s)
 	if s == "" {
 		if required {
-			return "", &InputError{field, "is required"}
+			return "", fault.Field(field, "is required")
 		}
 		return "", nil
 	}
 	if n := utf8.RuneCountInString(s); n > max {
-		return "", &InputError{field, fmt.Sprintf("is too long (%d characters; at most %d)", n, max)}
+		return "", fault.Field(field, "is too long (%d characters; at most %d)", n, max)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return "", &InputError{field, "must not contain control characters or line breaks"}
+			return "", fault.Field(field, "must not contain control characters or line breaks")
 		}
 	}
 	return s, nil
@@ -75,14 +61,14 @@ func ValidateSeconds(field string, secs int64, max time.Duration) (time.Duration
 		return 0, nil
 	}
 	if secs < 0 {
-		return 0, &InputError{field, "must be positive"}
+		return 0, fault.Field(field, "must be positive")
 	}
 	limit := MaxGrant
 	if max > 0 && max < limit {
 		limit = max
 	}
 	if secs > int64(limit/time.Second) {
-		return 0, &InputError{field, fmt.Sprintf("is longer than the maximum of %s", FormatDuration(limit))}
+		return 0, fault.Field(field, "is longer than the maximum of %s", FormatDuration(limit))
 	}
 	return time.Duration(secs) * time.Second, nil
 }

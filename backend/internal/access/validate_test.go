@@ -1,29 +1,24 @@
 package access
 
 import (
-	"errors"
 	"fmt"
 	"math"
 	"strings"
 	"testing"
 	"time"
+
+	"gatepass.dev/backend/internal/fault"
 )
 
 // wantInputError checks that err is an invalid-input error naming field.
 func wantInputError(t *testing.T, err error, field string) {
 	t.Helper()
-	if !errors.Is(err, ErrInvalidInput) {
-		t.Fatalf("err = %v, want ErrInvalidInput", err)
+	f := fault.From(err)
+	if err == nil || f.Kind != fault.Invalid {
+		t.Fatalf("err = %v, want an invalid-input fault", err)
 	}
-	var ie *InputError
-	if !errors.As(err, &ie) {
-		t.Fatalf("err = %#v, want *InputError", err)
-	}
-	if ie.Field != field {
-		t.Errorf("Field = %q, want %q", ie.Field, field)
-	}
-	if !strings.Contains(err.Error(), field) {
-		t.Errorf("message %q does not name the field %q", err.Error(), field)
+	if f.Field != field {
+		t.Fatalf("err = %#v, want field %q", err, field)
 	}
 }
 
@@ -122,7 +117,7 @@ func TestValidateNote(t *testing.T) {
 	wantInputError(t, err, "note")
 	for _, r := range forbiddenRunes() {
 		_, err := ValidateNote("a" + string(r) + "b")
-		if !errors.Is(err, ErrInvalidInput) {
+		if !fault.Is(err, fault.Invalid) {
 			t.Errorf("ValidateNote with U+%04X: %v", r, err)
 		}
 	}
@@ -193,7 +188,7 @@ func TestValidateSeconds(t *testing.T) {
 	}
 	for _, tc := range bad {
 		got, err := ValidateSeconds("duration_seconds", tc.secs, tc.max)
-		if !errors.Is(err, ErrInvalidInput) {
+		if !fault.Is(err, fault.Invalid) {
 			t.Errorf("ValidateSeconds(%d, %v) = %v, %v; want ErrInvalidInput", tc.secs, tc.max, got, err)
 			continue
 		}

@@ -7,12 +7,11 @@
 // path. Request decisions (grant, deny, revoke) are not here: they are
 // access.Service.Do.
 //
-// Validation failures are *api.Error values with status 400 naming the
-// field; callers render them as JSON or next to the form field.
+// Failures are *fault.Error values (validation ones name the field);
+// callers render them as JSON or next to the form field.
 package admin
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -21,7 +20,6 @@ import (
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/settings"
 	"gatepass.dev/backend/internal/store"
-	"gatepass.dev/shared/api"
 )
 
 // Deps are what the operations need.
@@ -72,19 +70,6 @@ func (s *Service) wakeOutbox() {
 func (s *Service) audit(c Caller, action, targetType, targetID, networkID string, details map[string]string) store.AuditEntry {
 	return store.AuditEntry{At: s.now(), ActorID: c.User.ID, ActorEmail: c.User.Email, Action: action,
 		TargetType: targetType, TargetID: targetID, NetworkID: networkID, SourceAddr: c.Source, Details: details}
-}
-
-// FieldErr is a 400 naming the field at fault.
-func FieldErr(field, format string, args ...any) *api.Error {
-	return &api.Error{Status: 400, Code: api.CodeBadRequest, Field: field, Message: field + ": " + fmt.Sprintf(format, args...)}
-}
-
-func conflict(format string, args ...any) *api.Error {
-	return &api.Error{Status: 409, Code: api.CodeConflict, Message: fmt.Sprintf(format, args...)}
-}
-
-func badRequest(format string, args ...any) *api.Error {
-	return &api.Error{Status: 400, Code: api.CodeBadRequest, Message: fmt.Sprintf(format, args...)}
 }
 
 // BoolStr is "true" or "false" for audit details.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -39,13 +40,13 @@ func RequestFilter(q url.Values) (store.RequestFilter, error) {
 		case api.RequestStatus(part).Valid():
 			f.Statuses = append(f.Statuses, api.RequestStatus(part))
 		default:
-			return f, &api.Error{Status: 400, Code: api.CodeBadRequest, Field: "status", Message: "status: " + strconv.Quote(part) + " is not one of pending, approved, denied, cancelled, expired, revoked, ended"}
+			return f, fault.Field("status", "%s is not one of pending, approved, denied, cancelled, expired, revoked, ended", strconv.Quote(part))
 		}
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 500 {
-			return f, &api.Error{Status: 400, Code: api.CodeBadRequest, Field: "limit", Message: "limit: must be a number from 1 to 500"}
+			return f, fault.Field("limit", "must be a number from 1 to 500")
 		}
 		f.Limit = n
 	}
@@ -73,7 +74,7 @@ func AuditFilter(q url.Values) (store.AuditFilter, error) {
 		if err != nil {
 			d, derr := time.Parse(time.DateOnly, v)
 			if derr != nil {
-				return f, FieldErr(t.name, "%q is not an RFC 3339 time like 2026-11-22T10:00:00Z", v)
+				return f, fault.Field(t.name, "%q is not an RFC 3339 time like 2026-11-22T10:00:00Z", v)
 			}
 			tm = d
 			if t.name == "until" {
@@ -85,7 +86,7 @@ func AuditFilter(q url.Values) (store.AuditFilter, error) {
 	if v := q.Get("before"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 1 {
-			return f, FieldErr("before", "must be an audit entry id")
+			return f, fault.Field("before", "must be an audit entry id")
 		}
 		f.BeforeID = n
 	}
@@ -93,7 +94,7 @@ func AuditFilter(q url.Values) (store.AuditFilter, error) {
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > MaxAuditRows {
-			return f, FieldErr("limit", "must be a number from 1 to %d", MaxAuditRows)
+			return f, fault.Field("limit", "must be a number from 1 to %d", MaxAuditRows)
 		}
 		f.Limit = n
 	}

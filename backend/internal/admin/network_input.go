@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -31,12 +32,12 @@ func (s *Service) applyNetworkInput(ctx context.Context, q store.Querier, n stor
 	mark := func(f string) { changed = append(changed, f) }
 	if in.Name != nil {
 		if !networkName.MatchString(*in.Name) {
-			return n, nil, FieldErr("name", "must be 1–63 letters, digits, '.', '_' or '-', starting with a letter or digit")
+			return n, nil, fault.Field("name", "must be 1–63 letters, digits, '.', '_' or '-', starting with a letter or digit")
 		}
 		n.Name = *in.Name
 		mark("name")
 	} else if create {
-		return n, nil, FieldErr("name", "is required")
+		return n, nil, fault.Field("name", "is required")
 	}
 	if in.Description != nil {
 		d, err := access.CleanText("description", *in.Description, 500, false)
@@ -49,35 +50,35 @@ func (s *Service) applyNetworkInput(ctx context.Context, q store.Querier, n stor
 	if in.CIDR != nil {
 		p, err := netip.ParsePrefix(*in.CIDR)
 		if err != nil {
-			return n, nil, FieldErr("cidr", "%q is not an address range like 10.77.0.0/24", *in.CIDR)
+			return n, nil, fault.Field("cidr", "%q is not an address range like 10.77.0.0/24", *in.CIDR)
 		}
 		p = p.Masked()
 		if (p.Addr().Is4() && p.Bits() > 29) || (p.Addr().Is6() && p.Bits() > 125) || p.Bits() < 8 {
-			return n, nil, FieldErr("cidr", "%s is too small or too large for a network (use /8 to /29)", p)
+			return n, nil, fault.Field("cidr", "%s is too small or too large for a network (use /8 to /29)", p)
 		}
 		n.CIDR = p.String()
 		mark("cidr")
 	} else if create {
-		return n, nil, FieldErr("cidr", "is required")
+		return n, nil, fault.Field("cidr", "is required")
 	}
 	if in.Routes != nil {
 		routes := []string{}
 		for _, r := range *in.Routes {
 			p, err := netip.ParsePrefix(r)
 			if err != nil {
-				return n, nil, FieldErr("routes", "%q is not an address range like 192.168.10.0/24", r)
+				return n, nil, fault.Field("routes", "%q is not an address range like 192.168.10.0/24", r)
 			}
 			routes = append(routes, p.Masked().String())
 		}
 		if len(routes) > 64 {
-			return n, nil, FieldErr("routes", "at most 64 routes")
+			return n, nil, fault.Field("routes", "at most 64 routes")
 		}
 		n.Routes = routes
 		mark("routes")
 	}
 	if in.ListenPort != nil {
 		if *in.ListenPort < 1 || *in.ListenPort > 65535 {
-			return n, nil, FieldErr("listen_port", "%d is not a port number", *in.ListenPort)
+			return n, nil, fault.Field("listen_port", "%d is not a port number", *in.ListenPort)
 		}
 		n.ListenPort = *in.ListenPort
 		mark("listen_port")
@@ -91,7 +92,7 @@ func (s *Service) applyNetworkInput(ctx context.Context, q store.Querier, n stor
 	if in.Endpoint != nil {
 		host, port, err := net.SplitHostPort(*in.Endpoint)
 		if p, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || p < 1 || p > 65535 {
-			return n, nil, FieldErr("endpoint", "%q is not host:port", *in.Endpoint)
+			return n, nil, fault.Field("endpoint", "%q is not host:port", *in.Endpoint)
 		}
 		n.Endpoint = *in.Endpoint
 		mark("endpoint")
@@ -106,7 +107,7 @@ func (s *Service) applyNetworkInput(ctx context.Context, q store.Querier, n stor
 	}
 	if in.MaxDurationSeconds != nil {
 		if *in.MaxDurationSeconds <= 0 || *in.MaxDurationSeconds > int64(access.MaxGrant/time.Second) {
-			return n, nil, FieldErr("max_duration_seconds", "must be from 1 second to %s", access.FormatDuration(access.MaxGrant))
+			return n, nil, fault.Field("max_duration_seconds", "must be from 1 second to %s", access.FormatDuration(access.MaxGrant))
 		}
 		n.MaxDuration = time.Duration(*in.MaxDurationSeconds) * time.Second
 		mark("max_duration_seconds")
@@ -115,7 +116,7 @@ func (s *Service) applyNetworkInput(ctx context.Context, q store.Querier, n stor
 	}
 	if in.DefaultDurationSeconds != nil {
 		if *in.DefaultDurationSeconds <= 0 || *in.DefaultDurationSeconds > int64(access.MaxGrant/time.Second) {
-			return n, nil, FieldErr("default_duration_seconds", "must be from 1 second to %s", access.FormatDuration(access.MaxGrant))
+			return n, nil, fault.Field("default_duration_seconds", "must be from 1 second to %s", access.FormatDuration(access.MaxGrant))
 		}
 		n.DefaultDuration = time.Duration(*in.DefaultDurationSeconds) * time.Second
 		mark("default_duration_seconds")
@@ -123,7 +124,7 @@ func (s *Service) applyNetworkInput(ctx context.Context, q store.Querier, n stor
 		n.DefaultDuration = min(DefaultGrant, n.MaxDuration)
 	}
 	if n.DefaultDuration > n.MaxDuration {
-		return n, nil, FieldErr("default_duration_seconds", "the default (%s) is longer than the maximum (%s)", access.FormatDuration(n.DefaultDuration), access.FormatDuration(n.MaxDuration))
+		return n, nil, fault.Field("default_duration_seconds", "the default (%s) is longer than the maximum (%s)", access.FormatDuration(n.DefaultDuration), access.FormatDuration(n.MaxDuration))
 	}
 	if in.MemberIDs != nil {
 		ids := []string{}
@@ -134,7 +135,7 @@ func (s *Service) applyNetworkInput(ctx context.Context, q store.Querier, n stor
 			}
 			seen[id] = true
 			if _, err := store.UserByID(ctx, q, id); err != nil {
-				return n, nil, FieldErr("member_ids", "no user %q", id)
+				return n, nil, fault.Field("member_ids", "no user %q", id)
 			}
 			ids = append(ids, id)
 		}
@@ -188,5 +189,5 @@ func FreeListenPort(ctx context.Context, q store.Querier, first int) (int, error
 		c.Close()
 		return p, nil
 	}
-	return 0, conflict("no free UDP port from %d: set listen_port", first)
+	return 0, fault.Conflictf("no free UDP port from %d: set listen_port", first)
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -52,7 +53,7 @@ func (s *Service) UpdateNetwork(ctx context.Context, c Caller, id string, in api
 			return err
 		}
 		if cur.CIDR != n.CIDR {
-			return FieldErr("cidr", "the address range of an existing network cannot change: create a new network")
+			return fault.Field("cidr", "the address range of an existing network cannot change: create a new network")
 		}
 		n.UpdatedAt = now
 		if err := store.UpdateNetwork(ctx, tx, n); err != nil {

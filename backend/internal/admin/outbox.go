@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"strconv"
 
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -35,5 +36,5 @@ func OutboxStatus(v string) (api.OutboxStatus, error) {
 	case "", api.OutboxPending, api.OutboxSent, api.OutboxFailed, api.OutboxUndeliverable:
 		return st, nil
 	}
-	return "", FieldErr("status", "must be pending, sent, failed or undeliverable")
+	return "", fault.Field("status", "must be pending, sent, failed or undeliverable")
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/mail"
 	"gatepass.dev/backend/internal/settings"
 	"gatepass.dev/backend/internal/store"
@@ -18,7 +19,7 @@ import (
 func (s *Service) UpdateSettings(ctx context.Context, c Caller, in api.SettingsInput) (api.Settings, error) {
 	next, changed, err := s.Settings.Apply(in)
 	if err != nil {
-		return api.Settings{}, badRequest("%s", err.Error())
+		return api.Settings{}, fault.Invalidf("%s", err.Error())
 	}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		if err := settings.Save(ctx, tx, next); err != nil {
@@ -44,7 +45,7 @@ func (s *Service) TestEmail(ctx context.Context, c Caller, to string) (api.TestE
 		to = c.User.Email
 	}
 	if err := mail.ValidAddress(to); err != nil {
-		return api.TestEmailResponse{}, FieldErr("to", "%q is not an email address", given)
+		return api.TestEmailResponse{}, fault.Field("to", "%q is not an email address", given)
 	}
 	cfg := settings.MailConfig(s.Settings.Get().SMTP)
 	sctx, cancel := context.WithTimeout(ctx, 30*time.Second)

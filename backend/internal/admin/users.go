@@ -8,6 +8,7 @@ import (
 
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/mail"
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/store"
@@ -19,7 +20,7 @@ import (
 func (s *Service) CreateUser(ctx context.Context, c Caller, in api.UserInput) (store.User, error) {
 	email := store.NormalizeEmail(in.Email)
 	if err := mail.ValidAddress(email); err != nil {
-		return store.User{}, FieldErr("email", "%q is not an email address like user@example.com", in.Email)
+		return store.User{}, fault.Field("email", "%q is not an email address like user@example.com", in.Email)
 	}
 	name, err := access.CleanText("name", in.Name, 100, false)
 	if err != nil {
@@ -32,12 +33,12 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, in api.UserInput) (s
 		in.Role = api.RoleUser
 	}
 	if !in.Role.Valid() {
-		return store.User{}, FieldErr("role", "must be admin or user")
+		return store.User{}, fault.Field("role", "must be admin or user")
 	}
 	hash := ""
 	if in.Password != "" {
 		if err := auth.ValidatePassword(in.Password); err != nil {
-			return store.User{}, &api.Error{Status: 400, Code: api.CodeBadRequest, Field: "password", Message: err.Error()}
+			return store.User{}, fault.Field("password", "%s", strings.TrimPrefix(err.Error(), "password: "))
 		}
 		if hash, err = auth.HashPassword(in.Password); err != nil {
 			return store.User{}, err
@@ -107,17 +108,17 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id string, in api.Us
 		}
 		if in.Role != nil {
 			if !in.Role.Valid() {
-				return FieldErr("role", "must be admin or user")
+				return fault.Field("role", "must be admin or user")
 			}
 			if u.ID == c.User.ID && *in.Role != api.RoleAdmin {
-				return conflict("you cannot remove your own admin role: ask another admin")
+				return fault.Conflictf("you cannot remove your own admin role: ask another admin")
 			}
 			u.Role, details["role"] = *in.Role, string(*in.Role)
 		}
 		disabling := in.Disabled != nil && *in.Disabled && !u.Disabled
 		if in.Disabled != nil {
 			if u.ID == c.User.ID && *in.Disabled {
-				return conflict("you cannot disable your own account")
+				return fault.Conflictf("you cannot disable your own account")
 			}
 			u.Disabled, details["disabled"] = *in.Disabled, BoolStr(*in.Disabled)
 		}

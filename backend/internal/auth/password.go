@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"unicode/utf8"
 
+	"gatepass.dev/backend/internal/fault"
 	"golang.org/x/crypto/bcrypt"
 )
 
@@ -25,7 +26,7 @@ const (
 var bcryptCost = 11
 
 // ErrBadPassword is returned by CheckPassword for a wrong password.
-var ErrBadPassword = errors.New("wrong email or password")
+var ErrBadPassword = fault.Sentinel(fault.Unauthenticated, "wrong email or password")
 
 // ValidatePassword checks a new password's length.
 func ValidatePassword(p string) error {

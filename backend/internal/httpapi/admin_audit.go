@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"gatepass.dev/backend/internal/admin"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -24,7 +25,7 @@ func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request, p principal)
 		format = "json"
 	}
 	if format != "json" && format != "csv" {
-		s.writeError(w, r, fieldErr("format", "must be json or csv"))
+		s.writeError(w, r, fault.Field("format", "must be json or csv"))
 		return
 	}
 	entries, err := store.ListAudit(r.Context(), s.DB, f)

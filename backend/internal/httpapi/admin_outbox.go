@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"gatepass.dev/backend/internal/admin"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -20,7 +21,7 @@ func (s *Server) adminListOutbox(w http.ResponseWriter, r *http.Request, p princ
 	if v := r.URL.Query().Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			s.writeError(w, r, fieldErr("limit", "must be a number from 1 to 1000"))
+			s.writeError(w, r, fault.Field("limit", "must be a number from 1 to 1000"))
 			return
 		}
 		f.Limit = n
@@ -41,7 +42,7 @@ func (s *Server) adminListOutbox(w http.ResponseWriter, r *http.Request, p princ
 func (s *Server) adminRetryOutbox(w http.ResponseWriter, r *http.Request, p principal) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		s.writeError(w, r, apiErr(404, api.CodeNotFound, "no email %q", r.PathValue("id")))
+		s.writeError(w, r, fault.New(fault.NotFound, "no email %q", r.PathValue("id")))
 		return
 	}
 	m, err := s.Admin.RetryMail(r.Context(), p.caller(), id)

@@ -6,6 +6,7 @@ import (
 
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -37,7 +38,7 @@ func (s *Server) adminApprove(w http.ResponseWriter, r *http.Request, p principa
 	var d time.Duration
 	if in.DurationSeconds != nil {
 		if *in.DurationSeconds == 0 {
-			s.writeError(w, r, &access.InputError{Field: "duration_seconds", Message: "must be positive (leave it out for the network's default)"})
+			s.writeError(w, r, fault.Field("duration_seconds", "must be positive (leave it out for the network's default)"))
 			return
 		}
 		var err error

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"gatepass.dev/backend/backendtest"
-	"gatepass.dev/backend/internal/httpapi"
+	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/mail/smtptest"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
@@ -504,23 +504,23 @@ func adEntries(t *testing.T, admin *client.Client, q url.Values) []api.AuditEntr
 // TestAdminNetworks: defaults, membership, validation and deletion.
 func TestAdminNetworks(t *testing.T) {
 	srv := backendtest.NewServer(t)
-	admin := srv.Admin(t)
+	adm := srv.Admin(t)
 	alice, aliceUser := srv.NewUser(t, "alice@example.com", api.RoleUser)
 	bob, _ := srv.NewUser(t, "bob@example.com", api.RoleUser)
 
 	name, cidr := "lab", "10.50.0.0/24"
-	n, err := admin.CreateNetwork(t.Context(), api.NetworkInput{Name: &name, CIDR: &cidr})
+	n, err := adm.CreateNetwork(t.Context(), api.NetworkInput{Name: &name, CIDR: &cidr})
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The product starts at 51820; the harness moves each test server's
 	// first port elsewhere so that parallel test servers do not collide.
-	if httpapi.FirstListenPort != 51820 {
-		t.Fatalf("the default first listen port is %d, want 51820", httpapi.FirstListenPort)
+	if admin.FirstListenPort != 51820 {
+		t.Fatalf("the default first listen port is %d, want 51820", admin.FirstListenPort)
 	}
 	first := srv.API.FirstListenPort
 	if first == 0 {
-		first = httpapi.FirstListenPort
+		first = admin.FirstListenPort
 	}
 	u, _ := url.Parse(srv.URL)
 	if n.ListenPort < first || n.ListenPort >= first+1000 || n.Endpoint != u.Hostname()+":"+strconv.Itoa(n.ListenPort) || !n.JITEnabled || !n.AllUsers ||
@@ -529,7 +529,7 @@ func TestAdminNetworks(t *testing.T) {
 	}
 	// A second network gets another port.
 	name2, cidr2 := "lab2", "10.51.0.0/24"
-	n2, err := admin.CreateNetwork(t.Context(), api.NetworkInput{Name: &name2, CIDR: &cidr2})
+	n2, err := adm.CreateNetwork(t.Context(), api.NetworkInput{Name: &name2, CIDR: &cidr2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -540,7 +540,7 @@ func TestAdminNetworks(t *testing.T) {
 
 	// Members: a list replaces "all users".
 	members := []string{aliceUser.ID}
-	n, err = admin.UpdateNetwork(t.Context(), n.ID, api.NetworkInput{MemberIDs: &members})
+	n, err = adm.UpdateNetwork(t.Context(), n.ID, api.NetworkInput{MemberIDs: &members})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -561,20 +561,20 @@ func TestAdminNetworks(t *testing.T) {
 	adWantStatus(t, "a non-member requests", err, 403)
 
 	unknown := []string{aliceUser.ID, "usr_nobody"}
-	_, err = admin.UpdateNetwork(t.Context(), n.ID, api.NetworkInput{MemberIDs: &unknown})
+	_, err = adm.UpdateNetwork(t.Context(), n.ID, api.NetworkInput{MemberIDs: &unknown})
 	adWantStatus(t, "an unknown member", err, 400)
 
 	// Validation.
-	_, err = admin.CreateNetwork(t.Context(), api.NetworkInput{Name: &name, CIDR: new("10.52.0.0/24")})
+	_, err = adm.CreateNetwork(t.Context(), api.NetworkInput{Name: &name, CIDR: new("10.52.0.0/24")})
 	adWantStatus(t, "a duplicate name", err, 409)
 	def, max := int64(48*3600), int64(24*3600)
-	_, err = admin.CreateNetwork(t.Context(), api.NetworkInput{Name: new("lab3"), CIDR: new("10.53.0.0/24"), DefaultDurationSeconds: &def, MaxDurationSeconds: &max})
+	_, err = adm.CreateNetwork(t.Context(), api.NetworkInput{Name: new("lab3"), CIDR: new("10.53.0.0/24"), DefaultDurationSeconds: &def, MaxDurationSeconds: &max})
 	adWantStatus(t, "default over max on create", err, 400)
-	_, err = admin.UpdateNetwork(t.Context(), n.ID, api.NetworkInput{MaxDurationSeconds: new(int64(3600))})
+	_, err = adm.UpdateNetwork(t.Context(), n.ID, api.NetworkInput{MaxDurationSeconds: new(int64(3600))})
 	adWantStatus(t, "max under the default on update", err, 400)
-	_, err = admin.UpdateNetwork(t.Context(), n.ID, api.NetworkInput{CIDR: new("10.60.0.0/24")})
+	_, err = adm.UpdateNetwork(t.Context(), n.ID, api.NetworkInput{CIDR: new("10.60.0.0/24")})
 	adWantStatus(t, "changing the cidr", err, 400)
-	got := adDo(t, srv, admin, "GET", "/api/v1/admin/networks/"+n.ID, "")
+	got := adDo(t, srv, adm, "GET", "/api/v1/admin/networks/"+n.ID, "")
 	var cur api.NetworkResponse
 	if err := json.Unmarshal(got.Body, &cur); got.Status != 200 || err != nil {
 		t.Fatalf("GET network: %d %s", got.Status, got.Body)
@@ -584,13 +584,13 @@ func TestAdminNetworks(t *testing.T) {
 	}
 
 	// Delete.
-	if err := admin.DeleteNetwork(t.Context(), n.ID); err != nil {
+	if err := adm.DeleteNetwork(t.Context(), n.ID); err != nil {
 		t.Fatal(err)
 	}
-	if r := adDo(t, srv, admin, "GET", "/api/v1/admin/networks/"+n.ID, ""); r.Status != 404 {
+	if r := adDo(t, srv, adm, "GET", "/api/v1/admin/networks/"+n.ID, ""); r.Status != 404 {
 		t.Fatalf("GET a deleted network: %d %s", r.Status, r.Body)
 	}
-	adWantStatus(t, "delete twice", admin.DeleteNetwork(t.Context(), n.ID), 404)
+	adWantStatus(t, "delete twice", adm.DeleteNetwork(t.Context(), n.ID), 404)
 	if res, err := alice.MyNetworks(t.Context()); err != nil || len(res.Networks) != 1 || res.Networks[0].ID != n2.ID {
 		t.Fatalf("alice's networks after the delete: %+v %v", res.Networks, err)
 	}

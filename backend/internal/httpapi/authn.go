@@ -8,6 +8,7 @@ import (
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -34,12 +35,12 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 	h := r.Header.Get("Authorization")
 	scheme, token, ok := strings.Cut(h, " ")
 	if h == "" || !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-		return principal{}, apiErr(401, api.CodeUnauthorized, "sign in first: this endpoint needs an Authorization: Bearer token")
+		return principal{}, fault.New(fault.Unauthenticated, "sign in first: this endpoint needs an Authorization: Bearer token")
 	}
 	hash := auth.HashToken(strings.TrimSpace(token))
 	u, _, err := store.TokenUser(r.Context(), s.DB, store.TokenAPI, hash, s.now())
 	if errors.Is(err, store.ErrNotFound) {
-		return principal{}, apiErr(401, api.CodeUnauthorized, "the token is invalid, expired or revoked: sign in again")
+		return principal{}, fault.New(fault.Unauthenticated, "the token is invalid, expired or revoked: sign in again")
 	}
 	if err != nil {
 		return principal{}, err
@@ -64,7 +65,7 @@ func (s *Server) user(h authedHandler) http.HandlerFunc {
 func (s *Server) admin(h authedHandler) http.HandlerFunc {
 	return s.user(func(w http.ResponseWriter, r *http.Request, p principal) {
 		if !p.isAdmin() {
-			s.writeError(w, r, apiErr(403, api.CodeForbidden, "this endpoint is for admins"))
+			s.writeError(w, r, fault.New(fault.Forbidden, "this endpoint is for admins"))
 			return
 		}
 		h(w, r, p)

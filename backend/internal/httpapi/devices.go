@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -16,14 +17,14 @@ import (
 func ParsePublicKey(s string) (string, error) {
 	b, err := base64.StdEncoding.DecodeString(s)
 	if err != nil || len(b) != 32 {
-		return "", &api.Error{Status: 400, Code: api.CodeBadRequest, Field: "public_key", Message: "public_key: must be a WireGuard public key (base64 of 32 bytes)"}
+		return "", fault.Field("public_key", "must be a WireGuard public key (base64 of 32 bytes)")
 	}
 	zero := true
 	for _, c := range b {
 		zero = zero && c == 0
 	}
 	if zero {
-		return "", &api.Error{Status: 400, Code: api.CodeBadRequest, Field: "public_key", Message: "public_key: must not be all zero"}
+		return "", fault.Field("public_key", "must not be all zero")
 	}
 	return base64.StdEncoding.EncodeToString(b), nil
 }
@@ -65,7 +66,7 @@ func (s *Server) registerDevice(w http.ResponseWriter, r *http.Request, p princi
 		existing, err := store.DeviceByPublicKey(r.Context(), tx, key)
 		switch {
 		case err == nil && existing.UserID != p.User.ID:
-			return apiErr(409, api.CodeConflict, "this public key is registered to another user: generate a new key pair")
+			return fault.New(fault.Conflict, "this public key is registered to another user: generate a new key pair")
 		case err == nil:
 			dev, status = existing, http.StatusOK
 		case errors.Is(err, store.ErrNotFound):

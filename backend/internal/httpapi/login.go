@@ -2,11 +2,10 @@ package httpapi
 
 import (
 	"database/sql"
-	"errors"
 	"net/http"
-	"strconv"
 
 	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/signin"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -24,20 +23,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	email := store.NormalizeEmail(in.Email)
 	src := sourceAddr(r)
 	if email == "" || in.Password == "" {
-		s.writeError(w, r, badRequest("email and password are required"))
+		s.writeError(w, r, fault.Invalidf("email and password are required"))
 		return
 	}
 	u, err := s.SignIn.Check(r.Context(), email, in.Password, src)
-	var blocked *signin.BlockedError
-	switch {
-	case errors.As(err, &blocked):
-		w.Header().Set("Retry-After", strconv.Itoa(blocked.Seconds()))
-		s.writeError(w, r, apiErr(429, api.CodeRateLimited, "too many failed sign-in attempts: try again in %d minutes", blocked.Minutes()))
-		return
-	case errors.Is(err, signin.ErrBadCredentials):
-		s.writeError(w, r, apiErr(401, api.CodeUnauthorized, "wrong email or password"))
-		return
-	case err != nil:
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}

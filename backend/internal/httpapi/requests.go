@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -31,7 +32,7 @@ func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, p principal)
 		return
 	}
 	if req.UserID != p.User.ID && !p.isAdmin() {
-		s.writeError(w, r, apiErr(403, api.CodeForbidden, "this request is not yours"))
+		s.writeError(w, r, fault.New(fault.Forbidden, "this request is not yours"))
 		return
 	}
 	writeJSON(w, http.StatusOK, api.RequestResponse{Request: req.API(), ServerTime: s.now()})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/gateway"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -24,12 +25,12 @@ func (s *Server) tunnelConfig(w http.ResponseWriter, r *http.Request, p principa
 	ctx := r.Context()
 	deviceID := r.URL.Query().Get("device")
 	if deviceID == "" {
-		s.writeError(w, r, fieldErr("device", "is required: the id from POST /api/v1/devices"))
+		s.writeError(w, r, fault.Field("device", "is required: the id from POST /api/v1/devices"))
 		return
 	}
 	dev, err := store.DeviceByID(ctx, s.DB, deviceID)
 	if errors.Is(err, store.ErrNotFound) {
-		s.writeError(w, r, apiErr(404, api.CodeNotFound, "no device %q", deviceID))
+		s.writeError(w, r, fault.New(fault.NotFound, "no device %q", deviceID))
 		return
 	}
 	if err != nil {
@@ -37,7 +38,7 @@ func (s *Server) tunnelConfig(w http.ResponseWriter, r *http.Request, p principa
 		return
 	}
 	if dev.UserID != p.User.ID {
-		s.writeError(w, r, apiErr(403, api.CodeForbidden, "this device is registered to another user"))
+		s.writeError(w, r, fault.New(fault.Forbidden, "this device is registered to another user"))
 		return
 	}
 	n, err := store.NetworkByID(ctx, s.DB, r.PathValue("id"))
@@ -46,7 +47,7 @@ func (s *Server) tunnelConfig(w http.ResponseWriter, r *http.Request, p principa
 		return
 	}
 	if ok, err := store.IsMember(ctx, s.DB, n, p.User.ID); err != nil || !ok {
-		s.writeError(w, r, apiErr(403, api.CodeForbidden, "you are not a member of network %s", n.Name))
+		s.writeError(w, r, fault.New(fault.Forbidden, "you are not a member of network %s", n.Name))
 		return
 	}
 	latest, err := store.LatestRequests(ctx, s.DB, p.User.ID)
@@ -61,7 +62,7 @@ func (s *Server) tunnelConfig(w http.ResponseWriter, r *http.Request, p principa
 	now := s.now()
 	state, exp := access.DeriveState(n, p.User.Role, lp, now)
 	if state != api.StateActive && state != api.StateStanding {
-		s.writeError(w, r, apiErr(403, api.CodeForbidden, "no valid grant for network %s: request access first", n.Name))
+		s.writeError(w, r, fault.New(fault.Forbidden, "no valid grant for network %s: request access first", n.Name))
 		return
 	}
 	addr, ok := dev.Addresses[n.ID]

@@ -3,7 +3,6 @@ package outbox
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"gatepass.dev/backend/internal/clockutil"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/mail"
 	"gatepass.dev/backend/internal/metrics"
 	"gatepass.dev/backend/internal/store"
@@ -170,7 +170,7 @@ func Backoff(n int) time.Duration {
 }
 
 // ErrNotRetryable is returned when retrying a message that is pending or sent.
-var ErrNotRetryable = errors.New("only failed or undeliverable messages can be retried")
+var ErrNotRetryable = fault.Sentinel(fault.Conflict, "only failed or undeliverable messages can be retried")
 
 // Retry puts a failed or undeliverable message back in the queue, due now.
 func Retry(ctx context.Context, q store.Querier, id int64, now time.Time) (store.OutboxMessage, error) {

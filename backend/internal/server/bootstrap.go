@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/auth"
-	"gatepass.dev/backend/internal/httpapi"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -94,7 +94,7 @@ func (s *Server) loadDemo(ctx context.Context, out io.Writer, adminEmail, adminP
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
-	admin, err := store.UserByEmail(ctx, s.DB, adminEmail)
+	adminUser, err := store.UserByEmail(ctx, s.DB, adminEmail)
 	if err != nil {
 		return err
 	}
@@ -102,13 +102,13 @@ func (s *Server) loadDemo(ctx context.Context, out io.Writer, adminEmail, adminP
 	ids := map[string]string{}
 	for _, d := range DemoNetworks {
 		err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-			port, err := httpapi.FreeListenPort(ctx, tx, s.API.FirstListenPort)
+			port, err := admin.FreeListenPort(ctx, tx, s.API.FirstListenPort)
 			if err != nil {
 				return err
 			}
 			n := store.Network{ID: store.NewID("net"), Name: d.Name, Description: d.Description, CIDR: d.CIDR,
-				ListenPort: port, Endpoint: httpapi.DefaultEndpoint(s.Settings.PublicURL(), port), JITEnabled: true,
-				DefaultDuration: httpapi.DefaultGrant, MaxDuration: httpapi.DefaultMaxGrant, AllUsers: true, CreatedAt: now, UpdatedAt: now}
+				ListenPort: port, Endpoint: admin.DefaultEndpoint(s.Settings.PublicURL(), port), JITEnabled: true,
+				DefaultDuration: admin.DefaultGrant, MaxDuration: admin.DefaultMaxGrant, AllUsers: true, CreatedAt: now, UpdatedAt: now}
 			ids[d.Name] = n.ID
 			if err := store.CreateNetwork(ctx, tx, n); err != nil {
 				return err
@@ -128,7 +128,7 @@ func (s *Server) loadDemo(ctx context.Context, out io.Writer, adminEmail, adminP
 	if err != nil {
 		return fmt.Errorf("demo request: %w", err)
 	}
-	adminActor := access.Actor{ID: admin.ID, Email: admin.Email, Role: admin.Role}
+	adminActor := access.Actor{ID: adminUser.ID, Email: adminUser.Email, Role: adminUser.Role}
 	if _, err := s.Access.Do(ctx, req.ID, access.Event{Kind: access.EventApprove, Actor: adminActor, Duration: 30 * 24 * time.Hour}); err != nil {
 		return fmt.Errorf("demo grant: %w", err)
 	}

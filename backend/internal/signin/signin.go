@@ -21,9 +21,9 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/metrics"
 	"gatepass.dev/backend/internal/store"
-	"gatepass.dev/shared/api"
 )
 
 // Limits of failed sign-ins per email and per source address.
@@ -34,7 +34,7 @@ const (
 
 // ErrBadCredentials is a wrong email or password, or a disabled account:
 // callers tell the person only "wrong email or password".
-var ErrBadCredentials = errors.New("wrong email or password")
+var ErrBadCredentials = fault.Sentinel(fault.Unauthenticated, "wrong email or password")
 
 // BlockedError refuses a sign-in after too many failures.
 type BlockedError struct{ Wait time.Duration }
@@ -45,6 +45,11 @@ func (e *BlockedError) Error() string {
 
 // Minutes is the wait rounded up to whole minutes.
 func (e *BlockedError) Minutes() int { return int(math.Ceil(e.Wait.Minutes())) }
+
+// Fault classifies the block: rate limited, with the wait.
+func (e *BlockedError) Fault() *fault.Error {
+	return fault.Limited(e.Wait, "too many failed sign-in attempts: try again in %d minutes", e.Minutes())
+}
 
 // Seconds is the wait rounded up to whole seconds (for Retry-After).
 func (e *BlockedError) Seconds() int { return int(math.Ceil(e.Wait.Seconds())) }
@@ -122,10 +127,10 @@ func (s *Service) audit(ctx context.Context, action string, u store.User, email,
 
 // AcceptInvite sets the password of an invited user from the secret of
 // their invitation link, and uses the link up. A bad password is a 400
-// *api.Error naming the field; an invalid, used or expired link a 404.
+// fault naming the field; an invalid, used or expired link a NotFound.
 func (s *Service) AcceptInvite(ctx context.Context, token, password, src string) (store.User, error) {
 	if err := auth.ValidatePassword(password); err != nil {
-		return store.User{}, &api.Error{Status: 400, Code: api.CodeBadRequest, Field: "password", Message: err.Error()}
+		return store.User{}, fault.Field("password", "%s", strings.TrimPrefix(err.Error(), "password: "))
 	}
 	hash, err := auth.HashPassword(password)
 	if err != nil {
@@ -138,7 +143,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, src string)
 		var err error
 		u, _, err = store.TokenUser(ctx, tx, store.TokenInvite, th, now)
 		if errors.Is(err, store.ErrNotFound) {
-			return &api.Error{Status: 404, Code: api.CodeNotFound, Message: "this invitation link is invalid, used or expired: ask an admin for a new one"}
+			return fault.NotFoundf("this invitation link is invalid, used or expired: ask an admin for a new one")
 		}
 		if err != nil {
 			return err

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"gatepass.dev/backend/internal/fault"
 )
 
 // Device is a registered WireGuard public key of a user's machine.
@@ -24,7 +26,7 @@ func CreateDevice(ctx context.Context, q Querier, d Device) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO devices (id, user_id, name, public_key, created_at) VALUES (?, ?, ?, ?, ?)`,
 		d.ID, d.UserID, d.Name, d.PublicKey, ms(d.CreatedAt))
 	if isUnique(err) {
-		return fmt.Errorf("%w: this public key is already registered", ErrConflict)
+		return fault.Detail(ErrConflict, "this public key is already registered")
 	}
 	return err
 }
@@ -101,7 +103,7 @@ func deviceAddresses(ctx context.Context, q Querier, deviceID string) (map[strin
 }
 
 // ErrRangeFull is returned when a network's address range has no free address.
-var ErrRangeFull = errors.New("the network's address range is full")
+var ErrRangeFull = fault.Sentinel(fault.Conflict, "the network's address range is full")
 
 // AssignAddress gives the device an address in the network if it has none:
 // the lowest free host address after the gateway's (the range's first).
@@ -153,5 +155,5 @@ func AssignAddress(ctx context.Context, q Querier, deviceID string, n Network) (
 		}
 		return addr, nil
 	}
-	return "", fmt.Errorf("%w: %s (%s)", ErrRangeFull, n.Name, n.CIDR)
+	return "", fault.Detail(ErrRangeFull, "the address range of network %s (%s) is full", n.Name, n.CIDR)
 }

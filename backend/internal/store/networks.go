@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/shared/api"
 )
 
@@ -88,11 +89,11 @@ func networkConflict(err error) error {
 	if isUnique(err) {
 		switch {
 		case strings.Contains(err.Error(), "networks.name"):
-			return fmt.Errorf("%w: a network with this name exists", ErrConflict)
+			return fault.Detail(ErrConflict, "a network with this name exists")
 		case strings.Contains(err.Error(), "networks.listen_port"):
-			return fmt.Errorf("%w: another network uses this listen port", ErrConflict)
+			return fault.Detail(ErrConflict, "another network uses this listen port")
 		}
-		return fmt.Errorf("%w: %v", ErrConflict, err)
+		return fault.Wrap(fault.Conflict, err, "%v", err)
 	}
 	return err
 }
@@ -140,7 +141,7 @@ func SetMembers(ctx context.Context, q Querier, networkID string, userIDs []stri
 	for _, u := range userIDs {
 		if _, err := q.ExecContext(ctx, `INSERT INTO network_members (network_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, networkID, u); err != nil {
 			if strings.Contains(err.Error(), "FOREIGN KEY") {
-				return fmt.Errorf("%w: no user %q", ErrNotFound, u)
+				return fault.Detail(ErrNotFound, "no user %q", u)
 			}
 			return err
 		}

@@ -4,12 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"gatepass.dev/shared/api"
+
+	"gatepass.dev/backend/internal/fault"
 )
 
 // Request is an access request row. Zero times are NULL.
@@ -88,7 +89,7 @@ func InsertRequest(ctx context.Context, q Querier, r Request) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO requests (id, network_id, user_id, status, reason, wished_seconds, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.NetworkID, r.UserID, r.Status, r.Reason, int64(r.Wished/time.Second), ms(r.RequestedAt))
 	if isUnique(err) {
-		return fmt.Errorf("%w: you already have an open request or an active grant on this network", ErrConflict)
+		return fault.Detail(ErrConflict, "you already have an open request or an active grant on this network")
 	}
 	return err
 }
@@ -117,7 +118,7 @@ func casResult(res sql.Result, err error, from api.RequestStatus) error {
 		return err
 	}
 	if n == 0 {
-		return fmt.Errorf("%w: the request is no longer %s", ErrConflict, from)
+		return fault.Detail(ErrConflict, "the request is no longer %s", from)
 	}
 	return nil
 }
@@ -243,7 +244,7 @@ func ListRequests(ctx context.Context, q Querier, f RequestFilter) ([]Request, s
 	if f.Cursor != "" {
 		at, id, ok := parseCursor(f.Cursor)
 		if !ok {
-			return nil, "", fmt.Errorf("%w: bad cursor", ErrInvalid)
+			return nil, "", fault.Detail(ErrInvalid, "bad cursor")
 		}
 		cursor = []any{at, at, id}
 	}
@@ -320,7 +321,7 @@ func CountRequests(ctx context.Context, q Querier, f RequestFilter) (map[api.Req
 }
 
 // ErrInvalid is returned for bad arguments such as a malformed cursor.
-var ErrInvalid = errors.New("invalid")
+var ErrInvalid = fault.Sentinel(fault.Invalid, "invalid")
 
 func parseCursor(c string) (int64, string, bool) {
 	at, id, ok := strings.Cut(c, ".")

@@ -15,7 +15,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -24,13 +23,15 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
+
+	"gatepass.dev/backend/internal/fault"
 )
 
 // ErrNotFound is returned when a row does not exist.
-var ErrNotFound = errors.New("not found")
+var ErrNotFound = fault.Sentinel(fault.NotFound, "not found")
 
 // ErrConflict is returned when a unique constraint or a compare-and-set fails.
-var ErrConflict = errors.New("conflict")
+var ErrConflict = fault.Sentinel(fault.Conflict, "conflict")
 
 // Querier is what store functions need: a *sql.DB or a *sql.Tx.
 type Querier interface {

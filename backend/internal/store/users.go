@@ -4,10 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/shared/api"
 )
 
@@ -51,7 +51,7 @@ func CreateUser(ctx context.Context, q Querier, u User) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, NormalizeEmail(u.Email), u.Name, u.Role, u.PasswordHash, boolInt(u.Disabled), ms(u.CreatedAt), ms(u.UpdatedAt))
 	if isUnique(err) {
-		return fmt.Errorf("%w: a user with this email exists", ErrConflict)
+		return fault.Detail(ErrConflict, "a user with this email exists")
 	}
 	return err
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/fault"
 )
 
 // preset is one of the grant durations offered.
@@ -78,21 +79,21 @@ func formDuration(get func(string) string) (time.Duration, error) {
 	var secs int64
 	switch choice {
 	case "":
-		return 0, &access.InputError{Field: "duration", Message: "choose a duration"}
+		return 0, fault.Field("duration", "choose a duration")
 	case "custom":
 		amount, err := strconv.ParseInt(strings.TrimSpace(get("custom_amount")), 10, 64)
 		unit, ok := units[get("custom_unit")]
 		if err != nil || amount <= 0 || !ok {
-			return 0, &access.InputError{Field: "duration", Message: "enter a custom duration: a whole number of minutes, hours or days"}
+			return 0, fault.Field("duration", "enter a custom duration: a whole number of minutes, hours or days")
 		}
 		if amount > int64(access.MaxGrant/unit) {
-			return 0, &access.InputError{Field: "duration", Message: "is longer than the maximum of " + access.FormatDuration(access.MaxGrant)}
+			return 0, fault.Field("duration", "is longer than the maximum of "+"%s", access.FormatDuration(access.MaxGrant))
 		}
 		secs = amount * int64(unit/time.Second)
 	default:
 		n, err := strconv.ParseInt(choice, 10, 64)
 		if err != nil || n <= 0 {
-			return 0, &access.InputError{Field: "duration", Message: "choose a duration"}
+			return 0, fault.Field("duration", "choose a duration")
 		}
 		secs = n
 	}
@@ -109,10 +110,10 @@ func durationInput(get func(string) string, name string) (secs int64, ok bool, e
 	amount, perr := strconv.ParseInt(raw, 10, 64)
 	unit, uok := units[get(name+"_unit")]
 	if perr != nil || amount <= 0 || !uok {
-		return 0, false, &access.InputError{Field: name + "_seconds", Message: "must be a whole number of minutes, hours or days"}
+		return 0, false, fault.Field(name+"_seconds", "must be a whole number of minutes, hours or days")
 	}
 	if amount > int64(access.MaxGrant/unit) {
-		return 0, false, &access.InputError{Field: name + "_seconds", Message: "is longer than the maximum of " + access.FormatDuration(access.MaxGrant)}
+		return 0, false, fault.Field(name+"_seconds", "is longer than the maximum of "+"%s", access.FormatDuration(access.MaxGrant))
 	}
 	return amount * int64(unit/time.Second), true, nil
 }

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -61,18 +62,19 @@ func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := s.SignIn.AcceptInvite(r.Context(), token, password, sourceAddr(r))
-	var ae *api.Error
 	switch {
-	case errors.As(err, &ae) && ae.Status == http.StatusNotFound:
+	case fault.Is(err, fault.NotFound):
 		view.Invalid = true
 		s.render(w, r, nil, http.StatusNotFound, "invite", "Invitation", view)
 		return
-	case errors.As(err, &ae):
-		view.Error = ae.Message
-		s.render(w, r, nil, ae.Status, "invite", "Set your password", view)
-		return
 	case err != nil:
-		s.serverError(w, r, nil, err)
+		text, _, ok := problem(err)
+		if !ok {
+			s.serverError(w, r, nil, err)
+			return
+		}
+		view.Error = text
+		s.render(w, r, nil, http.StatusBadRequest, "invite", "Set your password", view)
 		return
 	}
 	view = inviteView{Done: true, Email: u.Email, Admin: u.Role == api.RoleAdmin, ServerURL: s.Settings.PublicURL()}

@@ -8,8 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"gatepass.dev/backend/internal/access"
-	"gatepass.dev/backend/internal/admin"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -114,7 +113,7 @@ func readNetworkForm(r *http.Request, cur *store.Network) (networkForm, api.Netw
 	var port int
 	if f.ListenPort != "" {
 		if port, err = strconv.Atoi(f.ListenPort); err != nil {
-			return f, in, admin.FieldErr("listen_port", "%q is not a port number", f.ListenPort)
+			return f, in, fault.Field("listen_port", "%q is not a port number", f.ListenPort)
 		}
 	}
 	if cur == nil {
@@ -181,17 +180,7 @@ func sameSet(a, b []string) bool {
 // formError fills the form's error from a validation failure; ok is false
 // for any other error.
 func formError(f *networkForm, err error) bool {
-	var ae *api.Error
-	var ie *access.InputError
-	switch {
-	case errors.As(err, &ae) && ae.Status < 500:
-		f.Error, f.Field = ae.Message, ae.Field
-	case errors.As(err, &ie):
-		f.Error, f.Field = ie.Error(), ie.Field
-	case errors.Is(err, store.ErrConflict):
-		f.Error = strings.TrimPrefix(err.Error(), "conflict: ")
-	default:
-		return false
-	}
-	return true
+	text, field, ok := problem(err)
+	f.Error, f.Field = text, field
+	return ok
 }

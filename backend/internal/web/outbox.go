@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"gatepass.dev/backend/internal/admin"
-	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -51,11 +50,13 @@ func (s *Server) retryMail(w http.ResponseWriter, r *http.Request, v *visit) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.setFlash(r.Context(), v, "error", "There is no such email.")
-	case errors.Is(err, outbox.ErrNotRetryable):
-		s.setFlash(r.Context(), v, "error", "Only failed or undeliverable emails can be retried.")
 	case err != nil:
-		s.serverError(w, r, v, err)
-		return
+		text, _, ok := problem(err)
+		if !ok {
+			s.serverError(w, r, v, err)
+			return
+		}
+		s.setFlash(r.Context(), v, "error", text)
 	default:
 		s.setFlash(r.Context(), v, "ok", "Queued the email to "+m.To+" again.")
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 )
 
@@ -132,8 +133,14 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, v *visit, s
 	s.render(w, r, v, status, "error", heading, errorView{Heading: heading, Message: message})
 }
 
-// serverError logs err and shows the 500 page.
+// serverError logs err and shows the 500 page — or, when the storage is
+// failing, the 503 page that says so.
 func (s *Server) serverError(w http.ResponseWriter, r *http.Request, v *visit, err error) {
+	if fault.Is(err, fault.Unavailable) {
+		retryAfter(w, err)
+		s.renderError(w, r, v, http.StatusServiceUnavailable, "Cannot save right now", unavailableText)
+		return
+	}
 	if r.Context().Err() == nil {
 		s.Logger.Error("web: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

@@ -75,19 +75,12 @@ func (s *Server) actionFailed(w http.ResponseWriter, r *http.Request, v *visit, 
 		}
 		msg += "."
 	default:
-		var ie *access.InputError
-		var ae *api.Error
-		switch {
-		case errors.As(err, &ie):
-			msg = ie.Field + " " + ie.Message + "."
-		case errors.As(err, &ae):
-			msg = ae.Message
-		case errors.Is(err, access.ErrInvalidDuration), errors.Is(err, access.ErrSelfDecision), errors.Is(err, access.ErrForbidden):
-			msg = err.Error() + "."
-		default:
+		text, _, ok := problem(err)
+		if !ok {
 			s.serverError(w, r, v, err)
 			return
 		}
+		msg = text
 	}
 	s.setFlash(r.Context(), v, "error", what+": "+msg)
 	redirect(w, r, localNext(r.PostFormValue("next")))

@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -81,11 +81,11 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 	q.Set("status", view.Tab)
 	q.Del("limit")
 	f, err := admin.RequestFilter(q)
-	var ie *access.InputError
-	if errors.As(err, &ie) {
+	if fault.Is(err, fault.Invalid) && fault.From(err).Field == "q" {
+		text, _, _ := problem(err)
 		q.Del("q")
 		f, err = admin.RequestFilter(q)
-		s.setFlash(r.Context(), v, "error", "Search: "+ie.Message)
+		s.setFlash(r.Context(), v, "error", "Search: "+text)
 	}
 	if err != nil {
 		s.renderError(w, r, v, http.StatusBadRequest, "Bad request", err.Error())

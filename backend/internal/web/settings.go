@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -55,12 +54,12 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *visit) 
 		smtp.Password = &empty
 	}
 	if _, err := s.Admin.UpdateSettings(r.Context(), v.caller(), in); err != nil {
-		var ae *api.Error
-		if !errors.As(err, &ae) || ae.Status >= 500 {
+		text, _, ok := problem(err)
+		if !ok {
 			s.serverError(w, r, v, err)
 			return
 		}
-		view.Error = ae.Message
+		view.Error = text
 		s.render(w, r, v, http.StatusBadRequest, "settings", "Server settings", view)
 		return
 	}
@@ -71,13 +70,14 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *visit) 
 // testEmail sends a test email now and reports the SMTP server's answer.
 func (s *Server) testEmail(w http.ResponseWriter, r *http.Request, v *visit) {
 	res, err := s.Admin.TestEmail(r.Context(), v.caller(), r.PostFormValue("to"))
-	var ae *api.Error
 	switch {
-	case errors.As(err, &ae) && ae.Status < 500:
-		s.setFlash(r.Context(), v, "error", "No test email sent: "+ae.Message+".")
 	case err != nil:
-		s.serverError(w, r, v, err)
-		return
+		text, _, ok := problem(err)
+		if !ok {
+			s.serverError(w, r, v, err)
+			return
+		}
+		s.setFlash(r.Context(), v, "error", "No test email sent: "+text)
 	case res.OK:
 		s.setFlash(r.Context(), v, "ok", "Test email "+res.Message+".")
 	default:

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 
-	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -60,19 +59,12 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 func userFormError(view *usersView, err error) bool {
-	var ae *api.Error
-	var ie *access.InputError
-	switch {
-	case errors.As(err, &ae) && ae.Status < 500:
-		view.Error, view.Field = ae.Message, ae.Field
-	case errors.As(err, &ie):
-		view.Error, view.Field = ie.Error(), ie.Field
-	case errors.Is(err, store.ErrConflict):
-		view.Error, view.Field = strings.TrimPrefix(err.Error(), "conflict: "), "email"
-	default:
-		return false
+	text, field, ok := problem(err)
+	if ok && field == "" && errors.Is(err, store.ErrConflict) {
+		field = "email" // the only unique field of a user
 	}
-	return true
+	view.Error, view.Field = text, field
+	return ok
 }
 
 // updateUser changes a user's role, or disables or enables them.
@@ -97,15 +89,16 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	u, err := s.Admin.UpdateUser(r.Context(), v.caller(), r.PathValue("id"), patch)
-	var ae *api.Error
 	switch {
-	case errors.As(err, &ae) && ae.Status < 500:
-		s.setFlash(r.Context(), v, "error", "Nothing was changed: "+ae.Message+".")
 	case errors.Is(err, store.ErrNotFound):
 		s.setFlash(r.Context(), v, "error", "There is no such user.")
 	case err != nil:
-		s.serverError(w, r, v, err)
-		return
+		text, _, ok := problem(err)
+		if !ok {
+			s.serverError(w, r, v, err)
+			return
+		}
+		s.setFlash(r.Context(), v, "error", "Nothing was changed: "+text)
 	default:
 		s.setFlash(r.Context(), v, "ok", u.Email+" "+done+".")
 	}

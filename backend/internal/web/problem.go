@@ -1,0 +1,47 @@
+package web
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"gatepass.dev/backend/internal/fault"
+)
+
+// unavailableText is what the page says when the server cannot save.
+const unavailableText = "The server cannot save changes right now: its storage is failing. Nothing was changed; try again in a minute."
+
+// problem is the one translation of the backend's errors to page messages:
+// the text to show and the form field at fault. ok is false for internal
+// errors, which the caller shows as the error page (serverError).
+func problem(err error) (text, field string, ok bool) {
+	f := fault.From(err)
+	switch f.Kind {
+	case fault.Internal:
+		return "", "", false
+	case fault.Unavailable:
+		return unavailableText, "", true
+	}
+	return sentence(f.Message), f.Field, true
+}
+
+// sentence capitalizes a message and ends it with a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	s = strings.ToUpper(s[:1]) + s[1:]
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
+		s += "."
+	}
+	return s
+}
+
+// retryAfter sets Retry-After for the faults that say how long to wait.
+func retryAfter(w http.ResponseWriter, err error) {
+	if f := fault.From(err); f.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(f.RetryAfter.Seconds()))))
+	}
+}
