@@ -257,6 +257,12 @@ type Device struct {
 	// Addresses maps a network id to the device's address in it.
 	Addresses map[string]string `json:"addresses"`
 	CreatedAt time.Time         `json:"created_at"`
+	// LastSeenAt is when the device last fetched a tunnel config or opened
+	// its watch stream; null before that.
+	LastSeenAt *time.Time `json:"last_seen_at"`
+	// Current marks the device the caller's token was registered with
+	// ("this device").
+	Current bool `json:"current"`
 }
 
 // DeviceInput is the body of POST /api/v1/devices.
@@ -340,6 +346,9 @@ func (t SMTPTLS) Valid() bool { return t == SMTPTLSNone || t == SMTPTLSStartTLS 
 type Settings struct {
 	PublicURL string       `json:"public_url"`
 	SMTP      SMTPSettings `json:"smtp"`
+	// MaxDevicesPerUser is how many active devices one user may register
+	// (default 5).
+	MaxDevicesPerUser int `json:"max_devices_per_user"`
 }
 
 // SMTPSettings configure outgoing mail. An empty host means no SMTP.
@@ -356,8 +365,9 @@ type SMTPSettings struct {
 // SettingsInput is the body of PATCH /api/v1/admin/settings. Absent fields
 // are kept; an empty smtp.password clears it, an absent one keeps it.
 type SettingsInput struct {
-	PublicURL *string            `json:"public_url"`
-	SMTP      *SMTPSettingsInput `json:"smtp"`
+	PublicURL         *string            `json:"public_url"`
+	SMTP              *SMTPSettingsInput `json:"smtp"`
+	MaxDevicesPerUser *int               `json:"max_devices_per_user"`
 }
 
 // SMTPSettingsInput is the SMTP part of SettingsInput.

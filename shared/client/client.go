@@ -198,6 +198,24 @@ func (c *Client) Devices(ctx context.Context) ([]api.Device, error) {
 	return out.Devices, err
 }
 
+// RemoveDevice removes one of the user's devices (the tokens registered
+// with it are signed out).
+func (c *Client) RemoveDevice(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/devices/"+url.PathEscape(id), nil, nil)
+}
+
+// UserDevices lists a user's devices (admin).
+func (c *Client) UserDevices(ctx context.Context, userID string) ([]api.Device, error) {
+	var out api.DeviceList
+	err := c.do(ctx, http.MethodGet, "/api/v1/admin/users/"+url.PathEscape(userID)+"/devices", nil, &out)
+	return out.Devices, err
+}
+
+// AdminRemoveDevice removes any user's device (admin).
+func (c *Client) AdminRemoveDevice(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/api/v1/admin/devices/"+url.PathEscape(id), nil, nil)
+}
+
 // Request asks for access to a network; wished may be zero for no wish.
 func (c *Client) Request(ctx context.Context, networkID, reason string, wished time.Duration) (api.Request, error) {
 	in := api.NewRequest{Reason: reason}

@@ -66,6 +66,15 @@ type Options struct {
 	// it returns is called when the transaction has ended (committed or
 	// not).
 	Prepare func(ctx context.Context, tx *sql.Tx, networkID string, now time.Time) (settle func(), err error)
+	// GatewayKey returns the public key (base64) of a network's gateway,
+	// for tunnel configs; store.ErrNotFound for an unknown network.
+	GatewayKey func(ctx context.Context, networkID string) (string, error)
+	// IsGatewayKey reports whether a public key (base64) is a gateway's:
+	// never a device's.
+	IsGatewayKey func(ctx context.Context, publicKey string) (bool, error)
+	// MaxDevices returns how many active devices a user may register
+	// (default 5).
+	MaxDevices func() int
 }
 
 // Service applies lifecycle changes: each in one transaction that saves the
@@ -218,6 +227,11 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now
 	if err != nil {
 		return r, nil, err
 	}
+	if e.Kind == EventApprove {
+		if err := admissionOnApproval(ctx, tx, r, now); err != nil {
+			return r, nil, err
+		}
+	}
 	if err := store.UpdateRequestCAS(ctx, tx, next, r.Status); err != nil {
 		return r, nil, err
 	}
@@ -227,6 +241,9 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now
 		return r, nil, err
 	}
 	details := eventDetails(r, next, e.Kind, now)
+	if e.Cause != "" {
+		details["cause"] = string(e.Cause)
+	}
 	if err := s.audit(ctx, tx, e.Actor, "request."+string(e.Kind), next, now, details); err != nil {
 		return r, nil, err
 	}
@@ -454,28 +471,4 @@ func (s *Service) NextDeadline(ctx context.Context) (time.Time, error) {
 		}
 	}
 	return next, nil
-}
-
-// EndUserAccess ends every open request of a user inside tx (the user is
-// being disabled): grants are revoked, pending requests denied. It returns
-// the effects for the caller's Notify.
-func (s *Service) EndUserAccess(ctx context.Context, tx *sql.Tx, admin Actor, userID string, note string) ([]Effect, error) {
-	open, err := store.OpenRequestsOfUser(ctx, tx, userID)
-	if err != nil {
-		return nil, err
-	}
-	now := s.opt.Clock.Now().UTC()
-	var all []Effect
-	for _, r := range open {
-		kind := EventRevoke
-		if r.Status == api.StatusPending {
-			kind = EventDeny
-		}
-		_, ef, err := s.apply(ctx, tx, r.ID, Event{Kind: kind, Actor: admin, Note: note}, now)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, ef...)
-	}
-	return dedupe(all), nil
 }

@@ -75,6 +75,9 @@ type Event struct {
 	Note string
 	// Policy is the network's duration policy (approve) and the pending TTL (timeout).
 	Policy Policy
+	// Cause is why the system ends a request on an admin's change (Settle):
+	// the requester can no longer pass the gateway. Audited.
+	Cause Refusal
 }
 
 // Policy holds the limits Apply checks.

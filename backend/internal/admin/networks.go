@@ -38,10 +38,15 @@ func (s *Service) CreateNetwork(ctx context.Context, c Caller, in api.NetworkInp
 }
 
 // UpdateNetwork changes the fields given in in. The address range of an
-// existing network cannot change.
+// existing network cannot change. A change of its members (or from all
+// users to a member list) ends, in the same transaction, the grants and
+// pending requests of those who are no longer members (access.Settle: the
+// note "removed from <network>", audited and mailed); the gateway drops
+// their peers after the commit.
 func (s *Service) UpdateNetwork(ctx context.Context, c Caller, id string, in api.NetworkInput) (store.Network, error) {
 	now := s.now()
 	var n store.Network
+	var settled access.Settled
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		cur, err := store.NetworkByID(ctx, tx, id)
 		if err != nil {
@@ -62,20 +67,30 @@ func (s *Service) UpdateNetwork(ctx context.Context, c Caller, id string, in api
 		if err := assignNetwork(ctx, tx, n); err != nil {
 			return err
 		}
-		return store.InsertAudit(ctx, tx, s.networkAudit(c, "network.update", n, changed))
+		if err := store.InsertAudit(ctx, tx, s.networkAudit(c, "network.update", n, changed)); err != nil {
+			return err
+		}
+		settled, err = s.Access.Settle(ctx, tx, c.Actor(), access.Scope{NetworkID: n.ID})
+		return err
 	})
 	if err != nil {
 		return store.Network{}, err
 	}
-	s.Access.Notify(access.Change{Everyone: true, NetworkID: n.ID, Effects: []access.Effect{access.EffectGatewaySync}})
+	s.Access.Notify(settled.Change(access.Change{Everyone: true, NetworkID: n.ID, Effects: []access.Effect{access.EffectGatewaySync}}))
 	return store.NetworkByID(ctx, s.DB, n.ID)
 }
 
-// DeleteNetwork deletes a network with its requests and addresses.
+// DeleteNetwork deletes a network with its requests and addresses. Its
+// open grants and pending requests are ended first, in the same
+// transaction, so that their users are told (audited and mailed).
 func (s *Service) DeleteNetwork(ctx context.Context, c Caller, id string) error {
+	var settled access.Settled
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		n, err := store.NetworkByID(ctx, tx, id)
 		if err != nil {
+			return err
+		}
+		if settled, err = s.Access.EndNetwork(ctx, tx, c.Actor(), n); err != nil {
 			return err
 		}
 		if err := store.InsertAudit(ctx, tx, s.networkAudit(c, "network.delete", n, nil)); err != nil {
@@ -86,7 +101,7 @@ func (s *Service) DeleteNetwork(ctx context.Context, c Caller, id string) error 
 	if err != nil {
 		return err
 	}
-	s.Access.Notify(access.Change{Everyone: true, NetworkID: id, Effects: []access.Effect{access.EffectGatewaySync, access.EffectReschedule}})
+	s.Access.Notify(settled.Change(access.Change{Everyone: true, NetworkID: id, Effects: []access.Effect{access.EffectGatewaySync, access.EffectReschedule}}))
 	return nil
 }
 

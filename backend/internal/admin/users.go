@@ -84,14 +84,16 @@ func (s *Service) invite(ctx context.Context, tx *sql.Tx, c Caller, u store.User
 	return outbox.Enqueue(ctx, tx, "invite", m, now)
 }
 
-// UpdateUser changes a user's name, role or disabled flag. Disabling ends
-// the user's grants and pending requests (through access.Service, with
-// their audit rows and emails) and signs them out everywhere: API tokens
-// and web sessions.
+// UpdateUser changes a user's name, role or disabled flag. A change that
+// can close the gateway to them (disabling; any role change) re-checks
+// their open requests in the same transaction (access.Service.Settle: a
+// disabled user's grants are revoked and pending requests denied, with
+// their audit rows and emails), and disabling signs them out everywhere:
+// API tokens and web sessions. The gateways follow after the commit.
 func (s *Service) UpdateUser(ctx context.Context, c Caller, id string, in api.UserPatch) (store.User, error) {
 	now := s.now()
 	var u store.User
-	var effects []access.Effect
+	var settled access.Settled
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		u, err = store.UserByID(ctx, tx, id)
@@ -126,10 +128,13 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id string, in api.Us
 		if err := store.UpdateUser(ctx, tx, u); err != nil {
 			return err
 		}
+		if err := store.InsertAudit(ctx, tx, s.audit(c, "user.update", "user", u.ID, "", details)); err != nil {
+			return err
+		}
+		if settled, err = s.Access.Settle(ctx, tx, c.Actor(), access.Scope{UserID: u.ID}); err != nil {
+			return err
+		}
 		if disabling {
-			if effects, err = s.Access.EndUserAccess(ctx, tx, c.Actor(), u.ID, "account disabled"); err != nil {
-				return err
-			}
 			if err := store.RevokeUserTokens(ctx, tx, u.ID, now); err != nil {
 				return err
 			}
@@ -137,11 +142,11 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id string, in api.Us
 				return err
 			}
 		}
-		return store.InsertAudit(ctx, tx, s.audit(c, "user.update", "user", u.ID, "", details))
+		return nil
 	})
 	if err != nil {
 		return store.User{}, err
 	}
-	s.Access.Notify(access.Change{UserIDs: []string{u.ID}, Effects: append(effects, access.EffectGatewaySync), Mail: len(effects) > 0})
+	s.Access.Notify(settled.Change(access.Change{UserIDs: []string{u.ID}, Effects: []access.Effect{access.EffectGatewaySync}}))
 	return u, nil
 }

@@ -32,6 +32,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/clockutil"
 	"gatepass.dev/backend/internal/store"
 )
@@ -144,7 +145,7 @@ func (m *Manager) load(ctx context.Context, n store.Network, now time.Time) (pla
 	if p.spec, err = m.spec(ctx, n); err != nil {
 		return p, err
 	}
-	if p.want, err = store.DesiredPeers(ctx, m.db, n, now); err != nil {
+	if p.want, err = access.DesiredPeers(ctx, m.db, n.ID, now); err != nil {
 		return p, err
 	}
 	if p.endpoints, err = store.GatewayEndpoints(ctx, m.db, n.ID); err != nil {
@@ -374,7 +375,7 @@ func (m *Manager) Prepare(ctx context.Context, tx *sql.Tx, networkID string, now
 	if err != nil {
 		return nil, err
 	}
-	want, err := store.DesiredPeers(ctx, tx, n, now)
+	want, err := access.DesiredPeers(ctx, tx, n.ID, now)
 	if err != nil {
 		return nil, err
 	}
@@ -416,6 +417,22 @@ func (m *Manager) PublicKey(ctx context.Context, networkID string) (Key, error) 
 	return k.Public(), nil
 }
 
+// IsGatewayKey reports whether a public key (base64) is one of the
+// gateways' own.
+func (m *Manager) IsGatewayKey(ctx context.Context, publicKey string) (bool, error) {
+	keys, err := store.GatewayPrivateKeys(ctx, m.db)
+	if err != nil {
+		return false, err
+	}
+	for _, s := range keys {
+		k, err := ParseKey(s)
+		if err == nil && k.Public().String() == publicKey {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 func (m *Manager) privateKey(ctx context.Context, networkID string) (Key, error) {
 	s, err := store.GatewayKey(ctx, m.db, networkID)
 	if errors.Is(err, store.ErrNotFound) {
@@ -442,7 +459,7 @@ func (m *Manager) spec(ctx context.Context, n store.Network) (Spec, error) {
 		return Spec{}, err
 	}
 	prefix = prefix.Masked()
-	spec := Spec{NetworkID: n.ID, Name: n.Name, PrivateKey: k, ListenPort: n.ListenPort, Prefix: prefix, Address: GatewayAddress(prefix)}
+	spec := Spec{NetworkID: n.ID, Name: n.Name, PrivateKey: k, ListenPort: n.ListenPort, Prefix: prefix, Address: access.GatewayAddress(prefix)}
 	for _, r := range n.Routes {
 		if p, err := netip.ParsePrefix(r); err == nil {
 			spec.Routes = append(spec.Routes, p.Masked())
@@ -450,9 +467,6 @@ func (m *Manager) spec(ctx context.Context, n store.Network) (Spec, error) {
 	}
 	return spec, nil
 }
-
-// GatewayAddress is the gateway's address in a range: its first host.
-func GatewayAddress(p netip.Prefix) netip.Addr { return p.Masked().Addr().Next() }
 
 // Close closes every device (Run does this when its context ends).
 func (m *Manager) Close() { m.closeAll() }

@@ -17,6 +17,7 @@ import (
 type principal struct {
 	User      store.User
 	TokenHash string
+	DeviceID  string // the device registered with the token, if any
 	Source    string
 }
 
@@ -38,14 +39,14 @@ func (s *Server) authenticate(r *http.Request) (principal, error) {
 		return principal{}, fault.New(fault.Unauthenticated, "sign in first: this endpoint needs an Authorization: Bearer token")
 	}
 	hash := auth.HashToken(strings.TrimSpace(token))
-	u, _, err := store.TokenUser(r.Context(), s.DB, store.TokenAPI, hash, s.now())
+	u, tok, err := store.TokenUser(r.Context(), s.DB, store.TokenAPI, hash, s.now())
 	if errors.Is(err, store.ErrNotFound) {
 		return principal{}, fault.New(fault.Unauthenticated, "the token is invalid, expired or revoked: sign in again")
 	}
 	if err != nil {
 		return principal{}, err
 	}
-	return principal{User: u, TokenHash: hash, Source: sourceAddr(r)}, nil
+	return principal{User: u, TokenHash: hash, DeviceID: tok.DeviceID, Source: sourceAddr(r)}, nil
 }
 
 // user wraps a handler that needs any signed-in user.

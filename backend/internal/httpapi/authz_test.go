@@ -853,10 +853,10 @@ func TestAuthzDeviceKeys(t *testing.T) {
 		t.Errorf("re-registered device %+v, want %s with %v", again.Device, d1.ID, want1)
 	}
 
-	// Bob registers alice's key: 409, nothing stored for bob.
+	// Bob registers alice's key: 400 (another device's key), nothing stored for bob.
 	status, hdr, body = azCall(t, srv, "POST", "/api/v1/devices", bob.Token(), "application/json",
 		[]byte(`{"name":"stolen","public_key":"`+azKey(1)+`"}`))
-	azWantError(t, "bob registers alice's key", status, hdr, body, http.StatusConflict, api.CodeConflict)
+	azWantError(t, "bob registers alice's key", status, hdr, body, http.StatusBadRequest, api.CodeBadRequest)
 	if devs, err := bob.Devices(t.Context()); err != nil || len(devs) != 0 {
 		t.Errorf("bob's devices after the refusal: %+v %v", devs, err)
 	}

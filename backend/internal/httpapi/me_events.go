@@ -43,6 +43,9 @@ func (s *Server) myEvents(w http.ResponseWriter, r *http.Request, p principal) {
 		return rc.Flush()
 	}
 
+	if err := s.Access.SeenDevice(r.Context(), p.DeviceID); err != nil {
+		s.Logger.Warn("api: record a device as seen", "device", p.DeviceID, "err", err)
+	}
 	now := s.now()
 	nets, err := access.UserNetworks(r.Context(), s.DB, p.User, now)
 	if err != nil {

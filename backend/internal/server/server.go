@@ -123,7 +123,12 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	}
 	s.Gateway = gateway.New(db, opt.Clock, opt.Logger, backend)
 	s.Access = access.NewService(access.Options{DB: db, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger,
-		PublicURL: s.Settings.PublicURL, PendingTTL: cfg.PendingTTL, Prepare: s.Gateway.Prepare})
+		PublicURL: s.Settings.PublicURL, PendingTTL: cfg.PendingTTL, Prepare: s.Gateway.Prepare,
+		GatewayKey: func(ctx context.Context, networkID string) (string, error) {
+			k, err := s.Gateway.PublicKey(ctx, networkID)
+			return k.String(), err
+		},
+		IsGatewayKey: s.Gateway.IsGatewayKey, MaxDevices: s.Settings.MaxDevices})
 	s.Scheduler = expiry.New(s.Access, db, opt.Clock, opt.Logger)
 	s.Outbox = outbox.NewWorker(db, opt.Clock, opt.Sender, s.Settings.SMTP, s.Metrics, opt.Logger)
 	// The gateway hears of a change first, so that a removed grant's peer is

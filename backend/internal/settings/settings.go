@@ -1,5 +1,6 @@
 // Package settings holds the server settings that admins change at run time:
-// the public URL (for links in emails) and the SMTP server. The values from
+// the public URL (for links in emails), the SMTP server and the number of
+// devices one user may register. The values from
 // flags, environment and config file are the defaults; a value saved through
 // the admin API is stored in the database and wins from then on.
 package settings
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	netmail "net/mail"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -20,8 +22,15 @@ import (
 )
 
 const (
-	keyPublicURL = "public_url"
-	keySMTP      = "smtp"
+	keyPublicURL  = "public_url"
+	keySMTP       = "smtp"
+	keyMaxDevices = "max_devices_per_user"
+)
+
+// Device limit per user: the default and the range an admin may set.
+const (
+	DefaultMaxDevices = 5
+	MaxMaxDevices     = 100
 )
 
 // Store is the current settings, cached in memory.
@@ -34,6 +43,18 @@ type Store struct {
 // Load reads the stored settings over the defaults.
 func Load(ctx context.Context, db *store.DB, defaults api.Settings) (*Store, error) {
 	s := defaults
+	if s.MaxDevicesPerUser == 0 {
+		s.MaxDevicesPerUser = DefaultMaxDevices
+	}
+	if v, ok, err := store.Setting(ctx, db, keyMaxDevices); err != nil {
+		return nil, err
+	} else if ok {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return nil, fmt.Errorf("stored %s: %w", keyMaxDevices, err)
+		}
+		s.MaxDevicesPerUser = n
+	}
 	if v, ok, err := store.Setting(ctx, db, keyPublicURL); err != nil {
 		return nil, err
 	} else if ok {
@@ -65,6 +86,9 @@ func (st *Store) Public() api.Settings {
 	return s
 }
 
+// MaxDevices returns how many active devices a user may register.
+func (st *Store) MaxDevices() int { return st.Get().MaxDevicesPerUser }
+
 // PublicURL returns the base URL for links, without a trailing slash.
 func (st *Store) PublicURL() string { return st.Get().PublicURL }
 
@@ -90,6 +114,13 @@ func (st *Store) Apply(in api.SettingsInput) (api.Settings, []string, error) {
 			return cur, nil, err
 		}
 		next.PublicURL = u
+	}
+	if in.MaxDevicesPerUser != nil {
+		n := *in.MaxDevicesPerUser
+		if n < 1 || n > MaxMaxDevices {
+			return cur, nil, fmt.Errorf("max_devices_per_user: must be from 1 to %d", MaxMaxDevices)
+		}
+		next.MaxDevicesPerUser = n
 	}
 	if in.SMTP != nil {
 		p := in.SMTP
@@ -118,6 +149,9 @@ func (st *Store) Apply(in api.SettingsInput) (api.Settings, []string, error) {
 	if next.PublicURL != cur.PublicURL {
 		changed = append(changed, "public_url")
 	}
+	if next.MaxDevicesPerUser != cur.MaxDevicesPerUser {
+		changed = append(changed, "max_devices_per_user")
+	}
 	for _, f := range []struct {
 		name string
 		a, b any
@@ -136,6 +170,9 @@ func (st *Store) Apply(in api.SettingsInput) (api.Settings, []string, error) {
 // Save writes s inside tx; call Set after the commit.
 func Save(ctx context.Context, tx *sql.Tx, s api.Settings) error {
 	if err := store.PutSetting(ctx, tx, keyPublicURL, s.PublicURL); err != nil {
+		return err
+	}
+	if err := store.PutSetting(ctx, tx, keyMaxDevices, strconv.Itoa(s.MaxDevicesPerUser)); err != nil {
 		return err
 	}
 	s.SMTP.PasswordSet = false

@@ -11,14 +11,35 @@ import (
 	"gatepass.dev/backend/internal/fault"
 )
 
-// Device is a registered WireGuard public key of a user's machine.
+// Device is a registered WireGuard public key of a user's machine. A
+// removed device keeps its row (RevokedAt set) so that its key can never be
+// registered again, but has no addresses.
 type Device struct {
-	ID        string
-	UserID    string
-	Name      string
-	PublicKey string
-	CreatedAt time.Time
-	Addresses map[string]string // network id → "10.77.0.2/32"
+	ID         string
+	UserID     string
+	Name       string
+	PublicKey  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time // zero: never seen since registration
+	RevokedAt  time.Time // zero: active
+	RevokedBy  string    // user id of whoever removed it
+	Addresses  map[string]string // network id → "10.77.0.2/32"
+}
+
+// Active reports whether the device has not been removed.
+func (d Device) Active() bool { return d.RevokedAt.IsZero() }
+
+const deviceCols = `id, user_id, name, public_key, created_at, last_seen_at, revoked_at, COALESCE(revoked_by, '')`
+
+func scanDeviceRow(row interface{ Scan(...any) error }) (Device, error) {
+	var d Device
+	var created, seen, revoked sql.NullInt64
+	err := row.Scan(&d.ID, &d.UserID, &d.Name, &d.PublicKey, &created, &seen, &revoked, &d.RevokedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return d, ErrNotFound
+	}
+	d.CreatedAt, d.LastSeenAt, d.RevokedAt = fromMS(created), fromMS(seen), fromMS(revoked)
+	return d, err
 }
 
 // CreateDevice inserts d. A public key already registered is ErrConflict.
@@ -31,31 +52,39 @@ func CreateDevice(ctx context.Context, q Querier, d Device) error {
 	return err
 }
 
-// DeviceByPublicKey loads a device by its key.
+// DeviceByPublicKey loads a device (active or removed) by its key.
 func DeviceByPublicKey(ctx context.Context, q Querier, key string) (Device, error) {
-	return scanDevice(ctx, q, q.QueryRowContext(ctx, `SELECT id, user_id, name, public_key, created_at FROM devices WHERE public_key = ?`, key))
+	return loadDevice(ctx, q, `SELECT `+deviceCols+` FROM devices WHERE public_key = ?`, key)
 }
 
-// DeviceByID loads a device.
+// DeviceByID loads a device (active or removed).
 func DeviceByID(ctx context.Context, q Querier, id string) (Device, error) {
-	return scanDevice(ctx, q, q.QueryRowContext(ctx, `SELECT id, user_id, name, public_key, created_at FROM devices WHERE id = ?`, id))
+	return loadDevice(ctx, q, `SELECT `+deviceCols+` FROM devices WHERE id = ?`, id)
 }
 
-// DevicesOfUser lists a user's devices with their addresses.
+func loadDevice(ctx context.Context, q Querier, query string, arg any) (Device, error) {
+	d, err := scanDeviceRow(q.QueryRowContext(ctx, query, arg))
+	if err != nil {
+		return d, err
+	}
+	d.Addresses, err = deviceAddresses(ctx, q, d.ID)
+	return d, err
+}
+
+// DevicesOfUser lists a user's active devices with their addresses, oldest
+// first.
 func DevicesOfUser(ctx context.Context, q Querier, userID string) ([]Device, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, user_id, name, public_key, created_at FROM devices WHERE user_id = ? ORDER BY created_at`, userID)
+	rows, err := q.QueryContext(ctx, `SELECT `+deviceCols+` FROM devices WHERE user_id = ? AND revoked_at IS NULL ORDER BY created_at, id`, userID)
 	if err != nil {
 		return nil, err
 	}
 	var out []Device
 	for rows.Next() {
-		var d Device
-		var created sql.NullInt64
-		if err := rows.Scan(&d.ID, &d.UserID, &d.Name, &d.PublicKey, &created); err != nil {
+		d, err := scanDeviceRow(rows)
+		if err != nil {
 			rows.Close()
 			return nil, err
 		}
-		d.CreatedAt = fromMS(created)
 		out = append(out, d)
 	}
 	rows.Close()
@@ -70,19 +99,35 @@ func DevicesOfUser(ctx context.Context, q Querier, userID string) ([]Device, err
 	return out, nil
 }
 
-func scanDevice(ctx context.Context, q Querier, row *sql.Row) (Device, error) {
-	var d Device
-	var created sql.NullInt64
-	err := row.Scan(&d.ID, &d.UserID, &d.Name, &d.PublicKey, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return d, ErrNotFound
-	}
+// CountActiveDevices counts a user's devices that are not removed.
+func CountActiveDevices(ctx context.Context, q Querier, userID string) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM devices WHERE user_id = ? AND revoked_at IS NULL`, userID).Scan(&n)
+	return n, err
+}
+
+// RemoveDevice marks a device removed by byUser, frees its addresses and
+// revokes the API tokens it was registered with. A device that is already
+// removed is ErrNotFound.
+func RemoveDevice(ctx context.Context, q Querier, id, byUser string, now time.Time) error {
+	res, err := q.ExecContext(ctx, `UPDATE devices SET revoked_at = ?, revoked_by = ? WHERE id = ? AND revoked_at IS NULL`, ms(now), nullStr(byUser), id)
 	if err != nil {
-		return d, err
+		return err
 	}
-	d.CreatedAt = fromMS(created)
-	d.Addresses, err = deviceAddresses(ctx, q, d.ID)
-	return d, err
+	if err := mustAffect(res); err != nil {
+		return err
+	}
+	if _, err := q.ExecContext(ctx, `DELETE FROM device_addresses WHERE device_id = ?`, id); err != nil {
+		return err
+	}
+	_, err = q.ExecContext(ctx, `UPDATE tokens SET revoked_at = ? WHERE device_id = ? AND revoked_at IS NULL`, ms(now), id)
+	return err
+}
+
+// TouchDevice records that a device was seen at now.
+func TouchDevice(ctx context.Context, q Querier, id string, now time.Time) error {
+	_, err := q.ExecContext(ctx, `UPDATE devices SET last_seen_at = ? WHERE id = ? AND revoked_at IS NULL`, ms(now), id)
+	return err
 }
 
 func deviceAddresses(ctx context.Context, q Querier, deviceID string) (map[string]string, error) {

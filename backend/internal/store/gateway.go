@@ -28,61 +28,20 @@ func PutGatewayKey(ctx context.Context, q Querier, networkID, privateKey string,
 	return GatewayKey(ctx, q, networkID)
 }
 
-// GatewayPeer is a device the gateway of a network must accept now.
-type GatewayPeer struct {
-	PublicKey  string
-	Address    string // "10.77.0.2/32"
-	DeviceID   string
-	DeviceName string
-	UserID     string
-	UserEmail  string
-	RequestID  string    // the grant; "" for standing access
-	ExpiresAt  time.Time // zero for standing access
-}
-
-// DesiredPeers returns the peers a network's gateway must have at now: the
-// devices of users with a valid grant on it, plus those with standing
-// access (every member when JIT is off; admins who are members always).
-// Disabled users have none. A device with both keeps the standing entry.
-func DesiredPeers(ctx context.Context, q Querier, n Network, now time.Time) ([]GatewayPeer, error) {
-	const cols = `d.public_key, a.address, d.id, d.name, u.id, u.email`
-	member := `(n.all_users = 1 OR EXISTS (SELECT 1 FROM network_members m WHERE m.network_id = n.id AND m.user_id = u.id))`
-	rows, err := q.QueryContext(ctx, `
-		SELECT `+cols+`, '' AS request_id, NULL AS expires_at
-		FROM networks n
-		JOIN users u ON u.disabled = 0 AND (n.jit_enabled = 0 OR u.role = 'admin') AND `+member+`
-		JOIN devices d ON d.user_id = u.id
-		JOIN device_addresses a ON a.device_id = d.id AND a.network_id = n.id
-		WHERE n.id = ?
-		UNION ALL
-		SELECT `+cols+`, r.id, r.expires_at
-		FROM requests r
-		JOIN networks n ON n.id = r.network_id
-		JOIN users u ON u.id = r.user_id AND u.disabled = 0
-		JOIN devices d ON d.user_id = u.id
-		JOIN device_addresses a ON a.device_id = d.id AND a.network_id = r.network_id
-		WHERE r.network_id = ? AND r.status = 'approved' AND r.expires_at > ?`, n.ID, n.ID, now.UnixMilli())
+// GatewayPrivateKeys returns every stored gateway private key (base64).
+func GatewayPrivateKeys(ctx context.Context, q Querier) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT private_key FROM gateway_keys`)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	byKey := map[string]int{}
-	var out []GatewayPeer
+	var out []string
 	for rows.Next() {
-		var p GatewayPeer
-		var exp sql.NullInt64
-		if err := rows.Scan(&p.PublicKey, &p.Address, &p.DeviceID, &p.DeviceName, &p.UserID, &p.UserEmail, &p.RequestID, &exp); err != nil {
+		var k string
+		if err := rows.Scan(&k); err != nil {
 			return nil, err
 		}
-		p.ExpiresAt = fromMS(exp)
-		if i, ok := byKey[p.PublicKey]; ok {
-			if !out[i].ExpiresAt.IsZero() && (p.ExpiresAt.IsZero() || p.ExpiresAt.After(out[i].ExpiresAt)) {
-				out[i] = p
-			}
-			continue
-		}
-		byKey[p.PublicKey] = len(out)
-		out = append(out, p)
+		out = append(out, k)
 	}
 	return out, rows.Err()
 }

@@ -183,6 +183,18 @@ CREATE INDEX web_sessions_expires ON web_sessions(expires_at);
 CREATE INDEX requests_status_order ON requests(status, requested_at DESC, id DESC);
 CREATE INDEX requests_network_order ON requests(network_id, status, requested_at DESC, id DESC);
 `,
+
+	// 5: devices can be removed (by their owner or an admin): a removed
+	// device keeps its row (its key can never be registered again) but
+	// loses its addresses; when it was last seen; and the API token a
+	// device was registered with, so that removing the device signs it out.
+	`
+ALTER TABLE devices ADD COLUMN revoked_at BIGINT;
+ALTER TABLE devices ADD COLUMN revoked_by TEXT;
+ALTER TABLE devices ADD COLUMN last_seen_at BIGINT;
+ALTER TABLE tokens ADD COLUMN device_id TEXT REFERENCES devices(id) ON DELETE SET NULL;
+CREATE INDEX tokens_device ON tokens(device_id);
+`,
 }
 
 func (db *DB) migrate(ctx context.Context) error {

@@ -22,6 +22,9 @@ type Token struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	RevokedAt time.Time
+	// DeviceID is the device registered with this API token, if any:
+	// removing the device revokes the token.
+	DeviceID string
 }
 
 // CreateToken stores t.
@@ -34,7 +37,7 @@ func CreateToken(ctx context.Context, q Querier, t Token) error {
 // TokenUser finds the user of a valid (not revoked, not expired) token of
 // the given kind; a disabled user's token is not valid.
 func TokenUser(ctx context.Context, q Querier, kind, hash string, now time.Time) (User, Token, error) {
-	row := q.QueryRowContext(ctx, `SELECT t.id, t.created_at, t.expires_at, u.id, u.email, u.name, u.role, u.password_hash, u.disabled, u.created_at, u.updated_at
+	row := q.QueryRowContext(ctx, `SELECT t.id, t.created_at, t.expires_at, COALESCE(t.device_id, ''), u.id, u.email, u.name, u.role, u.password_hash, u.disabled, u.created_at, u.updated_at
 		FROM tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = ? AND t.kind = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND u.disabled = 0`, hash, kind, now.UnixMilli())
 	var t Token
@@ -42,7 +45,7 @@ func TokenUser(ctx context.Context, q Querier, kind, hash string, now time.Time)
 	var u User
 	var uc, uu sql.NullInt64
 	var disabled int
-	err := row.Scan(&t.ID, &tc, &te, &u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &disabled, &uc, &uu)
+	err := row.Scan(&t.ID, &tc, &te, &t.DeviceID, &u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &disabled, &uc, &uu)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, Token{}, ErrNotFound
 	}
@@ -64,5 +67,12 @@ func RevokeToken(ctx context.Context, q Querier, hash string, now time.Time) err
 // RevokeUserTokens revokes every token of a user (on disable).
 func RevokeUserTokens(ctx context.Context, q Querier, userID string, now time.Time) error {
 	_, err := q.ExecContext(ctx, `UPDATE tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL`, now.UnixMilli(), userID)
+	return err
+}
+
+// BindTokenDevice records the device registered with an API token, unless
+// the token is bound to a device already.
+func BindTokenDevice(ctx context.Context, q Querier, hash, deviceID string) error {
+	_, err := q.ExecContext(ctx, `UPDATE tokens SET device_id = ? WHERE token_hash = ? AND device_id IS NULL`, deviceID, hash)
 	return err
 }

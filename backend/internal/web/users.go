@@ -68,7 +68,7 @@ func userFormError(view *usersView, err error) bool {
 }
 
 // updateUser changes a user's role, or disables or enables them.
-// Disabling ends their grants and pending requests (access.EndUserAccess
+// Disabling ends their grants and pending requests (access.Service.Settle
 // inside admin.UpdateUser) and signs them out.
 func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, v *visit) {
 	var patch api.UserPatch
