@@ -20,9 +20,9 @@ type Device struct {
 	Name       string
 	PublicKey  string
 	CreatedAt  time.Time
-	LastSeenAt time.Time // zero: never seen since registration
-	RevokedAt  time.Time // zero: active
-	RevokedBy  string    // user id of whoever removed it
+	LastSeenAt time.Time         // zero: never seen since registration
+	RevokedAt  time.Time         // zero: active
+	RevokedBy  string            // user id of whoever removed it
 	Addresses  map[string]string // network id → "10.77.0.2/32"
 }
 
