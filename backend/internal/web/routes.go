@@ -36,6 +36,8 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/users", s.page(s.usersPage))
 	mux.HandleFunc("POST /admin/users", s.action(s.inviteUser))
 	mux.HandleFunc("POST /admin/users/{id}", s.action(s.updateUser))
+	mux.HandleFunc("GET /admin/users/{id}", s.page(s.userPage))
+	mux.HandleFunc("POST /admin/devices/{id}/remove", s.action(s.removeDevice))
 
 	mux.HandleFunc("GET /admin/settings", s.page(s.settingsPage))
 	mux.HandleFunc("POST /admin/settings", s.action(s.saveSettings))

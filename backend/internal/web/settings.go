@@ -9,15 +9,16 @@ import (
 )
 
 type settingsView struct {
-	S     api.Settings // without the password
-	Port  string
-	Error string
-	To    string
+	S          api.Settings // without the password
+	Port       string
+	MaxDevices string
+	Error      string
+	To         string
 }
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	st := s.Settings.Public()
-	view := settingsView{S: st, To: v.User.Email}
+	view := settingsView{S: st, To: v.User.Email, MaxDevices: strconv.Itoa(st.MaxDevicesPerUser)}
 	if st.SMTP.Port != 0 {
 		view.Port = strconv.Itoa(st.SMTP.Port)
 	}
@@ -36,7 +37,16 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *visit) 
 	smtp := &api.SMTPSettingsInput{Host: &host, Username: &user, From: &from, TLS: &tls}
 	in := api.SettingsInput{PublicURL: &publicURL, SMTP: smtp}
 	view := settingsView{S: api.Settings{PublicURL: publicURL, SMTP: api.SMTPSettings{Host: host, Username: user, From: from, TLS: tls,
-		PasswordSet: s.Settings.Public().SMTP.PasswordSet}}, Port: portText, To: v.User.Email}
+		PasswordSet: s.Settings.Public().SMTP.PasswordSet}}, Port: portText, To: v.User.Email, MaxDevices: strings.TrimSpace(get("max_devices_per_user"))}
+	if view.MaxDevices != "" {
+		n, err := strconv.Atoi(view.MaxDevices)
+		if err != nil {
+			view.Error = "max_devices_per_user: " + strconv.Quote(view.MaxDevices) + " is not a number"
+			s.render(w, r, v, http.StatusBadRequest, "settings", "Server settings", view)
+			return
+		}
+		in.MaxDevicesPerUser = &n
+	}
 	port := 0
 	if portText != "" {
 		var err error
