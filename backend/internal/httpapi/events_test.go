@@ -270,3 +270,62 @@ func TestEventsIsolation(t *testing.T) {
 		}
 	}
 }
+
+// TestEventsEndOnRevocation: an open stream ends as soon as its token is
+// logged out, its device removed, its user disabled or given another role
+// — not at the next keep-alive (the fake clock never moves here).
+func TestEventsEndOnRevocation(t *testing.T) {
+	srv := backendtest.NewServer(t)
+	admin := srv.Admin(t)
+	srv.NewNetwork(t, "office-network")
+	_, aliceU := srv.NewUser(t, "alice@example.com", api.RoleUser)
+	login := func() *client.Client { return srv.Login(t, "alice@example.com", backendtest.UserPassword) }
+	cases := []struct {
+		name   string
+		revoke func(c *client.Client)
+	}{
+		{"logout", func(c *client.Client) {
+			if err := c.Logout(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"device removed", func(c *client.Client) {
+			d, err := c.RegisterDevice(t.Context(), "laptop", newDeviceKey(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := admin.AdminRemoveDevice(t.Context(), d.ID); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"role change", func(*client.Client) {
+			role := api.RoleAdmin
+			if _, err := admin.UpdateUser(t.Context(), aliceU.ID, api.UserPatch{Role: &role}); err != nil {
+				t.Fatal(err)
+			}
+			role = api.RoleUser
+			if _, err := admin.UpdateUser(t.Context(), aliceU.ID, api.UserPatch{Role: &role}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"disabled", func(*client.Client) {
+			yes := true
+			if _, err := admin.UpdateUser(t.Context(), aliceU.ID, api.UserPatch{Disabled: &yes}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, c := range cases {
+		alice := login()
+		s := evWatch(t, alice)
+		if ev := s.next(t, "the snapshot"); ev.Type != api.EventSnapshot {
+			t.Fatalf("%s: first event %+v", c.name, ev)
+		}
+		c.revoke(alice)
+		select {
+		case <-s.ended:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("%s: the stream did not end", c.name)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"net/http"
 
+	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/auth"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/signin"
@@ -61,6 +62,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p principal) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.Access.Notify(access.Change{UserIDs: []string{p.User.ID}}) // its open streams end now
 	w.WriteHeader(http.StatusNoContent)
 }
 

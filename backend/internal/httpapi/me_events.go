@@ -15,7 +15,8 @@ import (
 // myEvents is the SSE stream of the caller's networks: a full snapshot
 // first, then an event for every network that changed (or disappeared), and
 // a ping with the server time every Ping interval. The stream ends when the
-// client goes away or its token stops being valid.
+// client goes away, or at once when its token stops being valid or its
+// user's role changes.
 func (s *Server) myEvents(w http.ResponseWriter, r *http.Request, p principal) {
 	rc := http.NewResponseController(w)
 	sub := s.Broker.SubscribeUser(p.User.ID)
@@ -57,20 +58,27 @@ func (s *Server) myEvents(w http.ResponseWriter, r *http.Request, p principal) {
 	last := index(nets)
 	ping := s.Clock.NewTicker(s.Ping)
 	defer ping.Stop()
+	// valid re-reads the token: the stream ends as soon as it is revoked
+	// (logout, a removed device), expired, or its user disabled or given
+	// another role — every such change signals this user's subscribers.
+	valid := func() (store.User, bool) {
+		u, _, err := store.TokenUser(r.Context(), s.DB, store.TokenAPI, p.TokenHash, s.now())
+		return u, err == nil && u.Role == p.User.Role
+	}
 	for {
 		select {
 		case <-r.Context().Done():
 			return
 		case <-ping.Chan():
-			if _, _, err := store.TokenUser(r.Context(), s.DB, store.TokenAPI, p.TokenHash, s.now()); err != nil {
-				return // signed out, disabled or expired
+			if _, ok := valid(); !ok {
+				return
 			}
 			if send(api.Event{Type: api.EventPing, ServerTime: s.now()}) != nil {
 				return
 			}
 		case <-sub.C:
-			u, err := store.UserByID(r.Context(), s.DB, p.User.ID)
-			if err != nil || u.Disabled {
+			u, ok := valid()
+			if !ok {
 				return
 			}
 			now := s.now()

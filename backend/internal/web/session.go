@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"time"
 
+	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/auth"
 	"gatepass.dev/backend/internal/signin"
@@ -154,6 +155,9 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request, v *visit) er
 			TargetType: "user", TargetID: v.User.ID, SourceAddr: v.Source, Details: map[string]string{"via": "web", "session": v.Session.ID}})
 	})
 	http.SetCookie(w, s.cookie(s.cookieName(), "", -1, http.SameSiteLaxMode))
+	if err == nil {
+		s.Access.Notify(access.Change{UserIDs: []string{v.User.ID}}) // its live pages' streams end now
+	}
 	return err
 }
 
