@@ -20,9 +20,11 @@ TEST_TIMEOUT ?= 20m
 BENCHTIME    ?= 1s
 BENCHFLAGS   ?=
 BENCHPKGS    ?= ./backend/...
-FUZZ         ?= FuzzValidateRequest
-FUZZPKG      ?= ./backend/internal/access
 FUZZTIME     ?= 30s
+MODEL_SEEDS  ?= 40
+MODEL_STEPS  ?= 500
+# Fuzz targets, as package:Target.
+FUZZ_TARGETS ?= ./backend/internal/access:FuzzValidateRequest ./backend/internal/wgconf:FuzzWGQuick
 ARGS         ?=
 DESKTOP_BENCHTIME ?= 30s
 NPM          ?= npm
@@ -182,8 +184,12 @@ bench: ## run the benchmarks (BENCHTIME=, BENCHFLAGS=, BENCHPKGS=), then the des
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime=$(BENCHTIME) -timeout $(TEST_TIMEOUT) $(BENCHFLAGS) $(BENCHPKGS)
 	@if command -v xvfb-run >/dev/null 2>&1; then $(MAKE) --no-print-directory bench-desktop; else echo "bench: no xvfb-run: bench-desktop skipped (make deps-desktop)"; fi
 
-fuzz: ## fuzz request validation for FUZZTIME (default 30s)
-	$(GO) test -run '^$$' -fuzz '^$(FUZZ)$$' -fuzztime $(FUZZTIME) $(FUZZPKG)
+fuzz: ## each fuzz target for FUZZTIME (default 30s), then a long run of the gateway invariant model (MODEL_SEEDS x MODEL_STEPS)
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "==> fuzz $${t#*:} ($${t%%:*}) for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t#*:}\$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
+	GATEPASS_MODEL_SEEDS=$(MODEL_SEEDS) GATEPASS_MODEL_STEPS=$(MODEL_STEPS) $(GO) test -count=1 -timeout $(TEST_TIMEOUT) -run '^TestGatewayInvariantModel$$' ./backend/internal/httpapi
 
 clean: ## remove build output (keeps ./data, the database of make run)
 	rm -rf $(BIN) frontend/dist bench

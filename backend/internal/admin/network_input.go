@@ -12,6 +12,7 @@ import (
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/backend/internal/wgconf"
 	"gatepass.dev/shared/api"
 )
 
@@ -90,11 +91,11 @@ func (s *Service) applyNetworkInput(ctx context.Context, q store.Querier, n stor
 		n.ListenPort = port
 	}
 	if in.Endpoint != nil {
-		host, port, err := net.SplitHostPort(*in.Endpoint)
-		if p, perr := strconv.Atoi(port); err != nil || host == "" || perr != nil || p < 1 || p > 65535 {
-			return n, nil, fault.Field("endpoint", "%q is not host:port", *in.Endpoint)
+		ep, err := wgconf.ValidEndpoint(*in.Endpoint)
+		if err != nil {
+			return n, nil, fault.Field("endpoint", "%v: give the host name or IP address clients dial and the UDP port, e.g. gateway.example.com:51820", err)
 		}
-		n.Endpoint = *in.Endpoint
+		n.Endpoint = ep
 		mark("endpoint")
 	} else if create || (in.ListenPort != nil && n.Endpoint == s.DefaultEndpoint(n.ListenPort)) {
 		n.Endpoint = s.DefaultEndpoint(n.ListenPort)

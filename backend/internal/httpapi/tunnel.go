@@ -3,10 +3,10 @@ package httpapi
 import (
 	"fmt"
 	"net/http"
-	"strings"
 
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/backend/internal/wgconf"
 	"gatepass.dev/shared/api"
 )
 
@@ -26,29 +26,18 @@ func (s *Server) tunnelConfig(w http.ResponseWriter, r *http.Request, p principa
 		return
 	}
 	if r.URL.Query().Get("format") == "wg-quick" {
+		text, err := wgconf.WGQuick(cfg)
+		if err != nil {
+			s.Logger.Warn("api: a network's settings are not fit for a wg-quick file", "network", cfg.NetworkID, "err", err)
+			s.writeError(w, r, fault.Conflictf("the settings of network %s (its endpoint, routes or addresses) cannot be written as a WireGuard config: ask an admin to correct them", cfg.NetworkID))
+			return
+		}
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")
-		fmt.Fprint(w, WGQuick(cfg))
+		fmt.Fprint(w, text)
 		return
 	}
 	writeJSON(w, http.StatusOK, cfg)
-}
-
-// WGQuick renders a tunnel config as a wg-quick file. The PrivateKey line
-// is left for the device to fill: the key never leaves it.
-func WGQuick(c api.TunnelConfig) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Gatepass: network %s, device %s\n", c.NetworkName, c.DeviceID)
-	if c.ExpiresAt != nil {
-		fmt.Fprintf(&b, "# Access expires at %s; the gateway drops this peer then.\n", c.ExpiresAt.UTC().Format("2006-01-02 15:04:05 MST"))
-	}
-	fmt.Fprintf(&b, "[Interface]\nPrivateKey = # the device's private key\nAddress = %s\n", c.Address)
-	if len(c.DNS) > 0 {
-		fmt.Fprintf(&b, "DNS = %s\n", strings.Join(c.DNS, ", "))
-	}
-	fmt.Fprintf(&b, "\n[Peer]\nPublicKey = %s\nEndpoint = %s\nAllowedIPs = %s\nPersistentKeepalive = %d\n",
-		c.GatewayPublicKey, c.Endpoint, strings.Join(c.AllowedIPs, ", "), c.PersistentKeepalive)
-	return b.String()
 }
 
 // adminPeers lists a network's peers with their connection state.
