@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"gatepass.dev/backend/internal/config"
+	"gatepass.dev/backend/internal/datadir"
 	"gatepass.dev/backend/internal/server"
 )
 
@@ -26,6 +27,8 @@ func main() {
 }
 
 func run() int {
+	// Before anything is opened: nothing this process creates is for other users.
+	datadir.RestrictUmask()
 	cfg, err := config.Load(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		config.Usage(os.Stdout)
@@ -45,6 +48,7 @@ func run() int {
 	srv, err := server.New(ctx, server.Options{Config: cfg, Logger: log, Out: os.Stdout})
 	if err != nil {
 		log.Error("cannot start", "err", err)
+		fmt.Fprintf(os.Stderr, "gatepass-server: cannot start: %v\n", err)
 		return 1
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)

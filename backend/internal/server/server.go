@@ -22,6 +22,7 @@ import (
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/config"
+	"gatepass.dev/backend/internal/datadir"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/expiry"
 	"gatepass.dev/backend/internal/gateway"
@@ -77,9 +78,10 @@ type Server struct {
 // DatabaseFile is the SQLite file name in the data directory.
 const DatabaseFile = "gatepass.db"
 
-// New opens the database, applies migrations, creates the first admin (and
-// the demo data) if the database is empty, and expires what became overdue
-// while the server was down. It does not serve yet: see Serve.
+// New prepares the data directory (private and writable, see package
+// datadir), opens the database, applies migrations, creates the first admin
+// (and the demo data) if the database is empty, and expires what became
+// overdue while the server was down. It does not serve yet: see Serve.
 func New(ctx context.Context, opt Options) (*Server, error) {
 	cfg := opt.Config
 	if opt.Clock == nil {
@@ -93,6 +95,9 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	}
 	if opt.Out == nil {
 		opt.Out = io.Discard
+	}
+	if err := datadir.Prepare(cfg.DataDir, opt.Logger); err != nil {
+		return nil, err
 	}
 	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, DatabaseFile))
 	if err != nil {
