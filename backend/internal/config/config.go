@@ -76,6 +76,9 @@ type SMTP struct {
 	Password string
 	From     string      // sender address, e.g. "Gatepass <gatepass@example.com>"
 	TLS      api.SMTPTLS // default "starttls" when Host is set, else "none"
+	// AllowInsecureAuth lets the username and password cross a connection
+	// without TLS (TLS "none"); off, such mail is refused.
+	AllowInsecureAuth bool
 }
 
 // Enabled reports whether an SMTP host is configured.
@@ -123,6 +126,8 @@ var settings = []setting{
 		usage: "sender address, required with --smtp-host"},
 	{flag: "smtp-tls", env: "GATEPASS_SMTP_TLS", key: "smtp.tls", arg: "MODE", noEmpty: true,
 		usage: "SMTP security: none, starttls or tls", deflt: "starttls with --smtp-host, else none"},
+	{flag: "smtp-allow-insecure-auth", env: "GATEPASS_SMTP_ALLOW_INSECURE_AUTH", key: "smtp.allow_insecure_auth", kind: kindBool, noEmpty: true,
+		usage: "send the SMTP username and password even without TLS (--smtp-tls none); off, such mail is refused", deflt: "false"},
 	{flag: "demo", env: "GATEPASS_DEMO", key: "demo", kind: kindBool, noEmpty: true,
 		usage: "load the demo data into an empty database", deflt: "false"},
 	{flag: "pending-ttl", env: "GATEPASS_PENDING_TTL", key: "pending_ttl", kind: kindDuration, arg: "DURATION", noEmpty: true,
@@ -183,6 +188,8 @@ type fileSMTP struct {
 	Password *string `json:"password"`
 	From     *string `json:"from"`
 	TLS      *string `json:"tls"`
+
+	AllowInsecureAuth *bool `json:"allow_insecure_auth"`
 }
 
 // boolValue is a flag.Value for --demo that keeps the text, so a bad value
@@ -336,6 +343,9 @@ func (fc *fileConfig) apply(raw map[string]rawValue) {
 		str("smtp-password", s.Password)
 		str("smtp-from", s.From)
 		str("smtp-tls", s.TLS)
+		if s.AllowInsecureAuth != nil {
+			raw["smtp-allow-insecure-auth"] = rawValue{strconv.FormatBool(*s.AllowInsecureAuth), fromFile}
+		}
 	}
 }
 
@@ -404,6 +414,13 @@ func build(raw map[string]rawValue, hints map[string]string) (*Config, []error, 
 		c.SMTP.Port = DefaultSMTPPort
 		if c.SMTP.TLS == api.SMTPTLSTLS {
 			c.SMTP.Port = DefaultSMTPSPort
+		}
+	}
+	if v, ok := get("smtp-allow-insecure-auth"); ok {
+		if b, err := parseBool(v); err != nil {
+			bad("smtp-allow-insecure-auth", "%q is not a boolean (want true, false, 1 or 0)", v)
+		} else {
+			c.SMTP.AllowInsecureAuth = b
 		}
 	}
 	if v, ok := get("demo"); ok {

@@ -145,7 +145,8 @@ const fullFile = `{
     "username": "u",
     "password": "filesecret",
     "from": "gp@example.com",
-    "tls": "tls"
+    "tls": "tls",
+    "allow_insecure_auth": true
   },
   "demo": true,
   "pending_ttl": "2d",
@@ -161,7 +162,7 @@ func TestFile(t *testing.T) {
 		DataDir:   "/srv/gp",
 		PublicURL: "https://file.example.com/gp",
 		SMTP: SMTP{Host: "mail.example.com", Port: 465, Username: "u", Password: "filesecret",
-			From: "gp@example.com", TLS: api.SMTPTLSTLS},
+			From: "gp@example.com", TLS: api.SMTPTLSTLS, AllowInsecureAuth: true},
 		Demo:       true,
 		PendingTTL: 48 * time.Hour,
 		LogLevel:   "error",

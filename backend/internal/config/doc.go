@@ -27,7 +27,8 @@
 //	    "username": "gatepass",
 //	    "password": "…",
 //	    "from": "Gatepass <gatepass@example.com>",
-//	    "tls": "starttls"
+//	    "tls": "starttls",
+//	    "allow_insecure_auth": false
 //	  },
 //	  "demo": false,
 //	  "pending_ttl": "7d",

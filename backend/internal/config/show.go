@@ -77,6 +77,7 @@ func (s SMTP) fields(kv func(k, v string)) {
 	kv("password", secret(s.Password))
 	kv("from", s.From)
 	kv("tls", string(s.TLS))
+	kv("allow_insecure_auth", strconv.FormatBool(s.AllowInsecureAuth))
 }
 
 // String shows the SMTP settings, with the password as "[redacted]" when set.
@@ -98,6 +99,7 @@ func (s SMTP) LogValue() slog.Value {
 		slog.String("password", secret(s.Password)),
 		slog.String("from", s.From),
 		slog.String("tls", string(s.TLS)),
+		slog.Bool("allow_insecure_auth", s.AllowInsecureAuth),
 	)
 }
 

@@ -111,6 +111,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	})
 	s.Settings, err = settings.Load(ctx, db, api.Settings{PublicURL: cfg.PublicURL, SMTP: api.SMTPSettings{
 		Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS,
+		AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth,
 	}})
 	if err != nil {
 		db.Close()

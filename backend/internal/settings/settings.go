@@ -2,6 +2,13 @@
 // the public URL (for links in emails) and the SMTP server. The values from
 // flags, environment and config file are the defaults; a value saved through
 // the admin API is stored in the database and wins from then on.
+//
+// The SMTP password belongs to one server: a change of the SMTP host, port
+// or TLS mode (compared as mail.Config.Endpoint: host case-insensitive,
+// effective port and mode) clears the stored password unless the same
+// change gives a new one, so a changed host never receives the old
+// password. Sending credentials without TLS needs AllowInsecureAuth (off by
+// default); the mail sender enforces it.
 package settings
 
 import (
@@ -75,19 +82,29 @@ func (st *Store) SMTP(context.Context) (mail.Config, error) {
 
 // MailConfig converts API SMTP settings to the mail package's form.
 func MailConfig(s api.SMTPSettings) mail.Config {
-	return mail.Config{Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password, From: s.From, TLS: s.TLS}
+	return mail.Config{Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password, From: s.From, TLS: s.TLS,
+		AllowInsecureAuth: s.AllowInsecureAuth}
 }
 
-// Apply validates in over the current settings and returns the result and
-// the names of the fields that changed (never a value of the password).
-func (st *Store) Apply(in api.SettingsInput) (api.Settings, []string, error) {
+// Change is the result of Apply.
+type Change struct {
+	Settings api.Settings // the settings after the change, with the password
+	// Changed names the fields that changed (never a value of the password).
+	Changed []string
+	// PasswordCleared is true when the SMTP host, port or TLS mode changed
+	// and the stored password was removed because none was given.
+	PasswordCleared bool
+}
+
+// Apply validates in over the current settings and returns the result.
+func (st *Store) Apply(in api.SettingsInput) (Change, error) {
 	cur := st.Get()
 	next := cur
-	var changed []string
+	var ch Change
 	if in.PublicURL != nil {
 		u, err := ValidatePublicURL(*in.PublicURL)
 		if err != nil {
-			return cur, nil, err
+			return ch, err
 		}
 		next.PublicURL = u
 	}
@@ -111,12 +128,19 @@ func (st *Store) Apply(in api.SettingsInput) (api.Settings, []string, error) {
 		if p.TLS != nil {
 			next.SMTP.TLS = *p.TLS
 		}
+		if p.AllowInsecureAuth != nil {
+			next.SMTP.AllowInsecureAuth = *p.AllowInsecureAuth
+		}
 		if err := ValidateSMTP(next.SMTP); err != nil {
-			return cur, nil, err
+			return ch, err
+		}
+		if p.Password == nil && next.SMTP.Password != "" && MailConfig(next.SMTP).Endpoint() != MailConfig(cur.SMTP).Endpoint() {
+			next.SMTP.Password = ""
+			ch.PasswordCleared = true
 		}
 	}
 	if next.PublicURL != cur.PublicURL {
-		changed = append(changed, "public_url")
+		ch.Changed = append(ch.Changed, "public_url")
 	}
 	for _, f := range []struct {
 		name string
@@ -125,12 +149,14 @@ func (st *Store) Apply(in api.SettingsInput) (api.Settings, []string, error) {
 		{"smtp.host", cur.SMTP.Host, next.SMTP.Host}, {"smtp.port", cur.SMTP.Port, next.SMTP.Port},
 		{"smtp.username", cur.SMTP.Username, next.SMTP.Username}, {"smtp.password", cur.SMTP.Password, next.SMTP.Password},
 		{"smtp.from", cur.SMTP.From, next.SMTP.From}, {"smtp.tls", cur.SMTP.TLS, next.SMTP.TLS},
+		{"smtp.allow_insecure_auth", cur.SMTP.AllowInsecureAuth, next.SMTP.AllowInsecureAuth},
 	} {
 		if f.a != f.b {
-			changed = append(changed, f.name)
+			ch.Changed = append(ch.Changed, f.name)
 		}
 	}
-	return next, changed, nil
+	ch.Settings = next
+	return ch, nil
 }
 
 // Save writes s inside tx; call Set after the commit.
