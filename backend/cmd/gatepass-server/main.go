@@ -57,8 +57,19 @@ func run() int {
 		srv.Close()
 		return 1
 	}
+	errc := make(chan error, 2)
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			log.Error("cannot listen for /metrics", "addr", cfg.MetricsListen, "err", err)
+			ln.Close()
+			srv.Close()
+			return 1
+		}
+		log.Info("serving /metrics", "addr", mln.Addr().String(), "token", cfg.MetricsToken != "")
+		go func() { errc <- srv.ServeMetrics(mln) }()
+	}
 	fmt.Printf("Gatepass is running: API %s/api/v1, admin page %s/admin/\n", cfg.PublicURL, cfg.PublicURL)
-	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case <-ctx.Done():

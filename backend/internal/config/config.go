@@ -56,6 +56,13 @@ type Config struct {
 	LogLevel   string        // debug, info, warn or error
 	Gateway    string        // netstack, tun or off
 
+	// MetricsListen, when set, is the host:port that serves /metrics
+	// (and nothing else); the API port then does not serve it.
+	MetricsListen string
+	// MetricsToken, when set, is the bearer token /metrics requires. With
+	// neither MetricsListen nor MetricsToken, /metrics is not served.
+	MetricsToken string
+
 	// AdminEmail and AdminPassword create the first admin on an empty
 	// database. They come from GATEPASS_ADMIN_EMAIL and
 	// GATEPASS_ADMIN_PASSWORD only.
@@ -134,6 +141,10 @@ var settings = []setting{
 		usage: "the WireGuard gateway: netstack (userspace, no root), tun (Linux, root) or off", deflt: DefaultGateway},
 	{flag: "log-level", env: "GATEPASS_LOG_LEVEL", key: "log_level", arg: "LEVEL", noEmpty: true,
 		usage: "debug, info, warn or error", deflt: DefaultLogLevel},
+	{flag: "metrics-listen", env: "GATEPASS_METRICS_LISTEN", key: "metrics_listen", arg: "HOST:PORT",
+		usage: "serve /metrics on this address only (no token needed unless --metrics-token is set too)", deflt: "none"},
+	{flag: "metrics-token", env: "GATEPASS_METRICS_TOKEN", key: "metrics_token", kind: kindSecret, arg: "TOKEN",
+		usage: "serve /metrics only with \"Authorization: Bearer TOKEN\" (at least 16 characters); with neither metrics setting /metrics is not served", deflt: "none"},
 	{flag: "config", env: EnvConfig, arg: "FILE",
 		usage: "JSON config file (keys: the flag names in snake_case, SMTP ones under \"smtp\")"},
 }
@@ -177,6 +188,9 @@ type fileConfig struct {
 	PendingTTL *string   `json:"pending_ttl"`
 	LogLevel   *string   `json:"log_level"`
 	Gateway    *string   `json:"gateway"`
+
+	MetricsListen *string `json:"metrics_listen"`
+	MetricsToken  *string `json:"metrics_token"`
 }
 
 type fileSMTP struct {
@@ -332,6 +346,8 @@ func (fc *fileConfig) apply(raw map[string]rawValue) {
 	str("pending-ttl", fc.PendingTTL)
 	str("log-level", fc.LogLevel)
 	str("gateway", fc.Gateway)
+	str("metrics-listen", fc.MetricsListen)
+	str("metrics-token", fc.MetricsToken)
 	if s := fc.SMTP; s != nil {
 		str("smtp-host", s.Host)
 		if s.Port != nil {
@@ -441,6 +457,8 @@ func build(raw map[string]rawValue, hints map[string]string) (*Config, []error, 
 	if v, ok := get("gateway"); ok {
 		c.Gateway = strings.ToLower(v)
 	}
+	c.MetricsListen, _ = get("metrics-listen")
+	c.MetricsToken, _ = get("metrics-token")
 	return c, problems, skip
 }
 

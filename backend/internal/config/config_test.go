@@ -151,7 +151,9 @@ const fullFile = `{
   "demo": true,
   "pending_ttl": "2d",
   "log_level": "error",
-  "gateway": "netstack"
+  "gateway": "netstack",
+  "metrics_listen": "127.0.0.1:9090",
+  "metrics_token": "file-metrics-token-0123"
 }`
 
 func TestFile(t *testing.T) {
@@ -168,6 +170,9 @@ func TestFile(t *testing.T) {
 		LogLevel:   "error",
 		Gateway:    "netstack",
 		ConfigFile: path,
+
+		MetricsListen: "127.0.0.1:9090",
+		MetricsToken:  "file-metrics-token-0123",
 	}
 	if *c != want {
 		t.Errorf("file:\n got %+v\nwant %+v", *c, want)

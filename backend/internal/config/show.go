@@ -44,6 +44,8 @@ func (c Config) String() string {
 	kv("pending_ttl", FormatDuration(c.PendingTTL))
 	kv("log_level", c.LogLevel)
 	kv("gateway", c.Gateway)
+	kv("metrics_listen", c.MetricsListen)
+	kv("metrics_token", secret(c.MetricsToken))
 	kv("admin_email", c.AdminEmail)
 	kv("admin_password", secret(c.AdminPassword))
 	kv("config_file", c.ConfigFile)
@@ -64,6 +66,8 @@ func (c Config) LogValue() slog.Value {
 		slog.String("pending_ttl", FormatDuration(c.PendingTTL)),
 		slog.String("log_level", c.LogLevel),
 		slog.String("gateway", c.Gateway),
+		slog.String("metrics_listen", c.MetricsListen),
+		slog.String("metrics_token", secret(c.MetricsToken)),
 		slog.String("admin_email", c.AdminEmail),
 		slog.String("admin_password", secret(c.AdminPassword)),
 		slog.String("config_file", c.ConfigFile),

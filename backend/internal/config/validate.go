@@ -25,14 +25,25 @@ func (c *Config) validate(hints map[string]string, skip map[string]bool) error {
 	}
 
 	listenOK := false
-	if host, port, err := net.SplitHostPort(c.Listen); err != nil {
-		bad("listen", "%q is not host:port (e.g. 127.0.0.1:8080 or :8080)", c.Listen)
-	} else if !validPort(port) {
-		bad("listen", "%q has an invalid port (want 1-65535)", c.Listen)
-	} else if strings.ContainsAny(host, " /") {
-		bad("listen", "%q has an invalid host", c.Listen)
+	if msg := checkListen(c.Listen); msg != "" {
+		bad("listen", "%s", msg)
 	} else {
 		listenOK = true
+	}
+	if c.MetricsListen != "" {
+		if msg := checkListen(c.MetricsListen); msg != "" {
+			bad("metrics-listen", "%s", msg)
+		} else if c.MetricsListen == c.Listen {
+			bad("metrics-listen", "%q is the API's --listen address: give /metrics an address of its own (e.g. 127.0.0.1:9090)", c.MetricsListen)
+		}
+	}
+	if c.MetricsToken != "" {
+		// The token is never quoted: it is a secret.
+		if len(c.MetricsToken) < MinMetricsToken {
+			bad("metrics-token", "is too short (want at least %d characters; e.g. openssl rand -hex 32)", MinMetricsToken)
+		} else if strings.IndexFunc(c.MetricsToken, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
+			bad("metrics-token", "must not contain spaces or control characters (it is sent in an HTTP header)")
+		}
 	}
 
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
@@ -86,6 +97,23 @@ func (c *Config) validate(hints map[string]string, skip map[string]bool) error {
 		problems = append(problems, fmt.Errorf("%s is set but %s is not", EnvAdminPassword, EnvAdminEmail))
 	}
 	return errors.Join(problems...)
+}
+
+// MinMetricsToken is the shortest --metrics-token accepted.
+const MinMetricsToken = 16
+
+// checkListen returns what is wrong with a host:port to listen on, or "".
+func checkListen(s string) string {
+	host, port, err := net.SplitHostPort(s)
+	switch {
+	case err != nil:
+		return fmt.Sprintf("%q is not host:port (e.g. 127.0.0.1:8080 or :8080)", s)
+	case !validPort(port):
+		return fmt.Sprintf("%q has an invalid port (want 1-65535)", s)
+	case strings.ContainsAny(host, " /"):
+		return fmt.Sprintf("%q has an invalid host", s)
+	}
+	return ""
 }
 
 func validPort(s string) bool {
