@@ -50,6 +50,10 @@ type Server struct {
 	Fake *clockwork.FakeClock
 	opts options
 	stop func()
+
+	// MetricsURL is the base URL of the separate /metrics listener, when
+	// the config sets MetricsListen (e.g. "127.0.0.1:0"); else "".
+	MetricsURL string
 }
 
 type options struct {
@@ -165,6 +169,16 @@ func (s *Server) start(tb testing.TB) {
 	s.Server = srv
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Serve(ln) }()
+	s.MetricsURL = ""
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			srv.Close()
+			tb.Fatalf("listen for metrics: %v", err)
+		}
+		s.MetricsURL = "http://" + mln.Addr().String()
+		go func() { _ = srv.ServeMetrics(mln) }()
+	}
 	closed := false
 	tb.Cleanup(func() {
 		if !closed {

@@ -360,10 +360,17 @@ type SMTPSettings struct {
 	PasswordSet bool    `json:"password_set"`
 	From        string  `json:"from"`
 	TLS         SMTPTLS `json:"tls"`
+	// AllowInsecureAuth lets the server send the username and password
+	// over a connection without TLS (tls "none"). Off by default: such
+	// mail then fails with an error instead of leaking the password.
+	AllowInsecureAuth bool `json:"allow_insecure_auth"`
 }
 
 // SettingsInput is the body of PATCH /api/v1/admin/settings. Absent fields
-// are kept; an empty smtp.password clears it, an absent one keeps it.
+// are kept; an empty smtp.password clears it, an absent one keeps it —
+// except that a change of the SMTP host, port or TLS mode clears the stored
+// password unless the same change gives one (the old server's password is
+// not for the new one); SettingsResponse.SMTPPasswordCleared then says so.
 type SettingsInput struct {
 	PublicURL         *string            `json:"public_url"`
 	SMTP              *SMTPSettingsInput `json:"smtp"`
@@ -378,12 +385,18 @@ type SMTPSettingsInput struct {
 	Password *string  `json:"password"`
 	From     *string  `json:"from"`
 	TLS      *SMTPTLS `json:"tls"`
+	// AllowInsecureAuth: see SMTPSettings.
+	AllowInsecureAuth *bool `json:"allow_insecure_auth"`
 }
 
 // SettingsResponse wraps the settings.
 type SettingsResponse struct {
-	Settings   Settings  `json:"settings"`
-	ServerTime time.Time `json:"server_time"`
+	Settings Settings `json:"settings"`
+	// SMTPPasswordCleared is true in the answer to a change of the SMTP
+	// host, port or TLS mode that removed the stored password (enter it
+	// again for the new server).
+	SMTPPasswordCleared bool      `json:"smtp_password_cleared,omitempty"`
+	ServerTime          time.Time `json:"server_time"`
 }
 
 // TestEmailRequest asks the server to send a test email now.

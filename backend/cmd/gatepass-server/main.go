@@ -18,6 +18,7 @@ import (
 	"syscall"
 
 	"gatepass.dev/backend/internal/config"
+	"gatepass.dev/backend/internal/datadir"
 	"gatepass.dev/backend/internal/server"
 )
 
@@ -26,6 +27,8 @@ func main() {
 }
 
 func run() int {
+	// Before anything is opened: nothing this process creates is for other users.
+	datadir.RestrictUmask()
 	cfg, err := config.Load(os.Args[1:], os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		config.Usage(os.Stdout)
@@ -45,6 +48,7 @@ func run() int {
 	srv, err := server.New(ctx, server.Options{Config: cfg, Logger: log, Out: os.Stdout})
 	if err != nil {
 		log.Error("cannot start", "err", err)
+		fmt.Fprintf(os.Stderr, "gatepass-server: cannot start: %v\n", err)
 		return 1
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -53,8 +57,19 @@ func run() int {
 		srv.Close()
 		return 1
 	}
+	errc := make(chan error, 2)
+	if cfg.MetricsListen != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsListen)
+		if err != nil {
+			log.Error("cannot listen for /metrics", "addr", cfg.MetricsListen, "err", err)
+			ln.Close()
+			srv.Close()
+			return 1
+		}
+		log.Info("serving /metrics", "addr", mln.Addr().String(), "token", cfg.MetricsToken != "")
+		go func() { errc <- srv.ServeMetrics(mln) }()
+	}
 	fmt.Printf("Gatepass is running: API %s/api/v1, admin page %s/admin/\n", cfg.PublicURL, cfg.PublicURL)
-	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case <-ctx.Done():

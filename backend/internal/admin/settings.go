@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 	"time"
 
@@ -14,25 +15,30 @@ import (
 )
 
 // UpdateSettings changes the public URL and the SMTP settings and returns
-// them as admins see them (without the password). The audit row names the
+// them as admins see them (without the password), saying whether a change
+// of the SMTP server removed the stored password. The audit row names the
 // changed fields, never the password.
-func (s *Service) UpdateSettings(ctx context.Context, c Caller, in api.SettingsInput) (api.Settings, error) {
-	next, changed, err := s.Settings.Apply(in)
+func (s *Service) UpdateSettings(ctx context.Context, c Caller, in api.SettingsInput) (api.SettingsResponse, error) {
+	ch, err := s.Settings.Apply(in)
 	if err != nil {
-		return api.Settings{}, fault.Invalidf("%s", err.Error())
+		return api.SettingsResponse{}, err
+	}
+	details := map[string]string{"changed": strings.Join(ch.Changed, ",")}
+	if ch.PasswordCleared {
+		details["smtp_password"] = "cleared: the SMTP server changed"
 	}
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := settings.Save(ctx, tx, next); err != nil {
+		if err := settings.Save(ctx, tx, ch.Settings); err != nil {
 			return err
 		}
-		return store.InsertAudit(ctx, tx, s.audit(c, "settings.update", "settings", "", "", map[string]string{"changed": strings.Join(changed, ",")}))
+		return store.InsertAudit(ctx, tx, s.audit(c, "settings.update", "settings", "", "", details))
 	})
 	if err != nil {
-		return api.Settings{}, err
+		return api.SettingsResponse{}, err
 	}
-	s.Settings.Set(next)
+	s.Settings.Set(ch.Settings)
 	s.wakeOutbox()
-	return s.Settings.Public(), nil
+	return api.SettingsResponse{Settings: s.Settings.Public(), SMTPPasswordCleared: ch.PasswordCleared, ServerTime: s.now()}, nil
 }
 
 // TestEmail sends a test email now with the current settings, to to (the
@@ -57,8 +63,10 @@ func (s *Service) TestEmail(ctx context.Context, c Caller, to string) (api.TestE
 		res = api.TestEmailResponse{Message: err.Error()}
 	}
 	res.ServerTime = s.now()
-	_ = store.InsertAudit(ctx, s.DB, s.audit(c, "settings.test_email", "settings", "", "",
-		map[string]string{"to": to, "ok": BoolStr(res.OK), "answer": clip(res.Message, 500)}))
+	if err := store.InsertAudit(ctx, s.DB, s.audit(c, "settings.test_email", "settings", "", "",
+		map[string]string{"to": to, "ok": BoolStr(res.OK), "answer": clip(res.Message, 500)})); err != nil {
+		return api.TestEmailResponse{}, fmt.Errorf("audit the test email: %w", err)
+	}
 	return res, nil
 }
 

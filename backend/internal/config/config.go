@@ -9,8 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/mail"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -58,6 +56,13 @@ type Config struct {
 	LogLevel   string        // debug, info, warn or error
 	Gateway    string        // netstack, tun or off
 
+	// MetricsListen, when set, is the host:port that serves /metrics
+	// (and nothing else); the API port then does not serve it.
+	MetricsListen string
+	// MetricsToken, when set, is the bearer token /metrics requires. With
+	// neither MetricsListen nor MetricsToken, /metrics is not served.
+	MetricsToken string
+
 	// AdminEmail and AdminPassword create the first admin on an empty
 	// database. They come from GATEPASS_ADMIN_EMAIL and
 	// GATEPASS_ADMIN_PASSWORD only.
@@ -76,6 +81,9 @@ type SMTP struct {
 	Password string
 	From     string      // sender address, e.g. "Gatepass <gatepass@example.com>"
 	TLS      api.SMTPTLS // default "starttls" when Host is set, else "none"
+	// AllowInsecureAuth lets the username and password cross a connection
+	// without TLS (TLS "none"); off, such mail is refused.
+	AllowInsecureAuth bool
 }
 
 // Enabled reports whether an SMTP host is configured.
@@ -123,6 +131,8 @@ var settings = []setting{
 		usage: "sender address, required with --smtp-host"},
 	{flag: "smtp-tls", env: "GATEPASS_SMTP_TLS", key: "smtp.tls", arg: "MODE", noEmpty: true,
 		usage: "SMTP security: none, starttls or tls", deflt: "starttls with --smtp-host, else none"},
+	{flag: "smtp-allow-insecure-auth", env: "GATEPASS_SMTP_ALLOW_INSECURE_AUTH", key: "smtp.allow_insecure_auth", kind: kindBool, noEmpty: true,
+		usage: "send the SMTP username and password even without TLS (--smtp-tls none); off, such mail is refused", deflt: "false"},
 	{flag: "demo", env: "GATEPASS_DEMO", key: "demo", kind: kindBool, noEmpty: true,
 		usage: "load the demo data into an empty database", deflt: "false"},
 	{flag: "pending-ttl", env: "GATEPASS_PENDING_TTL", key: "pending_ttl", kind: kindDuration, arg: "DURATION", noEmpty: true,
@@ -131,6 +141,10 @@ var settings = []setting{
 		usage: "the WireGuard gateway: netstack (userspace, no root), tun (Linux, root) or off", deflt: DefaultGateway},
 	{flag: "log-level", env: "GATEPASS_LOG_LEVEL", key: "log_level", arg: "LEVEL", noEmpty: true,
 		usage: "debug, info, warn or error", deflt: DefaultLogLevel},
+	{flag: "metrics-listen", env: "GATEPASS_METRICS_LISTEN", key: "metrics_listen", arg: "HOST:PORT",
+		usage: "serve /metrics on this address only (no token needed unless --metrics-token is set too)", deflt: "none"},
+	{flag: "metrics-token", env: "GATEPASS_METRICS_TOKEN", key: "metrics_token", kind: kindSecret, arg: "TOKEN",
+		usage: "serve /metrics only with \"Authorization: Bearer TOKEN\" (at least 16 characters); with neither metrics setting /metrics is not served", deflt: "none"},
 	{flag: "config", env: EnvConfig, arg: "FILE",
 		usage: "JSON config file (keys: the flag names in snake_case, SMTP ones under \"smtp\")"},
 }
@@ -174,6 +188,9 @@ type fileConfig struct {
 	PendingTTL *string   `json:"pending_ttl"`
 	LogLevel   *string   `json:"log_level"`
 	Gateway    *string   `json:"gateway"`
+
+	MetricsListen *string `json:"metrics_listen"`
+	MetricsToken  *string `json:"metrics_token"`
 }
 
 type fileSMTP struct {
@@ -183,6 +200,8 @@ type fileSMTP struct {
 	Password *string `json:"password"`
 	From     *string `json:"from"`
 	TLS      *string `json:"tls"`
+
+	AllowInsecureAuth *bool `json:"allow_insecure_auth"`
 }
 
 // boolValue is a flag.Value for --demo that keeps the text, so a bad value
@@ -327,6 +346,8 @@ func (fc *fileConfig) apply(raw map[string]rawValue) {
 	str("pending-ttl", fc.PendingTTL)
 	str("log-level", fc.LogLevel)
 	str("gateway", fc.Gateway)
+	str("metrics-listen", fc.MetricsListen)
+	str("metrics-token", fc.MetricsToken)
 	if s := fc.SMTP; s != nil {
 		str("smtp-host", s.Host)
 		if s.Port != nil {
@@ -336,6 +357,9 @@ func (fc *fileConfig) apply(raw map[string]rawValue) {
 		str("smtp-password", s.Password)
 		str("smtp-from", s.From)
 		str("smtp-tls", s.TLS)
+		if s.AllowInsecureAuth != nil {
+			raw["smtp-allow-insecure-auth"] = rawValue{strconv.FormatBool(*s.AllowInsecureAuth), fromFile}
+		}
 	}
 }
 
@@ -406,6 +430,13 @@ func build(raw map[string]rawValue, hints map[string]string) (*Config, []error, 
 			c.SMTP.Port = DefaultSMTPSPort
 		}
 	}
+	if v, ok := get("smtp-allow-insecure-auth"); ok {
+		if b, err := parseBool(v); err != nil {
+			bad("smtp-allow-insecure-auth", "%q is not a boolean (want true, false, 1 or 0)", v)
+		} else {
+			c.SMTP.AllowInsecureAuth = b
+		}
+	}
 	if v, ok := get("demo"); ok {
 		if b, err := parseBool(v); err != nil {
 			bad("demo", "%q is not a boolean (want true, false, 1 or 0)", v)
@@ -426,6 +457,8 @@ func build(raw map[string]rawValue, hints map[string]string) (*Config, []error, 
 	if v, ok := get("gateway"); ok {
 		c.Gateway = strings.ToLower(v)
 	}
+	c.MetricsListen, _ = get("metrics-listen")
+	c.MetricsToken, _ = get("metrics-token")
 	return c, problems, skip
 }
 
@@ -454,174 +487,6 @@ func DefaultPublicURL(listen string) string {
 	return "http://" + net.JoinHostPort(host, port)
 }
 
-// ParseDuration parses a Go duration ("90m", "36h") that may start with a
-// whole number of days ("7d", "1d12h").
-func ParseDuration(s string) (time.Duration, error) {
-	s = strings.TrimSpace(s)
-	i := strings.IndexByte(s, 'd')
-	if i < 0 {
-		return time.ParseDuration(s)
-	}
-	dayText, rest := s[:i], s[i+1:]
-	neg := false
-	if len(dayText) > 0 && (dayText[0] == '-' || dayText[0] == '+') {
-		neg = dayText[0] == '-'
-		dayText = dayText[1:]
-	}
-	days, err := strconv.ParseUint(dayText, 10, 32)
-	if err != nil || dayText == "" {
-		return 0, fmt.Errorf("time: invalid duration %q", s)
-	}
-	const maxDays = uint64((1<<63 - 1) / int64(24*time.Hour))
-	if days > maxDays {
-		return 0, fmt.Errorf("time: invalid duration %q", s)
-	}
-	d := time.Duration(days) * 24 * time.Hour
-	if rest != "" {
-		if rest[0] == '-' || rest[0] == '+' {
-			return 0, fmt.Errorf("time: invalid duration %q", s)
-		}
-		r, err := time.ParseDuration(rest)
-		if err != nil || r > (1<<63-1)-d {
-			return 0, fmt.Errorf("time: invalid duration %q", s)
-		}
-		d += r
-	}
-	if neg {
-		d = -d
-	}
-	return d, nil
-}
-
-// FormatDuration formats d like time.Duration.String, but as days plus the
-// rest when d is at least a day: "7d", "1d12h0m0s".
-func FormatDuration(d time.Duration) string {
-	const day = 24 * time.Hour
-	if d < day && d > -day {
-		return d.String()
-	}
-	sign := ""
-	if d < 0 {
-		sign, d = "-", -d
-	}
-	s := sign + strconv.FormatInt(int64(d/day), 10) + "d"
-	if rest := d % day; rest != 0 {
-		s += rest.String()
-	}
-	return s
-}
-
-// Validate checks the configuration and returns every problem found,
-// joined with errors.Join. It trims a trailing slash from PublicURL.
-// Load calls it.
-func (c *Config) Validate() error { return c.validate(nil, nil) }
-
-func (c *Config) validate(hints map[string]string, skip map[string]bool) error {
-	var problems []error
-	bad := func(name, format string, args ...any) {
-		if skip[name] {
-			return
-		}
-		problems = append(problems, errors.New(label(name)+": "+fmt.Sprintf(format, args...)+hints[name]))
-	}
-
-	listenOK := false
-	if host, port, err := net.SplitHostPort(c.Listen); err != nil {
-		bad("listen", "%q is not host:port (e.g. 127.0.0.1:8080 or :8080)", c.Listen)
-	} else if !validPort(port) {
-		bad("listen", "%q has an invalid port (want 1-65535)", c.Listen)
-	} else if strings.ContainsAny(host, " /") {
-		bad("listen", "%q has an invalid host", c.Listen)
-	} else {
-		listenOK = true
-	}
-
-	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
-	if !listenOK && c.PublicURL == DefaultPublicURL(c.Listen) {
-		// Derived from the bad listen address, already reported.
-	} else if c.PublicURL == "" {
-		bad("public-url", "must not be empty")
-	} else if msg := checkPublicURL(c.PublicURL); msg != "" {
-		bad("public-url", "%s", msg)
-	}
-
-	if c.SMTP.Host != "" {
-		if _, _, err := net.SplitHostPort(c.SMTP.Host); err == nil {
-			bad("smtp-host", "%q includes a port; give it with --smtp-port", c.SMTP.Host)
-		} else if strings.ContainsAny(c.SMTP.Host, " /@") {
-			bad("smtp-host", "%q is not a host name", c.SMTP.Host)
-		}
-		if c.SMTP.Port < 1 || c.SMTP.Port > 65535 {
-			bad("smtp-port", "%d is not a port number (want 1-65535)", c.SMTP.Port)
-		}
-		if c.SMTP.From == "" {
-			bad("smtp-from", "is required when --smtp-host is set")
-		} else if _, err := mail.ParseAddress(c.SMTP.From); err != nil {
-			bad("smtp-from", "%q is not an email address", c.SMTP.From)
-		}
-	} else if c.SMTP.Port < 0 || c.SMTP.Port > 65535 {
-		bad("smtp-port", "%d is not a port number (want 1-65535)", c.SMTP.Port)
-	}
-	if !c.SMTP.TLS.Valid() {
-		bad("smtp-tls", "%q is not one of none, starttls, tls", string(c.SMTP.TLS))
-	}
-
-	if c.PendingTTL < MinPendingTTL || c.PendingTTL > MaxPendingTTL {
-		bad("pending-ttl", "%s is out of range (want 1m to 365d)", FormatDuration(c.PendingTTL))
-	}
-	if c.Gateway != "netstack" && c.Gateway != "tun" && c.Gateway != "off" {
-		bad("gateway", "%q is not one of netstack, tun, off", c.Gateway)
-	}
-	if _, ok := levels[c.LogLevel]; !ok {
-		bad("log-level", "%q is not one of debug, info, warn, error", c.LogLevel)
-	}
-	if strings.TrimSpace(c.DataDir) == "" {
-		bad("data-dir", "must not be empty")
-	}
-
-	if c.AdminEmail != "" {
-		if a, err := mail.ParseAddress(c.AdminEmail); err != nil || a.Address != c.AdminEmail {
-			problems = append(problems, fmt.Errorf("%s: %q is not a plain email address (e.g. admin@example.com)", EnvAdminEmail, c.AdminEmail))
-		}
-	} else if c.AdminPassword != "" {
-		problems = append(problems, fmt.Errorf("%s is set but %s is not", EnvAdminPassword, EnvAdminEmail))
-	}
-	return errors.Join(problems...)
-}
-
-func validPort(s string) bool {
-	n, err := strconv.Atoi(s)
-	return err == nil && n >= 1 && n <= 65535 && s[0] != '+' && s[0] != '-'
-}
-
-// checkPublicURL returns what is wrong with s, or "". The URL is shown
-// without any password it may hold.
-func checkPublicURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		if strings.Contains(s, "@") {
-			return "is not a valid URL"
-		}
-		return fmt.Sprintf("%q is not a valid URL", s)
-	}
-	shown := fmt.Sprintf("%q", u.Redacted())
-	switch {
-	case u.Scheme != "http" && u.Scheme != "https":
-		return shown + " must start with http:// or https://"
-	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
-		return shown + " has no host"
-	case u.User != nil:
-		return shown + " must not contain a user name or password"
-	case u.Port() != "" && !validPort(u.Port()):
-		return shown + " has an invalid port (want 1-65535)"
-	case u.RawQuery != "" || u.ForceQuery:
-		return shown + " must not have a query (?…)"
-	case u.Fragment != "" || strings.Contains(s, "#"):
-		return shown + " must not have a fragment (#…)"
-	}
-	return ""
-}
-
 var levels = map[string]slog.Level{
 	"debug": slog.LevelDebug,
 	"info":  slog.LevelInfo,
@@ -632,106 +497,4 @@ var levels = map[string]slog.Level{
 // SlogLevel returns LogLevel as a slog.Level (info when unknown).
 func (c Config) SlogLevel() slog.Level {
 	return levels[c.LogLevel] // the zero Level is LevelInfo
-}
-
-func secret(s string) string {
-	if s == "" {
-		return ""
-	}
-	return redacted
-}
-
-// shownURL hides a password in a URL (Validate rejects those anyway).
-func shownURL(s string) string {
-	if !strings.Contains(s, "@") {
-		return s
-	}
-	if u, err := url.Parse(s); err == nil {
-		return u.Redacted()
-	}
-	return redacted
-}
-
-// String shows every setting, with the passwords as "[redacted]" when set.
-func (c Config) String() string {
-	var b strings.Builder
-	kv := func(k, v string) {
-		if b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(quote(v))
-	}
-	kv("listen", c.Listen)
-	kv("data_dir", c.DataDir)
-	kv("public_url", shownURL(c.PublicURL))
-	c.SMTP.fields(func(k, v string) { kv("smtp."+k, v) })
-	kv("demo", strconv.FormatBool(c.Demo))
-	kv("pending_ttl", FormatDuration(c.PendingTTL))
-	kv("log_level", c.LogLevel)
-	kv("gateway", c.Gateway)
-	kv("admin_email", c.AdminEmail)
-	kv("admin_password", secret(c.AdminPassword))
-	kv("config_file", c.ConfigFile)
-	return b.String()
-}
-
-// GoString is String, so that %#v does not print the passwords either.
-func (c Config) GoString() string { return "config.Config{" + c.String() + "}" }
-
-// LogValue implements slog.LogValuer, with the passwords as "[redacted]".
-func (c Config) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("listen", c.Listen),
-		slog.String("data_dir", c.DataDir),
-		slog.String("public_url", shownURL(c.PublicURL)),
-		slog.Any("smtp", c.SMTP),
-		slog.Bool("demo", c.Demo),
-		slog.String("pending_ttl", FormatDuration(c.PendingTTL)),
-		slog.String("log_level", c.LogLevel),
-		slog.String("gateway", c.Gateway),
-		slog.String("admin_email", c.AdminEmail),
-		slog.String("admin_password", secret(c.AdminPassword)),
-		slog.String("config_file", c.ConfigFile),
-	)
-}
-
-func (s SMTP) fields(kv func(k, v string)) {
-	kv("host", s.Host)
-	kv("port", strconv.Itoa(s.Port))
-	kv("username", s.Username)
-	kv("password", secret(s.Password))
-	kv("from", s.From)
-	kv("tls", string(s.TLS))
-}
-
-// String shows the SMTP settings, with the password as "[redacted]" when set.
-func (s SMTP) String() string {
-	var parts []string
-	s.fields(func(k, v string) { parts = append(parts, k+"="+quote(v)) })
-	return strings.Join(parts, " ")
-}
-
-// GoString is String, so that %#v does not print the password either.
-func (s SMTP) GoString() string { return "config.SMTP{" + s.String() + "}" }
-
-// LogValue implements slog.LogValuer, with the password as "[redacted]".
-func (s SMTP) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("host", s.Host),
-		slog.Int("port", s.Port),
-		slog.String("username", s.Username),
-		slog.String("password", secret(s.Password)),
-		slog.String("from", s.From),
-		slog.String("tls", string(s.TLS)),
-	)
-}
-
-// quote quotes v when it is empty or has spaces, quotes or controls.
-func quote(v string) string {
-	if v == "" || strings.ContainsAny(v, " \t\r\n\"=\\") || strconv.Quote(v) != `"`+v+`"` {
-		return strconv.Quote(v)
-	}
-	return v
 }

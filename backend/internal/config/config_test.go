@@ -145,12 +145,15 @@ const fullFile = `{
     "username": "u",
     "password": "filesecret",
     "from": "gp@example.com",
-    "tls": "tls"
+    "tls": "tls",
+    "allow_insecure_auth": true
   },
   "demo": true,
   "pending_ttl": "2d",
   "log_level": "error",
-  "gateway": "netstack"
+  "gateway": "netstack",
+  "metrics_listen": "127.0.0.1:9090",
+  "metrics_token": "file-metrics-token-0123"
 }`
 
 func TestFile(t *testing.T) {
@@ -161,12 +164,15 @@ func TestFile(t *testing.T) {
 		DataDir:   "/srv/gp",
 		PublicURL: "https://file.example.com/gp",
 		SMTP: SMTP{Host: "mail.example.com", Port: 465, Username: "u", Password: "filesecret",
-			From: "gp@example.com", TLS: api.SMTPTLSTLS},
+			From: "gp@example.com", TLS: api.SMTPTLSTLS, AllowInsecureAuth: true},
 		Demo:       true,
 		PendingTTL: 48 * time.Hour,
 		LogLevel:   "error",
 		Gateway:    "netstack",
 		ConfigFile: path,
+
+		MetricsListen: "127.0.0.1:9090",
+		MetricsToken:  "file-metrics-token-0123",
 	}
 	if *c != want {
 		t.Errorf("file:\n got %+v\nwant %+v", *c, want)

@@ -27,11 +27,14 @@
 //	    "username": "gatepass",
 //	    "password": "…",
 //	    "from": "Gatepass <gatepass@example.com>",
-//	    "tls": "starttls"
+//	    "tls": "starttls",
+//	    "allow_insecure_auth": false
 //	  },
 //	  "demo": false,
 //	  "pending_ttl": "7d",
-//	  "log_level": "info"
+//	  "log_level": "info",
+//	  "metrics_listen": "127.0.0.1:9090",
+//	  "metrics_token": "…"
 //	}
 //
 // Durations (--pending-ttl) are Go durations ("90m", "36h") and may start
@@ -40,6 +43,10 @@
 // The first admin's credentials, GATEPASS_ADMIN_EMAIL and
 // GATEPASS_ADMIN_PASSWORD, are read from the environment only.
 //
-// Secrets (the SMTP password and the admin password) never appear in error
-// messages, in Config.String or in Config.LogValue.
+// /metrics is served only when asked for: on its own address
+// (--metrics-listen) and/or behind a bearer token (--metrics-token, at least
+// 16 characters). With neither, it is not served at all.
+//
+// Secrets (the SMTP password, the metrics token and the admin password)
+// never appear in error messages, in Config.String or in Config.LogValue.
 package config

@@ -11,7 +11,8 @@ func (s *Server) adminGetSettings(w http.ResponseWriter, r *http.Request, p prin
 }
 
 // adminUpdateSettings changes the public URL and SMTP settings. The audit
-// row names the changed fields, never the password.
+// row names the changed fields, never the password; smtp_password_cleared
+// says when a change of the SMTP server removed the stored password.
 func (s *Server) adminUpdateSettings(w http.ResponseWriter, r *http.Request, p principal) {
 	var in api.SettingsInput
 	if err := decode(w, r, &in, false); err != nil {
@@ -23,7 +24,7 @@ func (s *Server) adminUpdateSettings(w http.ResponseWriter, r *http.Request, p p
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, api.SettingsResponse{Settings: out, ServerTime: s.now()})
+	writeJSON(w, http.StatusOK, out)
 }
 
 // adminTestEmail sends a test email now, with the current settings, and

@@ -17,6 +17,7 @@ import (
 
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/backend/internal/admin"
+	"gatepass.dev/backend/internal/config"
 	"gatepass.dev/backend/internal/mail/smtptest"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
@@ -612,10 +613,40 @@ func adMetric(t *testing.T, text, name string) float64 {
 	return 0
 }
 
+const metricsToken = "test-metrics-token-0123456789"
+
+// adMetrics reads /metrics on the API port with metricsToken.
+func adMetrics(t *testing.T, srv *backendtest.Server) adResponse {
+	t.Helper()
+	return adGet(t, srv.URL+"/metrics", "Bearer "+metricsToken)
+}
+
+// adGet sends GET url with an Authorization header (none when empty).
+func adGet(t *testing.T, url, authorization string) adResponse {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), "GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if authorization != "" {
+		req.Header.Set("Authorization", authorization)
+	}
+	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return adResponse{Status: resp.StatusCode, Header: resp.Header, Body: b}
+}
+
 // TestAdminHealthAndMetrics: liveness with the server time, and the
 // Prometheus metrics operators rely on.
 func TestAdminHealthAndMetrics(t *testing.T) {
-	srv := backendtest.NewServer(t)
+	srv := backendtest.NewServer(t, backendtest.WithConfig(func(c *config.Config) { c.MetricsToken = metricsToken }))
 	admin := srv.Admin(t)
 	alice, _ := srv.NewUser(t, "alice@example.com", api.RoleUser)
 	net := srv.NewNetwork(t, "prod")
@@ -626,7 +657,7 @@ func TestAdminHealthAndMetrics(t *testing.T) {
 		t.Fatalf("healthz: %d %s", r.Status, r.Body)
 	}
 
-	r = adDo(t, srv, nil, "GET", "/metrics", "")
+	r = adMetrics(t, srv)
 	if r.Status != 200 {
 		t.Fatalf("metrics: %d", r.Status)
 	}
@@ -646,7 +677,7 @@ func TestAdminHealthAndMetrics(t *testing.T) {
 	if _, err := admin.Approve(t.Context(), req.ID, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	text := string(adDo(t, srv, nil, "GET", "/metrics", "").Body)
+	text := string(adMetrics(t, srv).Body)
 	if got := adMetric(t, text, "gatepass_approvals_total"); got != before+1 {
 		t.Fatalf("approvals %v after an approval, want %v", got, before+1)
 	}
@@ -656,7 +687,7 @@ func TestAdminHealthAndMetrics(t *testing.T) {
 		r, err := alice.GetRequest(t.Context(), req.ID)
 		return err == nil && r.Status == api.StatusExpired
 	})
-	text = string(adDo(t, srv, nil, "GET", "/metrics", "").Body)
+	text = string(adMetrics(t, srv).Body)
 	if got := adMetric(t, text, "gatepass_expiries_total"); got != expBefore+1 {
 		t.Fatalf("expiries %v after an expiry, want %v", got, expBefore+1)
 	}

@@ -1,5 +1,6 @@
 // Package httpapi is Gatepass's JSON API (/api/v1) and its SSE stream, plus
-// /healthz and /metrics. Every route is in routes(); each handler is small
+// /healthz and /metrics (served only behind a token or on a separate
+// address: see metrics.go). Every route is in routes(); each handler is small
 // and lives in a file of its own concern. Handlers never send mail or touch
 // WireGuard: they apply a change through access.Service (or a store
 // transaction that also writes the audit row and the outbox rows).
@@ -12,7 +13,6 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
@@ -53,6 +53,11 @@ type Deps struct {
 	// SignIn checks credentials; share it with the web page so that one
 	// limiter counts the failures of both (default: a new one).
 	SignIn *signin.Service
+	// MetricsToken, when set, is the bearer token /metrics requires.
+	MetricsToken string
+	// MetricsSeparate says /metrics is served on an address of its own
+	// (MetricsHandler): the API port then answers 404 for it.
+	MetricsSeparate bool
 }
 
 // Gateway is what the API asks of the WireGuard gateway.
@@ -93,7 +98,7 @@ func New(d Deps) *Server {
 // Routes registers every route of the API on mux.
 func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /healthz", s.health)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(s.Metrics.Registry, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /metrics", s.metricsOnAPI)
 
 	mux.HandleFunc("POST /api/v1/login", s.login)
 	mux.HandleFunc("POST /api/v1/logout", s.user(s.logout))

@@ -21,6 +21,13 @@ const DefaultTimeout = 15 * time.Second
 // completes the SMTP settings.
 var ErrNotConfigured = errors.New("smtp is not configured (host and from address are required)")
 
+// ErrInsecureAuth is returned by Send, before it connects, when a username
+// is set, the TLS mode is none and AllowInsecureAuth is off: the password
+// would cross the network unencrypted. It is a temporary condition too: it
+// goes away when an admin chooses starttls or tls, or allows it.
+var ErrInsecureAuth = errors.New("refusing to send the SMTP username and password over an unencrypted connection " +
+	"(security is none): choose STARTTLS or TLS, or allow authentication without encryption in the server settings")
+
 // Config is how to reach the SMTP server. The zero value is not configured.
 type Config struct {
 	// Host is the SMTP server's host name or IP address.
@@ -38,6 +45,10 @@ type Config struct {
 	// mandatory) or tls (implicit TLS from the first byte, "SMTPS").
 	// Empty means starttls.
 	TLS api.SMTPTLS
+	// AllowInsecureAuth lets Send authenticate when TLS is none, sending
+	// the credentials in clear text (e.g. to a relay on localhost). Off,
+	// such a Send fails with ErrInsecureAuth before it connects.
+	AllowInsecureAuth bool
 	// Timeout bounds one Send; 0 means DefaultTimeout.
 	Timeout time.Duration
 }
@@ -48,8 +59,9 @@ func (c Config) Configured() bool {
 	return strings.TrimSpace(c.Host) != "" && strings.TrimSpace(c.From) != ""
 }
 
-// Validate checks the configuration in detail: host, port range, TLS mode
-// and the From address. Send calls it; settings forms can call it early.
+// Validate checks the configuration in detail: host, port range, TLS mode,
+// the From address, and that credentials would not be sent unencrypted
+// (ErrInsecureAuth). Send calls it before it connects.
 func (c Config) Validate() error {
 	if !c.Configured() {
 		return ErrNotConfigured
@@ -69,7 +81,17 @@ func (c Config) Validate() error {
 	if _, err := c.sender(); err != nil {
 		return err
 	}
+	if c.Username != "" && c.tlsMode() == api.SMTPTLSNone && !c.AllowInsecureAuth {
+		return fmt.Errorf("smtp %s: %w", c.addr(), ErrInsecureAuth)
+	}
 	return nil
+}
+
+// Endpoint names where and how the credentials go: the host (lower case),
+// the effective port and the effective TLS mode. A change of Endpoint is a
+// different server, which must not get the old server's password.
+func (c Config) Endpoint() string {
+	return strings.ToLower(c.addr()) + " tls=" + string(c.tlsMode())
 }
 
 // String describes the configuration for logs. It never contains the
@@ -82,6 +104,9 @@ func (c Config) String() string {
 	}
 	if c.Password != "" {
 		b.WriteString(" password=[set]")
+	}
+	if c.AllowInsecureAuth {
+		b.WriteString(" allow_insecure_auth=true")
 	}
 	fmt.Fprintf(&b, " timeout=%s", c.timeout())
 	return b.String()

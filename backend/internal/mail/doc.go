@@ -18,7 +18,10 @@
 // plain SMTP and never tries STARTTLS; starttls requires STARTTLS; tls is
 // implicit TLS (SMTPS). AUTH is used only when Config.Username is set; the
 // mechanism is picked from what the server offers (SCRAM, CRAM-MD5, PLAIN,
-// LOGIN; PLAIN and LOGIN also without TLS when the admin chose none).
+// LOGIN). Credentials never cross an unencrypted connection unless the admin
+// allowed it (Config.AllowInsecureAuth): with TLS none and a username, Send
+// fails with ErrInsecureAuth before it even connects. Allowed, PLAIN and
+// LOGIN are used without TLS too (a relay on localhost).
 //
 // Header safety: the subject and display names go through HeaderSafe, which
 // turns CR, LF and every other control character into a space, and

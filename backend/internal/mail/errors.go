@@ -19,8 +19,9 @@ import (
 //     content (the recipient does not exist, the message was refused).
 //
 // Everything else is temporary: connection refused or reset, timeouts,
-// cancellation, 4xx replies, TLS and AUTH failures, a 5xx to MAIL FROM and
-// an incomplete configuration. Those concern the server or its settings,
+// cancellation, 4xx replies, TLS and AUTH failures, a 5xx to MAIL FROM, an
+// incomplete configuration and credentials refused over a plain connection
+// (ErrInsecureAuth). Those concern the server or its settings,
 // not this message, and go away once the server is back or an admin fixes
 // the SMTP settings.
 func IsPermanent(err error) bool {

@@ -195,6 +195,7 @@ func TestSendAuth(t *testing.T) {
 		t.Errorf("without credentials: err = %v, want a temporary error", err)
 	}
 	cfg.Username, cfg.Password = "mailer", "wrong"
+	cfg.AllowInsecureAuth = true // the test server speaks no TLS
 	if err := s.Send(t.Context(), cfg, m); err == nil || mail.IsPermanent(err) || !strings.Contains(err.Error(), "535") {
 		t.Errorf("wrong password: err = %v, want a temporary 535 error", err)
 	}
@@ -203,6 +204,44 @@ func TestSendAuth(t *testing.T) {
 		t.Fatalf("with credentials: %v", err)
 	}
 	srv.WaitFor(t, nil, wait)
+}
+
+// TestSendRefusesAuthWithoutTLS: with a username and TLS none, Send fails
+// with ErrInsecureAuth (temporary) before it connects: the server never
+// sees the credentials. Allowed explicitly, it authenticates in clear.
+func TestSendRefusesAuthWithoutTLS(t *testing.T) {
+	const password = "Clear-Text-Secret-9"
+	srv := smtptest.Start(t)
+	srv.RequireAuth("mailer", password)
+	s := mail.NewSender()
+	m := mail.TestMessage("admin@example.com", publicURL)
+	cfg := plainConfig(srv)
+	cfg.Username, cfg.Password = "mailer", password
+
+	err := s.Send(t.Context(), cfg, m)
+	if !errors.Is(err, mail.ErrInsecureAuth) || mail.IsPermanent(err) {
+		t.Fatalf("auth over a plain connection: err = %v, want a temporary ErrInsecureAuth", err)
+	}
+	for _, want := range []string{srv.Addr(), "unencrypted", "STARTTLS or TLS", "allow authentication without encryption"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error %q lacks %q", err, want)
+		}
+	}
+	if got := srv.Transcript(); got != "" {
+		t.Errorf("Send connected although it refused to authenticate:\n%s", got)
+	}
+	if err := cfg.Validate(); !errors.Is(err, mail.ErrInsecureAuth) {
+		t.Errorf("Validate = %v, want ErrInsecureAuth", err)
+	}
+
+	cfg.AllowInsecureAuth = true
+	if err := s.Send(t.Context(), cfg, m); err != nil {
+		t.Fatalf("with insecure auth allowed: %v", err)
+	}
+	srv.WaitFor(t, nil, wait)
+	if !strings.Contains(srv.Transcript(), "AUTH PLAIN") {
+		t.Errorf("the transcript does not show the allowed AUTH:\n%s", srv.Transcript())
+	}
 }
 
 func TestSendSTARTTLS(t *testing.T) {

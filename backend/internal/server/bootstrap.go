@@ -13,6 +13,8 @@ import (
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/config"
+	"gatepass.dev/backend/internal/datadir"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -21,7 +23,10 @@ import (
 const DefaultAdminEmail = "admin@example.com"
 
 // bootstrap creates the first admin of an empty database and, with --demo,
-// the demo data.
+// the demo data. Only passwords the server generated are printed or written
+// to the demo credentials file: a password the operator gave
+// (GATEPASS_ADMIN_PASSWORD) is theirs already and would only leak from the
+// terminal, its scroll-back or the file.
 func (s *Server) bootstrap(ctx context.Context, out io.Writer) error {
 	n, err := store.CountUsers(ctx, s.DB)
 	if err != nil {
@@ -41,10 +46,14 @@ func (s *Server) bootstrap(ctx context.Context, out io.Writer) error {
 		if generated {
 			fmt.Fprintf(out, "Created the first admin. Sign in with:\n  email:    %s\n  password: %s\nThis password is shown only once.\n", email, password)
 		} else {
-			fmt.Fprintf(out, "Created the first admin %s with the password from %s.\n", email, "GATEPASS_ADMIN_PASSWORD")
+			fmt.Fprintf(out, "Created the first admin %s with the password from %s.\n", email, config.EnvAdminPassword)
 		}
 		if s.Config.Demo {
-			return s.loadDemo(ctx, out, email, password)
+			shown := password
+			if !generated {
+				shown = "(the password from " + config.EnvAdminPassword + ")"
+			}
+			return s.loadDemo(ctx, out, email, shown)
 		}
 		return nil
 	}
@@ -87,8 +96,11 @@ var DemoNetworks = []struct{ Name, Description, CIDR string }{
 }
 
 // loadDemo creates the demo networks and a contractor with a pending
-// request on staging-internal and a 30-day grant on zero-path.
-func (s *Server) loadDemo(ctx context.Context, out io.Writer, adminEmail, adminPassword string) error {
+// request on staging-internal and a 30-day grant on zero-path. It prints
+// the credentials and keeps them in the data directory (0600); adminShown
+// is the admin's password when the server generated it, else a note of
+// where it came from.
+func (s *Server) loadDemo(ctx context.Context, out io.Writer, adminEmail, adminShown string) error {
 	password := auth.NewPassword()
 	contractor, err := s.createUser(ctx, DemoContractorEmail, "Casey Contractor", api.RoleUser, password)
 	if err != nil {
@@ -132,9 +144,9 @@ func (s *Server) loadDemo(ctx context.Context, out io.Writer, adminEmail, adminP
 	if _, err := s.Access.Do(ctx, req.ID, access.Event{Kind: access.EventApprove, Actor: adminActor, Duration: 30 * 24 * time.Hour}); err != nil {
 		return fmt.Errorf("demo grant: %w", err)
 	}
-	creds := fmt.Sprintf("  admin:      %s / %s\n  contractor: %s / %s\n", adminEmail, adminPassword, DemoContractorEmail, password)
+	creds := fmt.Sprintf("  admin:      %s / %s\n  contractor: %s / %s\n", adminEmail, adminShown, DemoContractorEmail, password)
 	path := filepath.Join(s.Config.DataDir, demoCredentials)
-	if err := os.WriteFile(path, []byte(creds), 0o600); err != nil {
+	if err := datadir.WriteFile(path, []byte(creds)); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "Loaded the demo data: networks %s.\nDemo credentials (kept in %s):\n%s", strings.Join([]string{"office-network", "staging-internal", "zero-path"}, ", "), path, creds)

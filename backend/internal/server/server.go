@@ -22,6 +22,7 @@ import (
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/config"
+	"gatepass.dev/backend/internal/datadir"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/expiry"
 	"gatepass.dev/backend/internal/gateway"
@@ -68,18 +69,20 @@ type Server struct {
 	Web       *web.Server
 	Handler   http.Handler
 
-	cancel context.CancelFunc
-	ctx    context.Context
-	wg     sync.WaitGroup
-	http   *http.Server
+	cancel  context.CancelFunc
+	ctx     context.Context
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	servers []*http.Server // Serve's and ServeMetrics's
 }
 
 // DatabaseFile is the SQLite file name in the data directory.
 const DatabaseFile = "gatepass.db"
 
-// New opens the database, applies migrations, creates the first admin (and
-// the demo data) if the database is empty, and expires what became overdue
-// while the server was down. It does not serve yet: see Serve.
+// New prepares the data directory (private and writable, see package
+// datadir), opens the database, applies migrations, creates the first admin
+// (and the demo data) if the database is empty, and expires what became
+// overdue while the server was down. It does not serve yet: see Serve.
 func New(ctx context.Context, opt Options) (*Server, error) {
 	cfg := opt.Config
 	if opt.Clock == nil {
@@ -94,6 +97,9 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if opt.Out == nil {
 		opt.Out = io.Discard
 	}
+	if err := datadir.Prepare(cfg.DataDir, opt.Logger); err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, DatabaseFile))
 	if err != nil {
 		return nil, err
@@ -106,6 +112,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	})
 	s.Settings, err = settings.Load(ctx, db, api.Settings{PublicURL: cfg.PublicURL, SMTP: api.SMTPSettings{
 		Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS,
+		AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth,
 	}})
 	if err != nil {
 		db.Close()
@@ -168,7 +175,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	signIn := signin.New(db, opt.Clock, s.Metrics, opt.Logger)
 	s.API = httpapi.New(httpapi.Deps{DB: db, Access: s.Access, Settings: s.Settings, Broker: s.Broker, Clock: opt.Clock,
 		Metrics: s.Metrics, Logger: opt.Logger, Outbox: s.Outbox, Sender: opt.Sender, Gateway: s.Gateway, FirstListenPort: opt.FirstListenPort,
-		Admin: adm, SignIn: signIn})
+		Admin: adm, SignIn: signIn, MetricsToken: cfg.MetricsToken, MetricsSeparate: cfg.MetricsListen != ""})
 	s.Web = web.New(web.Deps{DB: db, Access: s.Access, Admin: adm, SignIn: signIn, Settings: s.Settings, Broker: s.Broker,
 		Gateway: s.Gateway, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
 	mux := http.NewServeMux()
@@ -201,17 +208,29 @@ func (s *Server) abort() {
 	s.DB.Close()
 }
 
-// Serve serves HTTP on ln until Close.
-func (s *Server) Serve(ln net.Listener) error {
-	s.http = &http.Server{
-		Handler:           s.Handler,
+// Serve serves the API and the admin page on ln until Close.
+func (s *Server) Serve(ln net.Listener) error { return s.serve(ln, s.Handler) }
+
+// ServeMetrics serves /metrics alone on ln (--metrics-listen) until Close.
+func (s *Server) ServeMetrics(ln net.Listener) error { return s.serve(ln, s.API.MetricsHandler()) }
+
+func (s *Server) serve(ln net.Listener, h http.Handler) error {
+	srv := &http.Server{
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		BaseContext:       func(net.Listener) context.Context { return s.ctx },
 		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
 	}
-	err := s.http.Serve(ln)
+	s.mu.Lock()
+	if s.ctx.Err() != nil { // closed already
+		s.mu.Unlock()
+		return ln.Close()
+	}
+	s.servers = append(s.servers, srv)
+	s.mu.Unlock()
+	err := srv.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
 	}
@@ -222,9 +241,12 @@ func (s *Server) Serve(ln net.Listener) error {
 // closes the database.
 func (s *Server) Close() error {
 	s.cancel()
-	if s.http != nil {
+	s.mu.Lock()
+	servers := s.servers
+	s.mu.Unlock()
+	for _, srv := range servers {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		_ = s.http.Shutdown(ctx)
+		_ = srv.Shutdown(ctx)
 		cancel()
 	}
 	s.wg.Wait()

@@ -3,6 +3,13 @@
 // devices one user may register. The values from
 // flags, environment and config file are the defaults; a value saved through
 // the admin API is stored in the database and wins from then on.
+//
+// The SMTP password belongs to one server: a change of the SMTP host, port
+// or TLS mode (compared as mail.Config.Endpoint: host case-insensitive,
+// effective port and mode) clears the stored password unless the same
+// change gives a new one, so a changed host never receives the old
+// password. Sending credentials without TLS needs AllowInsecureAuth (off by
+// default); the mail sender enforces it.
 package settings
 
 import (
@@ -16,6 +23,7 @@ import (
 	"strings"
 	"sync"
 
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/mail"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -99,26 +107,36 @@ func (st *Store) SMTP(context.Context) (mail.Config, error) {
 
 // MailConfig converts API SMTP settings to the mail package's form.
 func MailConfig(s api.SMTPSettings) mail.Config {
-	return mail.Config{Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password, From: s.From, TLS: s.TLS}
+	return mail.Config{Host: s.Host, Port: s.Port, Username: s.Username, Password: s.Password, From: s.From, TLS: s.TLS,
+		AllowInsecureAuth: s.AllowInsecureAuth}
 }
 
-// Apply validates in over the current settings and returns the result and
-// the names of the fields that changed (never a value of the password).
-func (st *Store) Apply(in api.SettingsInput) (api.Settings, []string, error) {
+// Change is the result of Apply.
+type Change struct {
+	Settings api.Settings // the settings after the change, with the password
+	// Changed names the fields that changed (never a value of the password).
+	Changed []string
+	// PasswordCleared is true when the SMTP host, port or TLS mode changed
+	// and the stored password was removed because none was given.
+	PasswordCleared bool
+}
+
+// Apply validates in over the current settings and returns the result.
+func (st *Store) Apply(in api.SettingsInput) (Change, error) {
 	cur := st.Get()
 	next := cur
-	var changed []string
+	var ch Change
 	if in.PublicURL != nil {
 		u, err := ValidatePublicURL(*in.PublicURL)
 		if err != nil {
-			return cur, nil, err
+			return ch, err
 		}
 		next.PublicURL = u
 	}
 	if in.MaxDevicesPerUser != nil {
 		n := *in.MaxDevicesPerUser
 		if n < 1 || n > MaxMaxDevices {
-			return cur, nil, fmt.Errorf("max_devices_per_user: must be from 1 to %d", MaxMaxDevices)
+			return ch, fault.Field("max_devices_per_user", "must be from 1 to %d", MaxMaxDevices)
 		}
 		next.MaxDevicesPerUser = n
 	}
@@ -142,15 +160,22 @@ func (st *Store) Apply(in api.SettingsInput) (api.Settings, []string, error) {
 		if p.TLS != nil {
 			next.SMTP.TLS = *p.TLS
 		}
+		if p.AllowInsecureAuth != nil {
+			next.SMTP.AllowInsecureAuth = *p.AllowInsecureAuth
+		}
 		if err := ValidateSMTP(next.SMTP); err != nil {
-			return cur, nil, err
+			return ch, err
+		}
+		if p.Password == nil && next.SMTP.Password != "" && MailConfig(next.SMTP).Endpoint() != MailConfig(cur.SMTP).Endpoint() {
+			next.SMTP.Password = ""
+			ch.PasswordCleared = true
 		}
 	}
 	if next.PublicURL != cur.PublicURL {
-		changed = append(changed, "public_url")
+		ch.Changed = append(ch.Changed, "public_url")
 	}
 	if next.MaxDevicesPerUser != cur.MaxDevicesPerUser {
-		changed = append(changed, "max_devices_per_user")
+		ch.Changed = append(ch.Changed, "max_devices_per_user")
 	}
 	for _, f := range []struct {
 		name string
@@ -159,12 +184,14 @@ func (st *Store) Apply(in api.SettingsInput) (api.Settings, []string, error) {
 		{"smtp.host", cur.SMTP.Host, next.SMTP.Host}, {"smtp.port", cur.SMTP.Port, next.SMTP.Port},
 		{"smtp.username", cur.SMTP.Username, next.SMTP.Username}, {"smtp.password", cur.SMTP.Password, next.SMTP.Password},
 		{"smtp.from", cur.SMTP.From, next.SMTP.From}, {"smtp.tls", cur.SMTP.TLS, next.SMTP.TLS},
+		{"smtp.allow_insecure_auth", cur.SMTP.AllowInsecureAuth, next.SMTP.AllowInsecureAuth},
 	} {
 		if f.a != f.b {
-			changed = append(changed, f.name)
+			ch.Changed = append(ch.Changed, f.name)
 		}
 	}
-	return next, changed, nil
+	ch.Settings = next
+	return ch, nil
 }
 
 // Save writes s inside tx; call Set after the commit.
@@ -195,7 +222,7 @@ func ValidatePublicURL(s string) (string, error) {
 	s = strings.TrimRight(strings.TrimSpace(s), "/")
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return "", fmt.Errorf("public_url: %q is not an http(s) URL without credentials, query or fragment", s)
+		return "", fault.Field("public_url", "%q is not an http(s) URL without credentials, query or fragment", s)
 	}
 	return s, nil
 }
@@ -206,28 +233,28 @@ func ValidateSMTP(s api.SMTPSettings) error {
 		s.TLS = api.SMTPTLSStartTLS
 	}
 	if !s.TLS.Valid() {
-		return fmt.Errorf("smtp.tls: %q is not one of none, starttls, tls", s.TLS)
+		return fault.Field("smtp.tls", "%q is not one of none, starttls, tls", s.TLS)
 	}
 	if s.Host == "" {
 		return nil
 	}
 	if strings.ContainsAny(s.Host, " \t\r\n/:") {
-		return fmt.Errorf("smtp.host: %q is not a host name (give the port separately)", s.Host)
+		return fault.Field("smtp.host", "%q is not a host name (give the port separately)", s.Host)
 	}
 	if s.Port < 0 || s.Port > 65535 {
-		return fmt.Errorf("smtp.port: %d is not a port number", s.Port)
+		return fault.Field("smtp.port", "%d is not a port number", s.Port)
 	}
 	if strings.ContainsAny(s.Username, "\r\n") || strings.ContainsAny(s.Password, "\r\n") {
-		return fmt.Errorf("smtp: username and password must not contain line breaks")
+		return fault.Field("smtp.password", "the username and password must not contain line breaks")
 	}
 	if s.From == "" {
-		return fmt.Errorf("smtp.from: is required when a host is set")
+		return fault.Field("smtp.from", "is required when a host is set")
 	}
 	if strings.ContainsAny(s.From, "\r\n") {
-		return fmt.Errorf("smtp.from: must not contain line breaks")
+		return fault.Field("smtp.from", "must not contain line breaks")
 	}
 	if _, err := netmail.ParseAddress(s.From); err != nil {
-		return fmt.Errorf("smtp.from: %q is not an email address", s.From)
+		return fault.Field("smtp.from", "%q is not an email address", s.From)
 	}
 	return nil
 }

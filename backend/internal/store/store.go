@@ -10,12 +10,18 @@
 // BIGINT Unix milliseconds (UTC), booleans are integers 0/1, ids are TEXT,
 // placeholders are "?" (rebound to $n for PostgreSQL), and the only
 // SQLite-specific statements are the connection pragmas in Open.
+//
+// The database holds secrets (gateway private keys, token hashes): Open
+// creates the file 0600 before SQLite opens it, so SQLite gives the -wal and
+// -shm files it creates the same mode, and makes existing ones 0600.
 package store
 
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -56,6 +62,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	if err := privateFiles(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_synchronous", "FULL")
@@ -81,8 +90,28 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
-	_ = os.Chmod(path, 0o600)
 	return s, nil
+}
+
+// privateFiles creates the database file 0600 if it is missing and makes it
+// and its -wal, -shm and -journal files 0600 if they exist. SQLite creates
+// the latter with the database file's mode, whatever the umask.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", path, err)
+	}
+	err = f.Chmod(0o600)
+	_ = f.Close()
+	if err != nil {
+		return fmt.Errorf("make the database %s private: %w", path, err)
+	}
+	for _, suffix := range []string{"-wal", "-shm", "-journal"} {
+		if err := os.Chmod(path+suffix, 0o600); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("make %s private: %w", path+suffix, err)
+		}
+	}
+	return nil
 }
 
 // Tx runs fn in a write transaction and commits if it returns nil.

@@ -27,17 +27,20 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 
 // saveSettings saves the public URL and SMTP settings (admin.UpdateSettings,
 // as the API). The password is write-only: an empty field keeps the stored
-// one, "clear" removes it.
+// one, "clear" removes it, and a change of host, port or security removes
+// it too unless a new one is entered (the flash says so).
 func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *visit) {
 	get := r.PostFormValue
 	publicURL := strings.TrimSpace(get("public_url"))
 	host, user, from := strings.TrimSpace(get("smtp_host")), get("smtp_username"), strings.TrimSpace(get("smtp_from"))
 	tls := api.SMTPTLS(get("smtp_tls"))
+	insecure := get("smtp_allow_insecure_auth") == "on"
 	portText := strings.TrimSpace(get("smtp_port"))
-	smtp := &api.SMTPSettingsInput{Host: &host, Username: &user, From: &from, TLS: &tls}
+	smtp := &api.SMTPSettingsInput{Host: &host, Username: &user, From: &from, TLS: &tls, AllowInsecureAuth: &insecure}
 	in := api.SettingsInput{PublicURL: &publicURL, SMTP: smtp}
 	view := settingsView{S: api.Settings{PublicURL: publicURL, SMTP: api.SMTPSettings{Host: host, Username: user, From: from, TLS: tls,
-		PasswordSet: s.Settings.Public().SMTP.PasswordSet}}, Port: portText, To: v.User.Email, MaxDevices: strings.TrimSpace(get("max_devices_per_user"))}
+		AllowInsecureAuth: insecure, PasswordSet: s.Settings.Public().SMTP.PasswordSet}}, Port: portText, To: v.User.Email,
+		MaxDevices: strings.TrimSpace(get("max_devices_per_user"))}
 	if view.MaxDevices != "" {
 		n, err := strconv.Atoi(view.MaxDevices)
 		if err != nil {
@@ -63,7 +66,8 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *visit) 
 		empty := ""
 		smtp.Password = &empty
 	}
-	if _, err := s.Admin.UpdateSettings(r.Context(), v.caller(), in); err != nil {
+	res, err := s.Admin.UpdateSettings(r.Context(), v.caller(), in)
+	if err != nil {
 		text, _, ok := problem(err)
 		if !ok {
 			s.serverError(w, r, v, err)
@@ -73,7 +77,11 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *visit) 
 		s.render(w, r, v, http.StatusBadRequest, "settings", "Server settings", view)
 		return
 	}
-	s.setFlash(r.Context(), v, "ok", "Saved the server settings.")
+	msg := "Saved the server settings."
+	if res.SMTPPasswordCleared {
+		msg += " The stored SMTP password was removed because the SMTP server changed: enter the password for the new server."
+	}
+	s.setFlash(r.Context(), v, "ok", msg)
 	redirect(w, r, "/admin/settings")
 }
 

@@ -8,10 +8,12 @@
 // a 550; [Server.FailNext] makes the next DATA commands fail with a chosen
 // code; [Server.RequireAuth] demands SMTP AUTH PLAIN. With [WithSTARTTLS] or
 // [WithImplicitTLS] it speaks TLS with a self-signed certificate that
-// [Server.ClientTLSConfig] trusts.
+// [Server.ClientTLSConfig] trusts. [Server.Transcript] is every byte of every
+// session (as seen inside TLS), to check what a client sent — or did not.
 package smtptest
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -52,6 +54,8 @@ type Server struct {
 	failCode int
 	authUser string
 	authPass string
+	// transcript is every session's traffic, both directions.
+	transcript bytes.Buffer
 }
 
 // Option configures a Server at Start.
@@ -169,6 +173,7 @@ func (s *Server) serve(ln net.Listener) {
 	srv.WriteTimeout = 30 * time.Second
 	srv.MaxMessageBytes = 10 << 20
 	srv.ErrorLog = log.New(tbWriter{s}, "smtptest: ", 0)
+	srv.Debug = transcriptWriter{s}
 	switch s.tlsMode {
 	case tlsStart:
 		srv.TLSConfig = s.serverTLS
@@ -196,6 +201,24 @@ func (w tbWriter) Write(p []byte) (int, error) {
 		w.s.tb.Logf("%s", p)
 	}
 	return len(p), nil
+}
+
+// transcriptWriter records go-smtp's debug copy of the traffic.
+type transcriptWriter struct{ s *Server }
+
+func (w transcriptWriter) Write(p []byte) (int, error) {
+	w.s.mu.Lock()
+	defer w.s.mu.Unlock()
+	return w.s.transcript.Write(p)
+}
+
+// Transcript returns everything clients and the server said in every
+// session so far (commands, replies, AUTH exchanges, message data), as
+// seen inside TLS. Empty when no client connected.
+func (s *Server) Transcript() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transcript.String()
 }
 
 // String describes the server for test logs.

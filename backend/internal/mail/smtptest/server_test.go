@@ -125,6 +125,9 @@ func TestRequireAuth(t *testing.T) {
 	if err := send(srv, "b@example.com", sasl.NewPlainClient("", "u", "p")); err != nil {
 		t.Errorf("with auth: %v", err)
 	}
+	if tr := srv.Transcript(); !strings.Contains(tr, "AUTH PLAIN") || !strings.Contains(tr, "MAIL FROM") {
+		t.Errorf("the transcript lacks the session:\n%s", tr)
+	}
 }
 
 // fakeTB records Fatalf instead of stopping the test.
