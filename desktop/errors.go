@@ -65,7 +65,7 @@ func friendlyError(op, server string, err error) error {
 	switch {
 	case op == "login" && ae.Status == http.StatusUnauthorized:
 		return errors.New("Wrong email or password.")
-	case ae.Status == http.StatusTooManyRequests:
+	case ae.Status == http.StatusTooManyRequests && op == "login":
 		return errors.New("Too many attempts. Wait a few minutes, then try again.")
 	case isCertError(low):
 		return fmt.Errorf("The certificate of %s is not trusted (%s). Check the address, or ask your administrator to install a valid certificate.", where, certDetail(msg))

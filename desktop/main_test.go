@@ -141,6 +141,8 @@ func TestFriendlyError(t *testing.T) {
 	}{
 		{"login", &api.Error{Status: 401, Code: api.CodeUnauthorized, Message: "wrong email or password"}, "Wrong email or password."},
 		{"login", &api.Error{Status: 429, Code: api.CodeRateLimited, Message: "too many"}, "Too many attempts"},
+		{"request", &api.Error{Status: 429, Code: api.CodeRateLimited, Message: "you have made 6 access requests in the last 15 minutes, the most allowed: try again in 9 minutes"},
+			"You have made 6 access requests in the last 15 minutes, the most allowed: try again in 9 minutes"},
 		{"login", &api.Error{Status: 503, Code: api.CodeUnavailable, Message: "cannot reach the Gatepass server at https://gp.example.com: Post \"…\": dial tcp 127.0.0.1:1: connect: connection refused"}, "Can't reach the Gatepass server at https://gp.example.com (connection refused)."},
 		{"login", &api.Error{Status: 503, Code: api.CodeUnavailable, Message: "cannot reach the Gatepass server at x: tls: failed to verify certificate: x509: certificate signed by unknown authority"}, "The certificate of the Gatepass server at https://gp.example.com is not trusted (certificate signed by unknown authority)."},
 		{"login", &api.Error{Status: 504, Code: api.CodeUnavailable, Message: "the Gatepass server at x did not answer in time"}, "The Gatepass server at https://gp.example.com did not answer in time."},

@@ -24,12 +24,27 @@ func ReviewURL(publicURL, requestID string) string {
 	return publicURL + "/admin/requests/" + requestID
 }
 
+// AdminMailHold is how long the admins' email of a new request is held
+// back when its requester has cancelled a request within the last
+// RequestWindow: cancelling and requesting again must not mail the admins
+// again and again. A request withdrawn within the hold never reaches their
+// inbox (the admin page shows it at once all the same). A first request is
+// mailed at once.
+const AdminMailHold = time.Minute
+
 // mailAdmins queues the new-request email to every active admin but the
-// requester.
+// requester: at once, or held back for AdminMailHold after a recent
+// cancellation of theirs.
 func (s *Service) mailAdmins(ctx context.Context, q store.Querier, r store.Request, now time.Time) error {
 	admins, err := store.ActiveAdmins(ctx, q)
 	if err != nil {
 		return err
+	}
+	notBefore := now
+	if n, err := store.CancelledSince(ctx, q, r.UserID, now.Add(-RequestWindow)); err != nil {
+		return err
+	} else if n > 0 {
+		notBefore = now.Add(AdminMailHold)
 	}
 	base := s.opt.PublicURL()
 	for _, a := range admins {
@@ -40,7 +55,7 @@ func (s *Service) mailAdmins(ctx context.Context, q store.Querier, r store.Reque
 			PublicURL: base, RequesterName: r.UserName, RequesterEmail: r.UserEmail, Network: r.NetworkName,
 			Reason: r.Reason, Duration: r.Wished, RequestedAt: r.RequestedAt, ReviewURL: ReviewURL(base, r.ID),
 		})
-		if err := outbox.Enqueue(ctx, q, MailNewRequest, m, now); err != nil {
+		if err := outbox.EnqueueHeld(ctx, q, MailNewRequest, m, r.ID, now, notBefore); err != nil {
 			return err
 		}
 	}

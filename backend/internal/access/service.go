@@ -152,6 +152,9 @@ func (s *Service) Create(ctx context.Context, actor Actor, networkID string, in 
 		if err != nil {
 			return err
 		}
+		if err := requestRate(ctx, tx, actor.ID, now); err != nil {
+			return err
+		}
 		req = store.Request{
 			ID: store.NewID("req"), NetworkID: n.ID, UserID: actor.ID, Status: api.StatusPending,
 			Reason: v.Reason, Wished: v.Wished, RequestedAt: now,
@@ -243,6 +246,16 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now
 	details := eventDetails(r, next, e.Kind, now)
 	if e.Cause != "" {
 		details["cause"] = string(e.Cause)
+	}
+	if e.Kind == EventCancel {
+		// Withdrawn at once: the admins' email, if still held back, goes too.
+		n, err := store.WithdrawHeldMail(ctx, tx, MailNewRequest, r.ID, now)
+		if err != nil {
+			return r, nil, err
+		}
+		if n > 0 {
+			details["admin_email"] = "withdrawn: cancelled within " + FormatDuration(AdminMailHold) + " of the request"
+		}
 	}
 	if err := s.audit(ctx, tx, e.Actor, "request."+string(e.Kind), next, now, details); err != nil {
 		return r, nil, err

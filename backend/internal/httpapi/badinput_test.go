@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gatepass.dev/backend/backendtest"
+	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/mail/smtptest"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
@@ -246,6 +247,7 @@ func TestBadInputHeaderInjection(t *testing.T) {
 	if req.Reason != script {
 		t.Errorf("stored reason %q", req.Reason)
 	}
+	srv.Advance(access.AdminMailHold) // a request after a cancellation is mailed a minute later
 	m := srv.SMTP.WaitFor(t, func(m smtptest.Received) bool {
 		return len(m.To) == 1 && m.To[0] == backendtest.AdminEmail && strings.Contains(m.Text(), "alert(1)")
 	}, 10*time.Second)

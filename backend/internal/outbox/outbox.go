@@ -16,8 +16,14 @@ import (
 
 // Enqueue queues m inside q (a transaction of the caller) at now.
 func Enqueue(ctx context.Context, q store.Querier, kind string, m mail.Message, now time.Time) error {
+	return EnqueueHeld(ctx, q, kind, m, "", now, now)
+}
+
+// EnqueueHeld queues m about ref (a request id, or "") inside q, not to be
+// sent before notBefore.
+func EnqueueHeld(ctx context.Context, q store.Querier, kind string, m mail.Message, ref string, now, notBefore time.Time) error {
 	_, err := store.EnqueueMail(ctx, q, store.OutboxMessage{
-		Kind: kind, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, CreatedAt: now,
+		Kind: kind, To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML, CreatedAt: now, NextAttemptAt: notBefore, Ref: ref,
 	})
 	return err
 }

@@ -55,7 +55,7 @@ func EnqueueMailMany(ctx context.Context, q Querier, ms []OutboxMessage) error {
 	for _, m := range ms {
 		rows = append(rows, mailArgs(m))
 	}
-	return multiInsert(ctx, q, `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, status, created_at, next_attempt_at) VALUES `, "(?, ?, ?, ?, ?, 'pending', ?, ?)", rows)
+	return multiInsert(ctx, q, `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, status, created_at, next_attempt_at, ref) VALUES `, "(?, ?, ?, ?, ?, 'pending', ?, ?, ?)", rows)
 }
 
 // EndMany moves the requests among ids that are still in status from to

@@ -195,6 +195,13 @@ ALTER TABLE devices ADD COLUMN last_seen_at BIGINT;
 ALTER TABLE tokens ADD COLUMN device_id TEXT REFERENCES devices(id) ON DELETE SET NULL;
 CREATE INDEX tokens_device ON tokens(device_id);
 `,
+
+	// 6: what an email is about (a request id), so that the admins' email
+	// of a request withdrawn at once can be withdrawn with it.
+	`
+ALTER TABLE outbox ADD COLUMN ref TEXT NOT NULL DEFAULT '';
+CREATE INDEX outbox_ref ON outbox(ref) WHERE ref <> '';
+`,
 }
 
 func (db *DB) migrate(ctx context.Context) error {

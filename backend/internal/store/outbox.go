@@ -23,6 +23,8 @@ type OutboxMessage struct {
 	CreatedAt     time.Time
 	NextAttemptAt time.Time
 	SentAt        time.Time
+	// Ref is what the message is about (a request id), or "".
+	Ref string
 }
 
 // API returns the wire form (without the bodies).
@@ -41,13 +43,24 @@ func EnqueueMail(ctx context.Context, q Querier, m OutboxMessage) (int64, error)
 	return res.LastInsertId()
 }
 
-const sqlEnqueueMail = `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, status, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`
+const sqlEnqueueMail = `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, status, created_at, next_attempt_at, ref) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`
 
 func mailArgs(m OutboxMessage) []any {
 	if m.NextAttemptAt.IsZero() {
 		m.NextAttemptAt = m.CreatedAt
 	}
-	return []any{m.Kind, m.To, m.Subject, m.Text, m.HTML, ms(m.CreatedAt), ms(m.NextAttemptAt)}
+	return []any{m.Kind, m.To, m.Subject, m.Text, m.HTML, ms(m.CreatedAt), ms(m.NextAttemptAt), m.Ref}
+}
+
+// WithdrawHeldMail deletes the pending messages of kind about ref that are
+// not due before now (held back, never attempted), and returns how many.
+func WithdrawHeldMail(ctx context.Context, q Querier, kind, ref string, now time.Time) (int64, error) {
+	res, err := q.ExecContext(ctx, `DELETE FROM outbox WHERE kind = ? AND ref = ? AND status = 'pending' AND attempts = 0 AND next_attempt_at > ?`,
+		kind, ref, now.UnixMilli())
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 const outboxCols = `id, kind, to_addr, subject, text_body, html_body, status, attempts, last_error, created_at, next_attempt_at, sent_at`

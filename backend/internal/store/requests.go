@@ -152,6 +152,24 @@ func LatestRequests(ctx context.Context, q Querier, userID string) (map[string]R
 	return out, rows.Err()
 }
 
+// RequestsSince counts the requests a user made after since, and
+// returns the earliest of them (zero when none).
+func RequestsSince(ctx context.Context, q Querier, userID string, since time.Time) (int, time.Time, error) {
+	var n int
+	var first sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*), MIN(requested_at) FROM requests WHERE user_id = ? AND requested_at > ?`,
+		userID, since.UnixMilli()).Scan(&n, &first)
+	return n, fromMS(first), err
+}
+
+// CancelledSince counts the requests a user cancelled at or after since.
+func CancelledSince(ctx context.Context, q Querier, userID string, since time.Time) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM requests WHERE user_id = ? AND status = 'cancelled' AND ended_at >= ?`,
+		userID, since.UnixMilli()).Scan(&n)
+	return n, err
+}
+
 // OpenRequestsOfUser returns the user's pending and approved requests.
 func OpenRequestsOfUser(ctx context.Context, q Querier, userID string) ([]Request, error) {
 	return queryRequests(ctx, q, requestSelect+` WHERE r.user_id = ? AND r.status IN ('pending', 'approved') ORDER BY r.requested_at`, userID)
