@@ -13,6 +13,11 @@ import (
 	"github.com/things-go/go-socks5/statute"
 )
 
+// ProxyOwnerCheck reports whether the proxies of this OS admit a client by
+// the user that opened its connection (Linux). Where not, they demand
+// credentials (NetstackOptions.Auth).
+const ProxyOwnerCheck = ownerCheck
+
 // refuseTimeout bounds the exchange with a refused SOCKS5 client.
 const refuseTimeout = 5 * time.Second
 
