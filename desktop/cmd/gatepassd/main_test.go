@@ -283,8 +283,9 @@ func TestAgentAndCLI(t *testing.T) {
 		t.Errorf("status does not say who may use the proxies:\n%s", out)
 	}
 
-	// Through the agent's HTTP proxy, into the tunnel, to the service.
-	proxy, _ := url.Parse("http://" + st["http_proxy"].(string))
+	// Through the agent's HTTP proxy (its URL carries the credentials
+	// where the proxies ask for them), into the tunnel, to the service.
+	proxy, _ := url.Parse(st["http_proxy_url"].(string))
 	hc := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxy), DisableKeepAlives: true}, Timeout: 10 * time.Second}
 	_, port, _ := strings.Cut(svc.Listener.Addr().String(), ":")
 	target := "http://" + backendtest.ServiceAddr + ":" + port + "/"

@@ -6,10 +6,12 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/exec"
@@ -282,4 +284,72 @@ func TestProxiesServeOnlyTheirUser(t *testing.T) {
 	if r := runProxyClient(t, bin, owner, s); !strings.Contains(r.Err, "connection not allowed by ruleset") {
 		t.Fatalf("socks5 as uid %d to a root agent's proxy: %+v; want refused", owner, r)
 	}
+}
+
+// connOwner finds this process's own sockets in the kernel's tables:
+// IPv4, an IPv6 socket to a v4-mapped address, IPv6 loopback.
+func TestConnOwner(t *testing.T) {
+	for _, tc := range []struct{ name, listen string }{
+		{"IPv4", "127.0.0.1:0"},
+		{"IPv6 socket to ::ffff:127.0.0.1", "127.0.0.1:0"},
+		{"IPv6", "[::1]:0"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", tc.listen)
+			if err != nil {
+				t.Skipf("no %s here: %v", tc.listen, err)
+			}
+			defer ln.Close()
+			addr := ln.Addr().(*net.TCPAddr)
+			var c net.Conn
+			if strings.Contains(tc.name, "::ffff") {
+				c = dialV4Mapped(t, addr.Port)
+			} else if c, err = net.Dial("tcp", addr.String()); err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			s, err := ln.Accept()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if uid, err := connOwner(s); err != nil || uid != uint32(os.Geteuid()) {
+				t.Fatalf("connOwner = %d, %v; want %d", uid, err, os.Geteuid())
+			}
+			// Once both ends closed, the client's socket lingers in
+			// TIME_WAIT with uid 0: never taken for root's.
+			c.Close()
+			s.Close()
+			waitFor(t, 5*time.Second, "the client's socket to leave the table", func() bool {
+				_, err := connOwner(s)
+				return errors.Is(err, errNoSocket)
+			})
+		})
+	}
+}
+
+// dialV4Mapped connects an AF_INET6 socket to [::ffff:127.0.0.1]:port (Go's
+// dialer would use an IPv4 socket).
+func dialV4Mapped(t *testing.T, port int) net.Conn {
+	t.Helper()
+	fd, err := syscall.Socket(syscall.AF_INET6, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Skipf("no IPv6 sockets: %v", err)
+	}
+	sa := &syscall.SockaddrInet6{Port: port, Addr: netip.MustParseAddr("::ffff:127.0.0.1").As16()}
+	if err := syscall.Connect(fd, sa); err != nil {
+		syscall.Close(fd)
+		t.Fatal(err)
+	}
+	if local, err := syscall.Getsockname(fd); err != nil {
+		t.Fatal(err)
+	} else if _, ok := local.(*syscall.SockaddrInet6); !ok {
+		t.Fatalf("local address %#v: not IPv6", local)
+	}
+	f := os.NewFile(uintptr(fd), "v4-mapped")
+	defer f.Close()
+	c, err := net.FileConn(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }
