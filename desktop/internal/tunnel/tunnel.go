@@ -14,11 +14,11 @@
 // grant of the user who runs the agent. So:
 //
 //   - Linux: only that user and root (who could read the agent's memory
-//     anyway). On a client's first request, its socket is looked up in the
-//     kernel's socket tables (/proc/net/tcp, then tcp6 where IPv6 sockets
+//     anyway). When a client connects, its socket is looked up in the
+//     kernel's socket tables (/proc/net/tcp, then tcp6, where IPv6 sockets
 //     to IPv4 addresses appear v4-mapped) by its address pair, and its
 //     owner's uid read, as identd does. Another uid, or a socket that is
-//     not found (it closed meanwhile), is refused before anything of the
+//     not found (it closed meanwhile), is refused before anything of its
 //     request is acted on (no name lookup, no dial): SOCKS5 reply 0x02
 //     "connection not allowed by ruleset", HTTP 403 with a one-line
 //     reason; each refused uid is logged once.
