@@ -67,6 +67,12 @@ export interface Prefs {
   connect_on_approval: boolean;
 }
 
+/** The local proxies' user name and password (localapi.ProxyAuth). */
+export interface ProxyAuth {
+  username: string;
+  password: string;
+}
+
 export interface Device {
   id: string;
   name: string;
@@ -81,6 +87,11 @@ export interface Status {
   networks: Network[];
   socks5: string;
   http_proxy: string;
+  /** What both proxies ask for; null when they ask nothing (Linux: only this user and root may connect). */
+  proxy_auth: ProxyAuth | null;
+  /** The proxies as URLs for apps, with the credentials when there are ('' in TUN mode). */
+  socks5_url: string;
+  http_proxy_url: string;
   tunnel_mode: 'netstack' | 'tun' | string;
   backend_reachable: boolean;
   clock_offset_ms: number;

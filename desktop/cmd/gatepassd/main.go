@@ -1,6 +1,6 @@
 // Command gatepassd is the Gatepass agent and its command-line client.
 //
-//	gatepassd run [--server URL] [--socket PATH] [--state-dir DIR] [--tunnel netstack|tun] [--socks5 ADDR] [--http-proxy ADDR]
+//	gatepassd run [--server URL] [--socket PATH] [--state-dir DIR] [--tunnel netstack|tun] [--socks5 ADDR] [--http-proxy ADDR] [--proxy-password]
 //	gatepassd login --server URL --email E --password-stdin
 //	gatepassd status [--json]
 //	gatepassd request NETWORK --reason R [--duration 8h]
@@ -26,7 +26,6 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -57,6 +56,8 @@ const usageText = `usage: gatepassd run|login|status|request|cancel|connect|disc
   run          start the agent: --server URL, --socket PATH, --state-dir DIR,
                --tunnel netstack|tun (default: tun when privileged), --socks5 ADDR,
                --http-proxy ADDR (netstack mode; default 127.0.0.1 with a free port),
+               --proxy-password (the proxies demand a user name and password on
+               Linux too; always on Windows and macOS),
                --credential-store auto|keyring|file, --log-level LEVEL
   login        --server URL --email E --password-stdin
   status       [--json]
@@ -184,6 +185,7 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	mode := fs.String("tunnel", "", "tunnel mode: netstack or tun (default: tun when privileged, else netstack)")
 	socks := fs.String("socks5", "", "SOCKS5 proxy address (netstack mode; default 127.0.0.1 with a free port)")
 	httpProxy := fs.String("http-proxy", "", "HTTP proxy address (netstack mode; default 127.0.0.1 with a free port)")
+	proxyPassword := fs.Bool("proxy-password", false, "the proxies demand the per-install user name and password (netstack mode; always on Windows and macOS)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	store := fs.String("credential-store", "auto", "where the login token is kept: auto (the OS keyring, else a 0600 file in the state dir), keyring or file")
 	pos, err := parse(fs, args)
@@ -223,8 +225,8 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	switch *mode {
 	case localapi.ModeNetstack:
 	case localapi.ModeTUN:
-		if *socks != "" || *httpProxy != "" {
-			return usageErr("--socks5 and --http-proxy are for --tunnel netstack")
+		if *socks != "" || *httpProxy != "" || *proxyPassword {
+			return usageErr("--socks5, --http-proxy and --proxy-password are for --tunnel netstack")
 		}
 	default:
 		return usageErr("--tunnel: %q is not netstack or tun", *mode)
@@ -240,7 +242,10 @@ func runAgent(ctx context.Context, args []string, stderr io.Writer) error {
 	var backend tunnel.Backend
 	switch *mode {
 	case localapi.ModeNetstack:
-		backend, err = tunnel.NewNetstack(tunnel.NetstackOptions{SOCKS5Addr: *socks, HTTPProxyAddr: *httpProxy, Logf: logf})
+		var auth *tunnel.ProxyAuth
+		if auth, err = proxyAuth(*stateDir, *proxyPassword); err == nil {
+			backend, err = tunnel.NewNetstack(tunnel.NetstackOptions{SOCKS5Addr: *socks, HTTPProxyAddr: *httpProxy, Auth: auth, Logf: logf})
+		}
 	case localapi.ModeTUN:
 		backend, err = tunnel.NewTUN(tunnel.TUNOptions{Logf: logf})
 	}
@@ -391,9 +396,7 @@ func printStatus(w io.Writer, st localapi.Status) {
 		reach = "UNREACHABLE"
 	}
 	fmt.Fprintf(w, "Signed in to %s as %s (server %s).\n", st.Server, who, reach)
-	if st.SOCKS5 != "" || st.HTTPProxy != "" {
-		fmt.Fprintf(w, "Proxies into the tunnels: SOCKS5 %s, HTTP %s.\n", st.SOCKS5, st.HTTPProxy)
-	}
+	printProxies(w, st)
 	if len(st.Networks) == 0 {
 		fmt.Fprintln(w, "No networks.")
 		return
@@ -547,55 +550,4 @@ func cmdNetwork(ctx context.Context, cmd string, args []string, stdout io.Writer
 		fmt.Fprintf(stdout, "Released the access to %s.\n", name)
 	}
 	return nil
-}
-
-// parseDuration parses durations like 8h, 90m, 1h30m, 2d, 1w, 1d12h.
-func parseDuration(s string) (time.Duration, error) {
-	orig := s
-	var total time.Duration
-	if s == "" {
-		return 0, errors.New("empty duration")
-	}
-	for s != "" {
-		i := 0
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == 0 {
-			return 0, fmt.Errorf("%q: want a number and a unit (w, d, h, m, s), e.g. 8h or 2d", orig)
-		}
-		n, err := strconv.ParseInt(s[:i], 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("%q: %v", orig, err)
-		}
-		s = s[i:]
-		j := 0
-		for j < len(s) && (s[j] < '0' || s[j] > '9') {
-			j++
-		}
-		var unit time.Duration
-		switch s[:j] {
-		case "w":
-			unit = 7 * 24 * time.Hour
-		case "d":
-			unit = 24 * time.Hour
-		case "h":
-			unit = time.Hour
-		case "m":
-			unit = time.Minute
-		case "s":
-			unit = time.Second
-		default:
-			return 0, fmt.Errorf("%q: unknown unit %q (w, d, h, m, s)", orig, s[:j])
-		}
-		s = s[j:]
-		if n > int64((1<<63-1)/unit) {
-			return 0, fmt.Errorf("%q: too long", orig)
-		}
-		total += time.Duration(n) * unit
-	}
-	if total <= 0 {
-		return 0, fmt.Errorf("%q: must be positive", orig)
-	}
-	return total, nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"gatepass.dev/backend/backendtest"
+	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
 )
@@ -45,6 +46,7 @@ func TestRun(t *testing.T) {
 		{"login without email", []string{"login", "--password-stdin", "--socket", noAgent}, 2, "", "--email is required"},
 		{"run with a bad mode", []string{"run", "--tunnel", "carrier-pigeon", "--state-dir", t.TempDir(), "--socket", noAgent}, 2, "", `--tunnel: "carrier-pigeon"`},
 		{"run with a stray argument", []string{"run", "extra"}, 2, "", `unexpected argument "extra"`},
+		{"proxy password in TUN mode", []string{"run", "--tunnel", "tun", "--proxy-password", "--state-dir", t.TempDir(), "--socket", noAgent}, 2, "", "--proxy-password are for --tunnel netstack"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,13 +236,16 @@ func TestAgentAndCLI(t *testing.T) {
 		}
 		return false
 	})
-	for _, k := range []string{"signed_in", "server", "user", "networks", "socks5", "http_proxy", "tunnel_mode", "backend_reachable", "clock_offset_ms", "server_time"} {
+	for _, k := range []string{"signed_in", "server", "user", "networks", "socks5", "http_proxy", "proxy_auth", "socks5_url", "http_proxy_url", "tunnel_mode", "backend_reachable", "clock_offset_ms", "server_time"} {
 		if _, ok := st[k]; !ok {
 			t.Errorf("status --json lacks %q", k)
 		}
 	}
 	if st["signed_in"] != true || st["server"] != srv.URL || st["tunnel_mode"] != "netstack" || st["socks5"] == "" || st["http_proxy"] == "" || st["backend_reachable"] != true {
 		t.Errorf("status --json: %v", st)
+	}
+	if tunnel.ProxyOwnerCheck && (st["proxy_auth"] != nil || st["socks5_url"] != "socks5h://"+st["socks5"].(string)) {
+		t.Errorf("the proxies ask for credentials without --proxy-password: %v %v", st["proxy_auth"], st["socks5_url"])
 	}
 	if u, _ := st["user"].(map[string]any); u["email"] != "carol@example.com" {
 		t.Errorf("user: %v", st["user"])
@@ -274,9 +279,13 @@ func TestAgentAndCLI(t *testing.T) {
 	if !regexpLine(out, "office-network", "active", "7h 59m", "yes") {
 		t.Errorf("status while active:\n%s", out)
 	}
+	if tunnel.ProxyOwnerCheck && !strings.Contains(out, "Only your user (and root) can use them.") {
+		t.Errorf("status does not say who may use the proxies:\n%s", out)
+	}
 
-	// Through the agent's HTTP proxy, into the tunnel, to the service.
-	proxy, _ := url.Parse("http://" + st["http_proxy"].(string))
+	// Through the agent's HTTP proxy (its URL carries the credentials
+	// where the proxies ask for them), into the tunnel, to the service.
+	proxy, _ := url.Parse(st["http_proxy_url"].(string))
 	hc := &http.Client{Transport: &http.Transport{Proxy: http.ProxyURL(proxy), DisableKeepAlives: true}, Timeout: 10 * time.Second}
 	_, port, _ := strings.Cut(svc.Listener.Addr().String(), ":")
 	target := "http://" + backendtest.ServiceAddr + ":" + port + "/"

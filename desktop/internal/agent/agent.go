@@ -93,8 +93,10 @@ type Agent struct {
 	clock   clockwork.Clock
 	log     *slog.Logger
 	backend tunnel.Backend
-	creds   Store
-	hc      *http.Client
+	// proxyAuth is what the backend's proxies demand (nil: nothing).
+	proxyAuth *tunnel.ProxyAuth
+	creds     Store
+	hc        *http.Client
 
 	ctx  context.Context // until Close
 	stop context.CancelFunc
@@ -194,7 +196,7 @@ func New(opts Options) (*Agent, error) {
 	a := &Agent{
 		opts: opts, clock: opts.Clock, log: opts.Logger, backend: opts.Backend, creds: opts.Credentials, hc: opts.HTTPClient,
 		prefs: defaultPrefs(), nets: map[string]*netState{}, subs: map[chan localapi.Status]struct{}{},
-		lastServer: opts.DefaultServer,
+		lastServer: opts.DefaultServer, proxyAuth: opts.Backend.ProxyAuth(),
 	}
 	a.ctx, a.stop = context.WithCancel(context.Background())
 	if _, err := readJSONFile(a.path(prefsFile), &a.prefs); err != nil {
@@ -750,9 +752,13 @@ func (a *Agent) statusLocked() localapi.Status {
 	st := localapi.Status{
 		SignedIn: a.sess != nil, Server: a.lastServer, Networks: []localapi.Network{},
 		SOCKS5: socks, HTTPProxy: httpProxy, TunnelMode: a.backend.Kind(),
+		SOCKS5URL: proxyURL("socks5h", socks, a.proxyAuth), HTTPProxyURL: proxyURL("http", httpProxy, a.proxyAuth),
 		BackendReachable: a.sess != nil && a.reachable, ClockOffsetMS: a.offset.Milliseconds(),
 		ServerTime: serverNow.UTC().Round(0), Prefs: localapi.Prefs{ConnectOnApproval: a.prefs.ConnectOnApproval},
 		Message: a.message,
+	}
+	if pa := a.proxyAuth; pa != nil {
+		st.ProxyAuth = &localapi.ProxyAuth{Username: pa.Username, Password: pa.Password}
 	}
 	if s := a.sess; s != nil {
 		u := s.state.User

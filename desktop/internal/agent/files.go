@@ -21,6 +21,7 @@ import (
 //	session.json        the signed-in account: server, email, user, device id (no secret)
 //	keys/<account>.key  the device's WireGuard private key of one account (base64)
 //	credentials.json    the login tokens, only when the OS keyring is unavailable
+//	proxy-auth.json     the local proxies' user name and password (where they ask for them)
 const (
 	prefsFile   = "prefs.json"
 	sessionFile = "session.json"

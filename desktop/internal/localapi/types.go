@@ -24,7 +24,8 @@
 //	PUT  /localapi/v1/prefs                      PrefsInput → Status
 //
 // {name} is a network's name (or its id). The login token and the device's
-// private key are never part of any answer.
+// private key are never part of any answer; the local proxies' password
+// is (in Status), as only the owner is answered.
 package localapi
 
 import (
@@ -52,9 +53,19 @@ type Status struct {
 	Networks []Network `json:"networks"`
 	// SOCKS5 and HTTPProxy are the local proxies into the tunnels
 	// (netstack mode; "" in TUN mode).
-	SOCKS5     string `json:"socks5"`
-	HTTPProxy  string `json:"http_proxy"`
-	TunnelMode string `json:"tunnel_mode"`
+	SOCKS5    string `json:"socks5"`
+	HTTPProxy string `json:"http_proxy"`
+	// ProxyAuth is the user name and password both proxies demand (SOCKS5
+	// username/password, HTTP Proxy-Authorization: Basic); null when they
+	// demand none (Linux: only the agent's user and root may connect).
+	ProxyAuth *ProxyAuth `json:"proxy_auth"`
+	// SOCKS5URL and HTTPProxyURL are the proxies as URLs to give apps,
+	// with the credentials when there are:
+	// socks5h://user:pass@127.0.0.1:PORT, http://user:pass@127.0.0.1:PORT
+	// ("" in TUN mode).
+	SOCKS5URL    string `json:"socks5_url"`
+	HTTPProxyURL string `json:"http_proxy_url"`
+	TunnelMode   string `json:"tunnel_mode"`
 	// BackendReachable says whether the last exchange with the backend
 	// (the watch stream or a call) succeeded.
 	BackendReachable bool `json:"backend_reachable"`
@@ -100,6 +111,12 @@ type Network struct {
 	MaxDurationSeconds     int64        `json:"max_duration_seconds"`
 	// Error is why the tunnel could not be brought up (retried with back-off).
 	Error string `json:"error,omitempty"`
+}
+
+// ProxyAuth is the local proxies' user name and password.
+type ProxyAuth struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
 }
 
 // TunnelStats are a running tunnel's WireGuard counters.

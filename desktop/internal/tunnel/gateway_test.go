@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,6 +27,7 @@ type testGateway struct {
 	endpoint string       // 127.0.0.1:port
 	dev      *device.Device
 	tnet     *netstack.Net
+	hits     atomic.Int64 // requests served on port 80
 }
 
 // newTestGateway starts a gateway for prefix whose DNS answers names (A
@@ -74,7 +76,11 @@ func newTestGateway(t *testing.T, prefix string, names map[string]netip.Addr) *t
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		gw.hits.Add(1)
 		fmt.Fprintf(w, "gateway %s; you are %s", gw.ip, r.RemoteAddr)
+	})
+	mux.HandleFunc("/headers", func(w http.ResponseWriter, r *http.Request) {
+		r.Header.Write(w) //nolint:errcheck // the request's headers, as received
 	})
 	mux.HandleFunc("/stream", func(w http.ResponseWriter, r *http.Request) {
 		// An endless download, bounded in time so it always stops.

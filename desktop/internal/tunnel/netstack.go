@@ -24,6 +24,13 @@ type NetstackOptions struct {
 	// address is refused: the proxies would hand the tunnels to the LAN.
 	SOCKS5Addr    string
 	HTTPProxyAddr string
+	// Auth, if set, are the credentials both proxies demand. nil: none on
+	// Linux (the owner check alone); elsewhere random ones for the life
+	// of the backend (see ProxyAuth), as the proxies never run open.
+	Auth *ProxyAuth
+	// OwnerUID is the user whose connections the proxies accept besides
+	// root's (Linux); 0 means the user the process runs as.
+	OwnerUID int
 	// Logf, if set, receives errors of the devices and the proxies.
 	Logf func(format string, args ...any)
 }
@@ -67,6 +74,8 @@ type Netstack struct {
 	httpSrv         *http.Server
 	fwd             *http.Transport // absolute-URI forwarding of the HTTP proxy
 	serving         sync.WaitGroup
+	auth            *ProxyAuth // nil: no credentials asked
+	gate            *ownerGate
 
 	mu      sync.Mutex
 	closed  bool
@@ -85,6 +94,18 @@ func NewNetstack(opts NetstackOptions) (*Netstack, error) {
 	}
 	if b.logf == nil {
 		b.logf = func(string, ...any) {}
+	}
+	b.gate = newOwnerGate(opts.OwnerUID, b.logf)
+	switch {
+	case opts.Auth != nil:
+		if err := opts.Auth.Validate(); err != nil {
+			return nil, fmt.Errorf("tunnel: %w", err)
+		}
+		a := *opts.Auth
+		b.auth = &a
+	case !ownerCheck:
+		a := NewProxyAuth()
+		b.auth = &a
 	}
 	var err error
 	if b.socksLn, err = listenLoopback(opts.SOCKS5Addr); err != nil {
@@ -106,18 +127,25 @@ func NewNetstack(opts NetstackOptions) (*Netstack, error) {
 		Handler:           http.HandlerFunc(b.serveHTTPProxy),
 		ReadHeaderTimeout: 30 * time.Second,
 		ErrorLog:          newStdLogger(b.logf, "http proxy: "),
+		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+			return context.WithValue(ctx, clientConnKey{}, c)
+		},
 	}
-	srv := socks5.NewServer(
+	socksOpts := []socks5.Option{
 		socks5.WithRule(&socks5.PermitCommand{EnableConnect: true}), // no BIND, no UDP ASSOCIATE
 		socks5.WithResolver(socksResolver{b}),
 		socks5.WithDial(b.dial),
 		socks5.WithConnectHandle(b.socksConnect),
 		socks5.WithLogger(socksLogger{b.logf}),
-	)
+	}
+	if b.auth != nil {
+		socksOpts = append(socksOpts, socks5.WithCredential(*b.auth)) // the only method offered
+	}
+	srv := socks5.NewServer(socksOpts...)
 	b.serving.Add(2)
 	go func() {
 		defer b.serving.Done()
-		srv.Serve(&trackingListener{Listener: b.socksLn, b: b}) //nolint:errcheck // ends at Close
+		b.serveSOCKS(srv, &trackingListener{Listener: b.socksLn, b: b})
 	}()
 	go func() {
 		defer b.serving.Done()
@@ -143,12 +171,45 @@ func listenLoopback(addr string) (net.Listener, error) {
 	return net.Listen("tcp", addr)
 }
 
+// serveSOCKS accepts SOCKS5 clients until the listener closes. A client
+// the owner check refuses never reaches the SOCKS5 server: it would look
+// its destination's name up before any rule could refuse it.
+func (b *Netstack) serveSOCKS(srv *socks5.Server, ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return // closed
+		}
+		go func() {
+			cc := c.(*clientConn)
+			if b.admit(cc) != nil {
+				refuseSOCKS(cc)
+				cc.Close()
+				return
+			}
+			if err := srv.ServeConn(cc); err != nil {
+				b.logf("socks5 proxy: %v", err)
+			}
+		}()
+	}
+}
+
 // Kind returns "netstack".
 func (b *Netstack) Kind() string { return "netstack" }
 
 // Proxies returns the listen addresses of the SOCKS5 and HTTP proxies.
 func (b *Netstack) Proxies() (socks5, httpProxy string) {
 	return b.socksLn.Addr().String(), b.httpLn.Addr().String()
+}
+
+// ProxyAuth returns the credentials the proxies demand, or nil when they
+// demand none (Linux without NetstackOptions.Auth: the owner check alone).
+func (b *Netstack) ProxyAuth() *ProxyAuth {
+	if b.auth == nil {
+		return nil
+	}
+	a := *b.auth
+	return &a
 }
 
 // Up brings a tunnel up in its own userspace network stack.
@@ -408,7 +469,13 @@ type clientConn struct {
 	net.Conn
 	b    *Netstack
 	once sync.Once
+
+	admitOnce sync.Once
+	admitErr  error // the owner check's verdict (Netstack.admit)
 }
+
+// clientConnKey is the context key of an HTTP proxy request's *clientConn.
+type clientConnKey struct{}
 
 func (c *clientConn) Close() error {
 	err := c.Conn.Close()

@@ -3,6 +3,7 @@ package tunnel
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -48,7 +49,7 @@ func upTunnel(t *testing.T, b Backend, name string, cfg Config) Tunnel {
 func socksClient(t *testing.T, b *Netstack) *http.Client {
 	t.Helper()
 	socksAddr, _ := b.Proxies()
-	d, err := proxy.SOCKS5("tcp", socksAddr, nil, &net.Dialer{})
+	d, err := proxy.SOCKS5("tcp", socksAddr, socksAuth(b), &net.Dialer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,11 +58,23 @@ func socksClient(t *testing.T, b *Netstack) *http.Client {
 	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
 }
 
+// socksAuth is what b's SOCKS5 proxy asks for (the random credentials
+// where the OS cannot tell the connecting user), or nil.
+func socksAuth(b *Netstack) *proxy.Auth {
+	if a := b.ProxyAuth(); a != nil {
+		return &proxy.Auth{User: a.Username, Password: a.Password}
+	}
+	return nil
+}
+
 // httpProxyClient is an HTTP client that sends absolute URIs to the HTTP proxy.
 func httpProxyClient(t *testing.T, b *Netstack) *http.Client {
 	t.Helper()
 	_, httpAddr := b.Proxies()
 	u := &url.URL{Scheme: "http", Host: httpAddr}
+	if a := b.ProxyAuth(); a != nil {
+		u.User = url.UserPassword(a.Username, a.Password)
+	}
 	tr := &http.Transport{Proxy: http.ProxyURL(u), DisableKeepAlives: true}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
@@ -100,7 +113,11 @@ func connectGet(t *testing.T, b *Netstack, target string) (int, string) {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(10 * time.Second))
-	fmt.Fprintf(c, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n\r\n", target, target)
+	fmt.Fprintf(c, "CONNECT %s HTTP/1.1\r\nHost: %s\r\n", target, target)
+	if a := b.ProxyAuth(); a != nil {
+		fmt.Fprintf(c, "Proxy-Authorization: Basic %s\r\n", base64.StdEncoding.EncodeToString([]byte(a.Username+":"+a.Password)))
+	}
+	fmt.Fprintf(c, "\r\n")
 	br := bufio.NewReader(c)
 	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
 	if err != nil {
@@ -198,7 +215,7 @@ func TestNetstackRefusesOutsideTunnel(t *testing.T) {
 	check := func(phase string) {
 		t.Helper()
 		socksAddr, _ := b.Proxies()
-		d, _ := proxy.SOCKS5("tcp", socksAddr, nil, &net.Dialer{})
+		d, _ := proxy.SOCKS5("tcp", socksAddr, socksAuth(b), &net.Dialer{})
 		for _, target := range []string{"127.0.0.1:" + port, "localhost:" + port, "example.com:80"} {
 			c, err := d.Dial("tcp", target)
 			if err == nil {

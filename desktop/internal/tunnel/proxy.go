@@ -69,6 +69,9 @@ func socksReplyCode(err error) uint8 {
 // stream; an absolute http:// URI (GET, POST, …) is forwarded. Both go
 // only through a tunnel that routes the destination.
 func (b *Netstack) serveHTTPProxy(w http.ResponseWriter, r *http.Request) {
+	if !b.allowHTTP(w, r) {
+		return
+	}
 	switch {
 	case r.Method == http.MethodConnect:
 		b.httpConnect(w, r)
@@ -88,6 +91,29 @@ func (b *Netstack) serveHTTPProxy(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Allow", "CONNECT, GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS")
 		http.Error(w, "gatepass proxy: send CONNECT host:port, or a request with an absolute http:// URL", http.StatusMethodNotAllowed)
 	}
+}
+
+// allowHTTP answers a request that may not use the proxy and returns
+// false: 403 when the owner check refuses its connection, 407 without the
+// credentials (when the proxy demands them).
+func (b *Netstack) allowHTTP(w http.ResponseWriter, r *http.Request) bool {
+	c, ok := r.Context().Value(clientConnKey{}).(*clientConn)
+	if !ok {
+		w.Header().Set("Connection", "close")
+		http.Error(w, "gatepass proxy: unknown connection", http.StatusForbidden)
+		return false
+	}
+	if err := b.admit(c); err != nil {
+		w.Header().Set("Connection", "close")
+		http.Error(w, err.Error(), http.StatusForbidden)
+		return false
+	}
+	if b.auth != nil && !b.auth.validProxyAuthorization(r.Header) {
+		w.Header().Set("Proxy-Authenticate", `Basic realm="gatepass"`)
+		http.Error(w, "gatepass proxy: proxy credentials required (user name and password: see `gatepassd status` or the app's Details)", http.StatusProxyAuthRequired)
+		return false
+	}
+	return true
 }
 
 func (b *Netstack) httpConnect(w http.ResponseWriter, r *http.Request) {

@@ -56,6 +56,9 @@ func (b *TUN) Kind() string { return "tun" }
 // Proxies returns empty strings: programs use the routes.
 func (b *TUN) Proxies() (socks5, httpProxy string) { return "", "" }
 
+// ProxyAuth returns nil: a TUN backend has no proxies.
+func (b *TUN) ProxyAuth() *ProxyAuth { return nil }
+
 // Up creates the tunnel's interface, configures it and runs wireguard-go on it.
 func (b *TUN) Up(ctx context.Context, name string, cfg Config) (Tunnel, error) {
 	if err := cfg.validate(); err != nil {

@@ -9,6 +9,27 @@
 //   - TUN (privileged): a real interface per tunnel with its address and
 //     routes (Linux via netlink; Windows via wintun and winipcfg; macOS utun).
 //
+// Who may use the proxies: they listen on loopback only, but every account
+// of the machine shares loopback, and a connection through a proxy uses the
+// grant of the user who runs the agent. So:
+//
+//   - Linux: only that user and root (who could read the agent's memory
+//     anyway). When a client connects, its socket is looked up in the
+//     kernel's socket tables (/proc/net/tcp, then tcp6, where IPv6 sockets
+//     to IPv4 addresses appear v4-mapped) by its address pair, and its
+//     owner's uid read, as identd does. Another uid, or a socket that is
+//     not found (it closed meanwhile), is refused before anything of its
+//     request is acted on (no name lookup, no dial): SOCKS5 reply 0x02
+//     "connection not allowed by ruleset", HTTP 403 with a one-line
+//     reason; each refused uid is logged once.
+//   - Windows and macOS have no such exact and cheap lookup: both proxies
+//     demand a user name and password instead (NetstackOptions.Auth, kept
+//     per install by the agent; random ones for the backend's life when
+//     none is given, so the proxies never run open): SOCKS5
+//     username/password authentication (RFC 1929) and HTTP
+//     "Proxy-Authorization: Basic" (407 without). On Linux they can be
+//     demanded in addition to the owner check.
+//
 // The private key is generated and kept on the device; it is handed to the
 // backend in Config and never leaves the process.
 package tunnel
@@ -59,6 +80,9 @@ type Backend interface {
 	Up(ctx context.Context, name string, cfg Config) (Tunnel, error)
 	// Proxies returns the local proxy addresses (netstack only; empty strings otherwise).
 	Proxies() (socks5, httpProxy string)
+	// ProxyAuth returns the credentials the proxies demand; nil when they
+	// demand none, or there are no proxies.
+	ProxyAuth() *ProxyAuth
 	// Close tears every tunnel down and stops the proxies.
 	Close() error
 }

@@ -113,6 +113,18 @@ describe('the window', () => {
     expect(byTestId(w.root, 'signin')).toBeTruthy();
   });
 
+  it('shows the proxies\' user name and password in the settings, as text', async () => {
+    const alert = vi.fn();
+    vi.stubGlobal('alert', alert);
+    const w = await start(fakeBridge(ui(status({ proxy_auth: { username: 'gpk3x9q2m7ab', password: XSS } }))));
+    click(byTestId(w.root, 'open-settings'));
+    await settle();
+    expect(byTestId(w.root, 'proxy-user').textContent).toBe('gpk3x9q2m7ab');
+    expect(byTestId(w.root, 'proxy-password').textContent).toBe(XSS);
+    expect(w.root.querySelector('img')).toBeNull();
+    expect(alert).not.toHaveBeenCalled();
+  });
+
   it('refreshes on the button and on F5', async () => {
     const w = await start();
     click(byTestId(w.root, 'refresh'));

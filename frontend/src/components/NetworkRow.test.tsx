@@ -3,18 +3,18 @@ import { act } from 'preact/test-utils';
 import { ClockContext, skewedClock } from '../clock';
 import { net, NOW, req, status, XSS } from '../test/fixtures';
 import { byTestId, click, mount } from '../test/render';
-import type { Network } from '../types';
+import type { Network, Status } from '../types';
 import { NetworkRow, type RowActions } from './NetworkRow';
 
 function actions(): RowActions & { [k: string]: ReturnType<typeof vi.fn> } {
   return { request: vi.fn(), cancel: vi.fn(), toggle: vi.fn(), release: vi.fn(), refreshDetails: vi.fn() };
 }
 
-function renderRow(n: Network, a = actions(), extra: { busy?: string; error?: string } = {}) {
+function renderRow(n: Network, a = actions(), extra: { busy?: string; error?: string; status?: Status } = {}) {
   return mount(
     <ClockContext.Provider value={skewedClock(NOW - Date.now())}>
       <ul>
-        <NetworkRow network={n} status={status()} actions={a} busy={extra.busy ?? ''} error={extra.error ?? ''} />
+        <NetworkRow network={n} status={extra.status ?? status()} actions={a} busy={extra.busy ?? ''} error={extra.error ?? ''} />
       </ul>
     </ClockContext.Provider>,
   );
@@ -131,6 +131,28 @@ describe('a network row shows its state as the description says', () => {
     expect(d.textContent).toContain('12 s ago');
     expect(d.textContent).toContain('1.5 kB');
     expect(d.textContent).toContain('512 B');
+  });
+
+  it('shows the proxies\' user name and password in the details when they ask for them', () => {
+    const n = net({ state: 'active', expires_at: new Date(NOW + 3600_000).toISOString(), want_connected: true, connected: true });
+    const withAuth = status({
+      proxy_auth: { username: 'gpk3x9q2m7ab', password: 'N5TQ3ZK7WQ2LDMVX4Y6P2HJQ7A' },
+      socks5_url: 'socks5h://gpk3x9q2m7ab:N5TQ3ZK7WQ2LDMVX4Y6P2HJQ7A@127.0.0.1:41080',
+      http_proxy_url: 'http://gpk3x9q2m7ab:N5TQ3ZK7WQ2LDMVX4Y6P2HJQ7A@127.0.0.1:41081',
+    });
+    const { root } = keep(renderRow(n, actions(), { status: withAuth }));
+    click(byTestId(root, 'details-toggle'));
+    expect(byTestId(root, 'proxy-user').textContent).toBe('gpk3x9q2m7ab');
+    expect(byTestId(root, 'proxy-password').textContent).toBe('N5TQ3ZK7WQ2LDMVX4Y6P2HJQ7A');
+    expect(byTestId(root, 'socks5-url').textContent).toBe('ALL_PROXY=socks5h://gpk3x9q2m7ab:N5TQ3ZK7WQ2LDMVX4Y6P2HJQ7A@127.0.0.1:41080');
+    expect(byTestId(root, 'proxy-hint').textContent).toContain('They ask for the user name and password above');
+
+    // Without credentials (Linux): none shown, and who may use the proxies.
+    const plain = keep(renderRow(n));
+    click(byTestId(plain.root, 'details-toggle'));
+    expect(plain.root.querySelector('[data-testid="proxy-user"]')).toBeNull();
+    expect(plain.root.querySelector('[data-testid="proxy-password"]')).toBeNull();
+    expect(byTestId(plain.root, 'proxy-hint').textContent).toContain('Only your user account can use them.');
   });
 
   it('shows an action error and a tunnel error', () => {

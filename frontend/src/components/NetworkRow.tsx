@@ -4,6 +4,7 @@ import { expiresText, formatAgo, formatBytes, nextChange } from '../format';
 import { ticker } from '../ticker';
 import type { Network, Status } from '../types';
 import { CheckIcon, ChevronIcon } from './icons';
+import { ProxyAuthRows } from './ProxyAuthRows';
 
 /** What a row asks its parent to do. */
 export interface RowActions {
@@ -146,6 +147,7 @@ function Details({ n, status, actions, busy }: { n: Network; status: Status; act
             <dd class="mono" data-testid="socks5">{status.socks5 || '—'}</dd>
             <dt>HTTP proxy</dt>
             <dd class="mono" data-testid="http-proxy">{status.http_proxy || '—'}</dd>
+            <ProxyAuthRows status={status} />
           </>
         ) : null}
         <dt>Last handshake</dt>
@@ -156,8 +158,18 @@ function Details({ n, status, actions, busy }: { n: Network; status: Status; act
         <dd>{formatBytes(n.tunnel?.tx_bytes ?? 0)}</dd>
       </dl>
       {userMode ? (
-        <p class="hint">
-          User mode: apps reach {n.name} through the proxies above (no administrator rights needed).
+        <p class="hint" data-testid="proxy-hint">
+          User mode: apps reach {n.name} through the proxies above (no administrator rights needed).{' '}
+          {status.proxy_auth ? (
+            <>
+              They ask for the user name and password above, e.g.{' '}
+              <span class="mono wrap" data-testid="socks5-url">
+                ALL_PROXY={status.socks5_url}
+              </span>
+            </>
+          ) : (
+            'Only your user account can use them.'
+          )}
         </p>
       ) : null}
       {n.state === 'active' ? (

@@ -3,6 +3,7 @@ import type { Bridge } from '../bridge';
 import { errorMessage } from '../bridge';
 import type { Settings as WindowSettings, Status, UIState } from '../types';
 import { BackIcon } from './icons';
+import { ProxyAuthRows } from './ProxyAuthRows';
 
 export interface SettingsProps {
   bridge: Bridge;
@@ -104,6 +105,7 @@ export function SettingsView({ bridge, status, onState, onSignOut, onClose }: Se
               <dd class="mono">{status.socks5 || '—'}</dd>
               <dt>HTTP proxy</dt>
               <dd class="mono">{status.http_proxy || '—'}</dd>
+              <ProxyAuthRows status={status} />
             </>
           ) : null}
           <dt>Device</dt>
