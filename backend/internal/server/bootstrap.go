@@ -13,6 +13,7 @@ import (
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/config"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -21,7 +22,8 @@ import (
 const DefaultAdminEmail = "admin@example.com"
 
 // bootstrap creates the first admin of an empty database and, with --demo,
-// the demo data.
+// the demo data. A first admin's password from GATEPASS_ADMIN_PASSWORD must
+// pass the password policy, or the server does not start.
 func (s *Server) bootstrap(ctx context.Context, out io.Writer) error {
 	n, err := store.CountUsers(ctx, s.DB)
 	if err != nil {
@@ -34,6 +36,8 @@ func (s *Server) bootstrap(ctx context.Context, out io.Writer) error {
 		}
 		if password == "" {
 			password, generated = auth.NewPassword(), true
+		} else if reason := auth.PasswordProblem(password, email, "Admin"); reason != "" {
+			return fmt.Errorf("the first admin's password (%s) %s", config.EnvAdminPassword, reason)
 		}
 		if _, err := s.createUser(ctx, email, "Admin", api.RoleAdmin, password); err != nil {
 			return fmt.Errorf("create the first admin: %w", err)

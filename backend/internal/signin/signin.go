@@ -5,7 +5,8 @@
 // email or per source address in fifteen minutes block further attempts
 // there and here alike. Failures and blocks are audited (login.failure,
 // login.blocked); the caller audits the success ("login") in the transaction
-// that creates its token or session, through Succeeded.
+// that creates its token or session, through Succeeded. AcceptInvite sets
+// an invited user's password, under the policy of auth.ValidatePassword.
 package signin
 
 import (
@@ -123,42 +124,6 @@ func (s *Service) audit(ctx context.Context, action string, u store.User, email,
 	if err != nil {
 		s.log.Error("audit: login", "err", err)
 	}
-}
-
-// AcceptInvite sets the password of an invited user from the secret of
-// their invitation link, and uses the link up. A bad password is a 400
-// fault naming the field; an invalid, used or expired link a NotFound.
-func (s *Service) AcceptInvite(ctx context.Context, token, password, src string) (store.User, error) {
-	if err := auth.ValidatePassword(password); err != nil {
-		return store.User{}, fault.Field("password", "%s", strings.TrimPrefix(err.Error(), "password: "))
-	}
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		return store.User{}, err
-	}
-	now := s.now()
-	var u store.User
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		th := auth.HashToken(token)
-		var err error
-		u, _, err = store.TokenUser(ctx, tx, store.TokenInvite, th, now)
-		if errors.Is(err, store.ErrNotFound) {
-			return fault.NotFoundf("this invitation link is invalid, used or expired: ask an admin for a new one")
-		}
-		if err != nil {
-			return err
-		}
-		u.PasswordHash, u.UpdatedAt = hash, now
-		if err := store.UpdateUser(ctx, tx, u); err != nil {
-			return err
-		}
-		if err := store.RevokeToken(ctx, tx, th, now); err != nil {
-			return err
-		}
-		return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorID: u.ID, ActorEmail: u.Email, Action: "user.accept_invite",
-			TargetType: "user", TargetID: u.ID, SourceAddr: src})
-	})
-	return u, err
 }
 
 // Clip shortens s to at most n bytes (valid UTF-8) with an ellipsis.
