@@ -2,9 +2,6 @@ package auth
 
 import (
 	"testing"
-	"time"
-
-	"github.com/jonboulle/clockwork"
 )
 
 func TestPasswordRoundTrip(t *testing.T) {
@@ -32,28 +29,5 @@ func TestTokenHashIsStable(t *testing.T) {
 	s2, _ := NewToken()
 	if s == s2 {
 		t.Fatal("two tokens are equal")
-	}
-}
-
-func TestLimiterWindow(t *testing.T) {
-	clock := clockwork.NewFakeClock()
-	l := NewLimiter(clock, 3, time.Minute)
-	for range 3 {
-		if b, _ := l.Blocked("a"); b {
-			t.Fatal("blocked too early")
-		}
-		l.Fail("a")
-	}
-	if b, wait := l.Blocked("a", "other"); !b || wait != time.Minute {
-		t.Fatalf("after 3 failures: blocked=%v wait=%v", b, wait)
-	}
-	clock.Advance(time.Minute)
-	if b, _ := l.Blocked("a"); b {
-		t.Fatal("still blocked after the window")
-	}
-	l.Fail("a")
-	l.Reset("a")
-	if len(l.fails) != 0 {
-		t.Fatal("reset kept state")
 	}
 }

@@ -1,6 +1,7 @@
 // Package auth holds Gatepass's credentials: password hashes (bcrypt), the
 // policy of new passwords (policy.go), random bearer tokens stored only as
-// their SHA-256, and the limiter of failed logins.
+// their SHA-256, and the limiter of failed attempts (limiter.go: rules per
+// key over a State kept in memory by MemoryState).
 package auth
 
 import (
