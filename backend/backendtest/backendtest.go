@@ -36,8 +36,8 @@ var Start = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 // Admin credentials of every test server.
 const (
 	AdminEmail    = "admin@example.com"
-	AdminPassword = "admin-password-1"
-	UserPassword  = "user-password-1"
+	AdminPassword = "kestrel-Quartz-harbor-81"
+	UserPassword  = "lantern-Mosaic-drift-47"
 )
 
 // Server is a running test server.

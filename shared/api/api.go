@@ -74,14 +74,21 @@ type User struct {
 type LoginRequest struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// DeviceToken is the device_token of this device's previous sign-in
+	// to this account, if it has one: it exempts the attempt from the
+	// per-account limit of failed sign-ins.
+	DeviceToken string `json:"device_token,omitempty"`
 }
 
 // LoginResponse is the answer to a successful login.
 type LoginResponse struct {
-	Token      string    `json:"token"`
-	User       User      `json:"user"`
-	ExpiresAt  time.Time `json:"expires_at"`
-	ServerTime time.Time `json:"server_time"`
+	Token string `json:"token"`
+	// DeviceToken marks this device as one that signed in to this account
+	// before: keep it (it is a secret) and send it with the next login.
+	DeviceToken string    `json:"device_token"`
+	User        User      `json:"user"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	ServerTime  time.Time `json:"server_time"`
 }
 
 // Request is an access request as the API shows it.

@@ -146,8 +146,15 @@ func StatusOf(err error) int {
 
 // Login signs in and keeps the token.
 func (c *Client) Login(ctx context.Context, email, password string) (api.LoginResponse, error) {
+	return c.LoginWith(ctx, api.LoginRequest{Email: email, Password: password})
+}
+
+// LoginWith signs in with a full login request (e.g. with the device token
+// of the previous sign-in) and keeps the token. The answer's DeviceToken is
+// for the caller to keep and send next time.
+func (c *Client) LoginWith(ctx context.Context, in api.LoginRequest) (api.LoginResponse, error) {
 	var out api.LoginResponse
-	if err := c.do(ctx, http.MethodPost, "/api/v1/login", api.LoginRequest{Email: email, Password: password}, &out); err != nil {
+	if err := c.do(ctx, http.MethodPost, "/api/v1/login", in, &out); err != nil {
 		return out, err
 	}
 	c.SetToken(out.Token)

@@ -15,8 +15,9 @@ import (
 	"gatepass.dev/shared/api"
 )
 
-// CreateUser creates a user with a password or, without one, invites them:
-// an email with a one-time link to set a password.
+// CreateUser creates a user with a password (which must pass the password
+// policy, auth.ValidatePassword) or, without one, invites them: an email
+// with a one-time link to set a password.
 func (s *Service) CreateUser(ctx context.Context, c Caller, in api.UserInput) (store.User, error) {
 	email := store.NormalizeEmail(in.Email)
 	if err := mail.ValidAddress(email); err != nil {
@@ -37,8 +38,8 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, in api.UserInput) (s
 	}
 	hash := ""
 	if in.Password != "" {
-		if err := auth.ValidatePassword(in.Password); err != nil {
-			return store.User{}, fault.Field("password", "%s", strings.TrimPrefix(err.Error(), "password: "))
+		if err := auth.ValidatePassword(in.Password, email, name); err != nil {
+			return store.User{}, err
 		}
 		if hash, err = auth.HashPassword(in.Password); err != nil {
 			return store.User{}, err

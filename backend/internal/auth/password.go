@@ -1,6 +1,7 @@
-// Package auth holds Gatepass's credentials: password hashes (bcrypt),
-// random bearer tokens stored only as their SHA-256, and the limiter of
-// failed logins.
+// Package auth holds Gatepass's credentials: password hashes (bcrypt), the
+// policy of new passwords (policy.go), random bearer tokens stored only as
+// their SHA-256, and the limiter of failed attempts (limiter.go: rules per
+// key over a State kept in memory by MemoryState).
 package auth
 
 import (
@@ -8,18 +9,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"errors"
-	"fmt"
-	"unicode/utf8"
 
 	"gatepass.dev/backend/internal/fault"
 	"golang.org/x/crypto/bcrypt"
-)
-
-// Password length limits. bcrypt reads at most 72 bytes.
-const (
-	MinPasswordLen = 10
-	MaxPasswordLen = 72
 )
 
 // bcryptCost is a variable so tests can lower it.
@@ -27,20 +19,6 @@ var bcryptCost = 11
 
 // ErrBadPassword is returned by CheckPassword for a wrong password.
 var ErrBadPassword = fault.Sentinel(fault.Unauthenticated, "wrong email or password")
-
-// ValidatePassword checks a new password's length.
-func ValidatePassword(p string) error {
-	if !utf8.ValidString(p) {
-		return errors.New("password: is not valid UTF-8")
-	}
-	if n := utf8.RuneCountInString(p); n < MinPasswordLen {
-		return fmt.Errorf("password: must be at least %d characters", MinPasswordLen)
-	}
-	if len(p) > MaxPasswordLen {
-		return fmt.Errorf("password: must be at most %d bytes", MaxPasswordLen)
-	}
-	return nil
-}
 
 // HashPassword returns the bcrypt hash of p.
 func HashPassword(p string) (string, error) {

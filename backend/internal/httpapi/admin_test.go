@@ -94,30 +94,30 @@ func TestAdminInvite(t *testing.T) {
 	token := match[1]
 
 	// Not usable before the invitation is accepted.
-	_, err = srv.Client().Login(t.Context(), "carol@example.com", "carol-password-1")
+	_, err = srv.Client().Login(t.Context(), "carol@example.com", "Amber-Ledger-Violin-62")
 	adWantStatus(t, "login before accepting", err, 401)
 
 	_, err = srv.Client().AcceptInvite(t.Context(), token, "short")
 	adWantStatus(t, "accept with a too-short password", err, 400)
-	_, err = srv.Client().AcceptInvite(t.Context(), "not-the-token", "carol-password-1")
+	_, err = srv.Client().AcceptInvite(t.Context(), "not-the-token", "Amber-Ledger-Violin-62")
 	adWantStatus(t, "accept with a wrong token", err, 404)
 
-	got, err := srv.Client().AcceptInvite(t.Context(), token, "carol-password-1")
+	got, err := srv.Client().AcceptInvite(t.Context(), token, "Amber-Ledger-Violin-62")
 	if err != nil {
 		t.Fatalf("accept the invitation: %v", err)
 	}
 	if got.ID != u.ID {
 		t.Fatalf("accepted as %+v, want %+v", got, u)
 	}
-	carol := srv.Login(t, "carol@example.com", "carol-password-1")
+	carol := srv.Login(t, "carol@example.com", "Amber-Ledger-Violin-62")
 	if me, err := carol.Me(t.Context()); err != nil || me.ID != u.ID {
 		t.Fatalf("carol signed in: %+v %v", me, err)
 	}
 
 	// Single use: the link cannot set another password.
-	_, err = srv.Client().AcceptInvite(t.Context(), token, "mallory-password-1")
+	_, err = srv.Client().AcceptInvite(t.Context(), token, "Nimbus-Pepper-Oxide-37")
 	adWantStatus(t, "accept twice", err, 404)
-	_, err = srv.Client().Login(t.Context(), "carol@example.com", "mallory-password-1")
+	_, err = srv.Client().Login(t.Context(), "carol@example.com", "Nimbus-Pepper-Oxide-37")
 	adWantStatus(t, "login with the second password", err, 401)
 
 	res, err := admin.Audit(t.Context(), url.Values{"target": {u.ID}})

@@ -333,7 +333,7 @@ func TestAuthzAdminRoutesRefuseUsers(t *testing.T) {
 		"/api/v1/admin/requests/{id}/revoke":  `{"note":"no"}`,
 		"/api/v1/admin/networks":              `{"name":"evil","cidr":"10.99.0.0/24"}`,
 		"/api/v1/admin/networks/{id}":         `{"jit_enabled":false}`,
-		"/api/v1/admin/users":                 `{"email":"evil@example.com","role":"admin","password":"evil-password-1"}`,
+		"/api/v1/admin/users":                 `{"email":"evil@example.com","role":"admin","password":"Harbor-Quince-Ember-58"}`,
 		"/api/v1/admin/users/{id}":            `{"role":"admin"}`,
 		"/api/v1/admin/settings":              `{"public_url":"https://evil.example.com"}`,
 		"/api/v1/admin/settings/test-email":   `{"to":"evil@example.com"}`,

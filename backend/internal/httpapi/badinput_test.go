@@ -197,7 +197,7 @@ func TestBadInputHeaderInjection(t *testing.T) {
 	for i, name := range evil {
 		q := strconv.Quote(name) // a JSON string for these
 		biRun(t, srv, "POST", "/api/v1/admin/users", tok, []biCase{
-			{name: fmt.Sprintf("create user, name #%d", i), body: `{"email":"eve@example.com","name":` + q + `,"password":"eve-password-1"}`, mention: "name"},
+			{name: fmt.Sprintf("create user, name #%d", i), body: `{"email":"eve@example.com","name":` + q + `,"password":"Harbor-Quince-Ember-58"}`, mention: "name"},
 			{name: fmt.Sprintf("invite user, name #%d", i), body: `{"email":"eve@example.com","name":` + q + `}`, mention: "name"},
 		})
 		biRun(t, srv, "PATCH", "/api/v1/admin/users/"+aliceUser.ID, tok, []biCase{
@@ -404,8 +404,8 @@ func TestBadInputMalformedBodies(t *testing.T) {
 			{name: "jit_enabled a string", body: `{"name":"new-net","cidr":"10.60.0.0/24","jit_enabled":"false"}`, mention: "jit_enabled"},
 		}},
 		{"PATCH", "/api/v1/admin/networks/" + n.ID, admin.Token(), `{"jit_enabled":false}`, false, nil},
-		{"POST", "/api/v1/admin/users", admin.Token(), `{"email":"eve@example.com","password":"eve-password-1"}`, false, []biCase{
-			{name: "role not a role", body: `{"email":"eve@example.com","password":"eve-password-1","role":"root"}`, mention: "role"},
+		{"POST", "/api/v1/admin/users", admin.Token(), `{"email":"eve@example.com","password":"Harbor-Quince-Ember-58"}`, false, []biCase{
+			{name: "role not a role", body: `{"email":"eve@example.com","password":"Harbor-Quince-Ember-58","role":"root"}`, mention: "role"},
 		}},
 		{"PATCH", "/api/v1/admin/users/" + aliceUser.ID, admin.Token(), `{"role":"admin"}`, false, []biCase{
 			{name: "disabled a string", body: `{"disabled":"true"}`, mention: "disabled"},

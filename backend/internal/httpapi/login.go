@@ -12,9 +12,10 @@ import (
 	"gatepass.dev/shared/api"
 )
 
-// login exchanges email and password for a bearer token. Failures are
-// audited and rate-limited per email and per source address (signin, shared
-// with the web page's sign-in).
+// login exchanges email and password for a bearer token and a device
+// token. Failures are audited and limited (signin, shared with the web
+// page's sign-in); the device token of an earlier sign-in, sent back as
+// device_token, exempts this device from the per-account limit.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	var in api.LoginRequest
 	if err := decode(w, r, &in, false); err != nil {
@@ -27,25 +28,28 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, fault.Invalidf("email and password are required"))
 		return
 	}
-	u, err := s.SignIn.Check(r.Context(), email, in.Password, src)
+	pass, err := s.SignIn.Check(r.Context(), signin.Attempt{Email: email, Password: in.Password, Source: src, DeviceToken: in.DeviceToken})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	u := pass.User
 	secret, hash := auth.NewToken()
 	now := s.now()
 	tok := store.Token{ID: store.NewID("tok"), UserID: u.ID, Hash: hash, Kind: store.TokenAPI, CreatedAt: now, ExpiresAt: now.Add(s.TokenTTL)}
+	var device string
 	err = s.DB.Tx(r.Context(), func(tx *sql.Tx) error {
 		if err := store.CreateToken(r.Context(), tx, tok); err != nil {
 			return err
 		}
-		return s.SignIn.Succeeded(r.Context(), tx, u, src, map[string]string{"user_agent": signin.Clip(r.UserAgent(), 200)})
+		device, err = s.SignIn.Succeeded(r.Context(), tx, pass, map[string]string{"user_agent": signin.Clip(r.UserAgent(), 200)})
+		return err
 	})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, api.LoginResponse{Token: secret, User: u.API(), ExpiresAt: tok.ExpiresAt, ServerTime: now})
+	writeJSON(w, http.StatusOK, api.LoginResponse{Token: secret, DeviceToken: device, User: u.API(), ExpiresAt: tok.ExpiresAt, ServerTime: now})
 }
 
 // logout revokes the caller's token.

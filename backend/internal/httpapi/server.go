@@ -50,8 +50,8 @@ type Deps struct {
 	// Admin runs the administration shared with the web page (default:
 	// one built from these deps).
 	Admin *admin.Service
-	// SignIn checks credentials; share it with the web page so that one
-	// limiter counts the failures of both (default: a new one).
+	// SignIn checks credentials (required); share it with the web page so
+	// that one limiter counts the failures of both.
 	SignIn *signin.Service
 	// MetricsToken, when set, is the bearer token /metrics requires.
 	MetricsToken string
@@ -88,9 +88,6 @@ func New(d Deps) *Server {
 	if d.Admin == nil {
 		d.Admin = admin.New(admin.Deps{DB: d.DB, Access: d.Access, Settings: d.Settings, Clock: d.Clock, Outbox: d.Outbox,
 			Sender: d.Sender, InviteTTL: d.InviteTTL, FirstListenPort: d.FirstListenPort})
-	}
-	if d.SignIn == nil {
-		d.SignIn = signin.New(d.DB, d.Clock, d.Metrics, d.Logger)
 	}
 	return &Server{Deps: d}
 }

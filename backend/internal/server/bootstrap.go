@@ -26,7 +26,8 @@ const DefaultAdminEmail = "admin@example.com"
 // the demo data. Only passwords the server generated are printed or written
 // to the demo credentials file: a password the operator gave
 // (GATEPASS_ADMIN_PASSWORD) is theirs already and would only leak from the
-// terminal, its scroll-back or the file.
+// terminal, its scroll-back or the file. That password must pass the
+// password policy, or the server does not start.
 func (s *Server) bootstrap(ctx context.Context, out io.Writer) error {
 	n, err := store.CountUsers(ctx, s.DB)
 	if err != nil {
@@ -39,6 +40,8 @@ func (s *Server) bootstrap(ctx context.Context, out io.Writer) error {
 		}
 		if password == "" {
 			password, generated = auth.NewPassword(), true
+		} else if reason := auth.PasswordProblem(password, email, "Admin"); reason != "" {
+			return fmt.Errorf("the first admin's password (%s) %s", config.EnvAdminPassword, reason)
 		}
 		if _, err := s.createUser(ctx, email, "Admin", api.RoleAdmin, password); err != nil {
 			return fmt.Errorf("create the first admin: %w", err)

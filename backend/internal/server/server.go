@@ -172,7 +172,11 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	// (server-time header, metrics by route).
 	adm := admin.New(admin.Deps{DB: db, Access: s.Access, Settings: s.Settings, Clock: opt.Clock, Outbox: s.Outbox,
 		Sender: opt.Sender, FirstListenPort: opt.FirstListenPort})
-	signIn := signin.New(db, opt.Clock, s.Metrics, opt.Logger)
+	signIn, err := signin.New(ctx, signin.Options{DB: db, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
+	if err != nil {
+		s.abort()
+		return nil, err
+	}
 	s.API = httpapi.New(httpapi.Deps{DB: db, Access: s.Access, Settings: s.Settings, Broker: s.Broker, Clock: opt.Clock,
 		Metrics: s.Metrics, Logger: opt.Logger, Outbox: s.Outbox, Sender: opt.Sender, Gateway: s.Gateway, FirstListenPort: opt.FirstListenPort,
 		Admin: adm, SignIn: signIn, MetricsToken: cfg.MetricsToken, MetricsSeparate: cfg.MetricsListen != ""})

@@ -1,11 +1,61 @@
 // Package signin checks credentials for both ways of signing in to
 // gatepass-server: the JSON API's POST /api/v1/login (bearer tokens for the
 // agent) and the admin web page's /admin/login (cookie sessions). Both share
-// one Service, so one limiter counts the failures of both: five failures per
-// email or per source address in fifteen minutes block further attempts
-// there and here alike. Failures and blocks are audited (login.failure,
-// login.blocked); the caller audits the success ("login") in the transaction
-// that creates its token or session, through Succeeded.
+// one Service, so one limiter counts the failures of both. Failures and
+// blocks are audited (login.failure, login.blocked, with the reason and the
+// limits that blocked); the caller audits the success ("login") in the
+// transaction that creates its token or session, through Succeeded.
+// AcceptInvite sets an invited user's password, under the policy of
+// auth.ValidatePassword.
+//
+// # Throttling without a lockout
+//
+// A lockout per account ("five wrong passwords lock it for 15 minutes")
+// lets anyone keep the real owner out. Instead, following OWASP's "Slow
+// Down Online Guessing Attacks with Device Cookies":
+//
+//   - Device tokens. Every successful sign-in issues a device token bound
+//     to the account (v1.<user id>.<expiry>.<nonce>.<mac>, HMAC-SHA256 with
+//     a random 32-byte key made on the first start and kept in the settings
+//     table as "signin.device_key"; valid DeviceTokenTTL, a year). The web
+//     page keeps it in a long-lived HttpOnly, SameSite=Lax cookie
+//     (gatepass_device, __Host- prefixed and Secure over https); the API
+//     returns it as device_token and the agent sends it back in its next
+//     login request. A token that is valid for THE account signing in
+//     makes the attempt trusted: only DeviceLimit applies (5 failures with
+//     that token in 15 minutes), and its failures count against the token
+//     alone. Past DeviceLimit the token is distrusted until the window
+//     passes: a stolen token is locked out on its own, not the account.
+//     Forged, altered, expired or another account's tokens are ignored.
+//   - Untrusted attempts (no valid token) pass three limits, all checked
+//     and counted at once before the password is checked (so concurrent
+//     guesses cannot overrun them): AccountAddressLimit (5 failures of the
+//     account from one address in 15 minutes), AddressLimit (20 failures
+//     from one address over all accounts in 15 minutes) and AccountLimit
+//     (per account from anywhere: 5 at once, then delays growing 1, 2, 4,
+//     8, 15 minutes after each failure, the run forgotten after an hour
+//     without failures). IPv6 sources count by their /64.
+//   - A success takes its own attempt back (it was no failure) and forgets
+//     the failures of its account from its address, or of its device token.
+//     It does not end an AccountLimit run: the owner's success must not give
+//     a guesser five free guesses again.
+//
+// What this guarantees: a distributed guesser without a valid device token
+// of the account gets at most MaxGuessesPerHour (11) guesses per account in
+// any hour, and 4 an hour once the attack is kept up, however many
+// addresses it has. The owner on a browser or agent that signed in before
+// signs in at once during such an attack. The owner on a new device waits
+// at most AccountLimit's cap (15 minutes) after the attacker's latest
+// guess, never a fixed lockout; a guesser that keeps pace with the delays
+// keeps new devices of that account waiting: the price of the bound, and
+// the reason for the device tokens. Failures from other addresses never
+// touch the owner's own address limits. Blocks are 429 with Retry-After
+// (fault.Limited through BlockedError).
+//
+// The limiter's state (auth.State) is in this process's memory for now:
+// a restart forgets it, and several replicas need a shared State. Source
+// addresses are the TCP peer's: behind a reverse proxy every client has the
+// proxy's address, and the per-address limits then apply to all together.
 package signin
 
 import (
@@ -26,12 +76,6 @@ import (
 	"gatepass.dev/backend/internal/store"
 )
 
-// Limits of failed sign-ins per email and per source address.
-const (
-	MaxFailures = 5
-	Window      = 15 * time.Minute
-)
-
 // ErrBadCredentials is a wrong email or password, or a disabled account:
 // callers tell the person only "wrong email or password".
 var ErrBadCredentials = fault.Sentinel(fault.Unauthenticated, "wrong email or password")
@@ -40,19 +84,34 @@ var ErrBadCredentials = fault.Sentinel(fault.Unauthenticated, "wrong email or pa
 type BlockedError struct{ Wait time.Duration }
 
 func (e *BlockedError) Error() string {
-	return fmt.Sprintf("too many failed sign-in attempts: try again in %d minutes", e.Minutes())
+	return "too many failed sign-in attempts: try again in " + e.Minutes()
 }
 
-// Minutes is the wait rounded up to whole minutes.
-func (e *BlockedError) Minutes() int { return int(math.Ceil(e.Wait.Minutes())) }
+// Minutes is the wait in words, rounded up to whole minutes ("3 minutes").
+func (e *BlockedError) Minutes() string {
+	if n := int(math.Ceil(e.Wait.Minutes())); n != 1 {
+		return fmt.Sprintf("%d minutes", n)
+	}
+	return "1 minute"
+}
 
 // Fault classifies the block: rate limited, with the wait.
 func (e *BlockedError) Fault() *fault.Error {
-	return fault.Limited(e.Wait, "too many failed sign-in attempts: try again in %d minutes", e.Minutes())
+	return fault.Limited(e.Wait, "%s", e.Error())
 }
 
 // Seconds is the wait rounded up to whole seconds (for Retry-After).
 func (e *BlockedError) Seconds() int { return int(math.Ceil(e.Wait.Seconds())) }
+
+// Options configure a Service.
+type Options struct {
+	DB      *store.DB
+	Clock   clockwork.Clock
+	Metrics *metrics.Metrics
+	Logger  *slog.Logger
+	// State keeps the limiter's failures; default in memory.
+	State auth.State
+}
 
 // Service checks credentials.
 type Service struct {
@@ -61,104 +120,131 @@ type Service struct {
 	metrics *metrics.Metrics
 	log     *slog.Logger
 	limiter *auth.Limiter
+	devices devices
 }
 
-// New returns a Service with its own limiter.
-func New(db *store.DB, clock clockwork.Clock, m *metrics.Metrics, log *slog.Logger) *Service {
-	if log == nil {
-		log = slog.Default()
+// New returns a Service, reading (on the first start: creating) the key of
+// the device tokens.
+func New(ctx context.Context, o Options) (*Service, error) {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
-	return &Service{db: db, clock: clock, metrics: m, log: log, limiter: auth.NewLimiter(clock, MaxFailures, Window)}
+	d, err := loadDevices(ctx, o.DB)
+	if err != nil {
+		return nil, err
+	}
+	return &Service{db: o.DB, clock: o.Clock, metrics: o.Metrics, log: o.Logger, limiter: auth.NewLimiter(o.Clock, o.State), devices: d}, nil
 }
 
 func (s *Service) now() time.Time { return s.clock.Now().UTC() }
 
-func keys(email, src string) []string { return []string{"email:" + email, "ip:" + src} }
+// Attempt is one sign-in attempt.
+type Attempt struct {
+	Email    string // normalized by the caller (store.NormalizeEmail)
+	Password string
+	Source   string // the client's address
+	// DeviceToken is the token of a previous sign-in on this device (the
+	// web page's cookie, the agent's saved token); may be empty.
+	DeviceToken string
+}
 
-// Check verifies a sign-in of email (normalized by the caller) with
-// password from the source address src. It returns the user, a
-// *BlockedError, ErrBadCredentials, or a database error. Failures count
-// against the limiter and are audited; an unknown email costs as much time
-// as a known one.
-func (s *Service) Check(ctx context.Context, email, password, src string) (store.User, error) {
-	k := keys(email, src)
-	if blocked, wait := s.limiter.Blocked(k...); blocked {
-		s.audit(ctx, "login.blocked", store.User{}, email, src, "too many failed attempts")
-		return store.User{}, &BlockedError{Wait: wait}
-	}
-	u, err := store.UserByEmail(ctx, s.db, email)
+// Pass is a successful check, for Succeeded.
+type Pass struct {
+	User    store.User
+	attempt Attempt
+	taken   auth.Taken
+	device  string // the nonce of the trusted device token, if any
+}
+
+// Check verifies an attempt. It returns the Pass, a *BlockedError,
+// ErrBadCredentials, or a database error. Failures count against the
+// limits and are audited; an unknown email costs as much time as a known
+// one.
+func (s *Service) Check(ctx context.Context, a Attempt) (Pass, error) {
+	u, err := store.UserByEmail(ctx, s.db, a.Email)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return store.User{}, err
+		return Pass{}, err
+	}
+	device, trust := "", "none"
+	var taken auth.Taken
+	ok := false
+	if nonce := s.devices.check(a.DeviceToken, u.ID, s.now()); nonce != "" {
+		if taken, _, ok = s.limiter.Take(deviceKey(nonce)); ok {
+			device, trust = nonce, "trusted"
+		} else {
+			trust = "locked"
+		}
+	} else if a.DeviceToken != "" {
+		trust = "invalid"
+	}
+	if !ok {
+		keys := untrustedKeys(a.Email, a.Source)
+		var waits []time.Duration
+		if taken, waits, ok = s.limiter.Take(keys...); !ok {
+			var wait time.Duration
+			var limits []string
+			for i, w := range waits {
+				if w > 0 {
+					wait = max(wait, w)
+					limits = append(limits, strings.SplitN(keys[i].Name, ":", 2)[0])
+				}
+			}
+			s.audit(ctx, "login.blocked", u, a, map[string]string{"reason": "too many failed attempts", "limits": strings.Join(limits, " "), "device": trust})
+			return Pass{}, &BlockedError{Wait: wait}
+		}
 	}
 	reason := ""
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		_ = auth.CheckPassword("", password) // same cost as a real check
+	case u.ID == "":
+		_ = auth.CheckPassword("", a.Password) // same cost as a real check
 		reason = "unknown email"
-	case auth.CheckPassword(u.PasswordHash, password) != nil:
+	case auth.CheckPassword(u.PasswordHash, a.Password) != nil:
 		reason = "wrong password"
 	case u.Disabled:
 		reason = "account disabled"
 	}
 	if reason != "" {
-		s.limiter.Fail(k...)
 		s.metrics.LoginFailures.Inc()
-		s.audit(ctx, "login.failure", u, email, src, reason)
-		return store.User{}, ErrBadCredentials
+		s.audit(ctx, "login.failure", u, a, map[string]string{"reason": reason, "device": trust})
+		return Pass{}, ErrBadCredentials
 	}
-	return u, nil
+	return Pass{User: u, attempt: a, taken: taken, device: device}, nil
 }
 
-// Succeeded forgets the email's failures and writes the "login" audit row
-// inside tx (the transaction that creates the token or the session).
-func (s *Service) Succeeded(ctx context.Context, tx *sql.Tx, u store.User, src string, details map[string]string) error {
-	s.limiter.Reset("email:" + u.Email)
-	return store.InsertAudit(ctx, tx, store.AuditEntry{At: s.now(), ActorID: u.ID, ActorEmail: u.Email, Action: "login",
-		TargetType: "user", TargetID: u.ID, SourceAddr: src, Details: details})
+// Succeeded writes the "login" audit row inside tx (the transaction that
+// creates the token or the session), forgets the failures the pass makes
+// void, and returns a new device token for the client to keep.
+func (s *Service) Succeeded(ctx context.Context, tx *sql.Tx, p Pass, details map[string]string) (deviceToken string, err error) {
+	u, a := p.User, p.attempt
+	if p.device != "" {
+		s.limiter.Reset(deviceKey(p.device).Name)
+	} else {
+		keys := untrustedKeys(a.Email, a.Source)
+		s.limiter.Undo(p.taken, keys[1].Name, keys[2].Name)
+		s.limiter.Reset(keys[0].Name)
+	}
+	d := map[string]string{"device": "new"}
+	if p.device != "" {
+		d["device"] = "known"
+	}
+	for k, v := range details {
+		d[k] = v
+	}
+	now := s.now()
+	err = store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorID: u.ID, ActorEmail: u.Email, Action: "login",
+		TargetType: "user", TargetID: u.ID, SourceAddr: a.Source, Details: d})
+	if err != nil {
+		return "", err
+	}
+	return s.devices.issue(u.ID, now), nil
 }
 
-func (s *Service) audit(ctx context.Context, action string, u store.User, email, src, reason string) {
-	err := store.InsertAudit(ctx, s.db, store.AuditEntry{At: s.now(), ActorID: u.ID, ActorEmail: Clip(email, 254), Action: action,
-		TargetType: "user", TargetID: u.ID, SourceAddr: src, Details: map[string]string{"reason": reason}})
+func (s *Service) audit(ctx context.Context, action string, u store.User, a Attempt, details map[string]string) {
+	err := store.InsertAudit(ctx, s.db, store.AuditEntry{At: s.now(), ActorID: u.ID, ActorEmail: Clip(a.Email, 254), Action: action,
+		TargetType: "user", TargetID: u.ID, SourceAddr: a.Source, Details: details})
 	if err != nil {
 		s.log.Error("audit: login", "err", err)
 	}
-}
-
-// AcceptInvite sets the password of an invited user from the secret of
-// their invitation link, and uses the link up. A bad password is a 400
-// fault naming the field; an invalid, used or expired link a NotFound.
-func (s *Service) AcceptInvite(ctx context.Context, token, password, src string) (store.User, error) {
-	if err := auth.ValidatePassword(password); err != nil {
-		return store.User{}, fault.Field("password", "%s", strings.TrimPrefix(err.Error(), "password: "))
-	}
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		return store.User{}, err
-	}
-	now := s.now()
-	var u store.User
-	err = s.db.Tx(ctx, func(tx *sql.Tx) error {
-		th := auth.HashToken(token)
-		var err error
-		u, _, err = store.TokenUser(ctx, tx, store.TokenInvite, th, now)
-		if errors.Is(err, store.ErrNotFound) {
-			return fault.NotFoundf("this invitation link is invalid, used or expired: ask an admin for a new one")
-		}
-		if err != nil {
-			return err
-		}
-		u.PasswordHash, u.UpdatedAt = hash, now
-		if err := store.UpdateUser(ctx, tx, u); err != nil {
-			return err
-		}
-		if err := store.RevokeToken(ctx, tx, th, now); err != nil {
-			return err
-		}
-		return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorID: u.ID, ActorEmail: u.Email, Action: "user.accept_invite",
-			TargetType: "user", TargetID: u.ID, SourceAddr: src})
-	})
-	return u, err
 }
 
 // Clip shortens s to at most n bytes (valid UTF-8) with an ellipsis.

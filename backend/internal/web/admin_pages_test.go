@@ -117,13 +117,13 @@ func TestInviteFlow(t *testing.T) {
 	if p := dana.post("/invite", url.Values{"token": {token}, "password": {"short"}, "confirm": {"short"}}); p.Status != 400 || !strings.Contains(p.Body, "at least 10") {
 		t.Errorf("short password: %d", p.Status)
 	}
-	if p := dana.post("/invite", url.Values{"token": {token}, "password": {"dana-password-1"}, "confirm": {"dana-password-2"}}); p.Status != 400 {
+	if p := dana.post("/invite", url.Values{"token": {token}, "password": {"Walnut-Cobalt-Sierra-19"}, "confirm": {"Walnut-Cobalt-Sierra-20"}}); p.Status != 400 {
 		t.Errorf("differing passwords: %d", p.Status)
 	}
-	if p := dana.post("/invite", url.Values{"token": {token}, "password": {"dana-password-1"}, "confirm": {"dana-password-1"}}); p.Status != 200 || !strings.Contains(p.Body, "Password set") {
+	if p := dana.post("/invite", url.Values{"token": {token}, "password": {"Walnut-Cobalt-Sierra-19"}, "confirm": {"Walnut-Cobalt-Sierra-19"}}); p.Status != 200 || !strings.Contains(p.Body, "Password set") {
 		t.Fatalf("set password: %d\n%s", p.Status, p.Body)
 	}
-	srv.Login(t, "dana@example.com", "dana-password-1")
+	srv.Login(t, "dana@example.com", "Walnut-Cobalt-Sierra-19")
 	if p := newWebClient(t, srv).get(path); p.Status != 404 || !strings.Contains(p.Body, "invalid, used or expired") {
 		t.Errorf("used invitation link: %d", p.Status)
 	}

@@ -24,8 +24,11 @@
 //     new session at every sign-in (no fixation); it ends after IdleTimeout
 //     without a page load, and SessionTTL after sign-in at the latest;
 //     signing out revokes it; disabling a user revokes all of theirs.
-//   - Sign-in is signin.Service, shared with POST /api/v1/login: one limiter
-//     (5 failures per email or address in 15 minutes), the same audit rows.
+//   - Sign-in is signin.Service, shared with POST /api/v1/login: one limiter,
+//     the same audit rows. A sign-in also sets the device cookie
+//     (gatepass_device, HttpOnly, SameSite=Lax, a year; Secure and __Host-
+//     over https): signin's device token, which exempts this browser from the
+//     per-account limit of failed sign-ins. Signing out keeps it.
 //   - CSRF: only POST changes anything — opening a link (mail scanners follow
 //     them) never does. Every POST must carry the session's CSRF token in a
 //     hidden field (before sign-in: a double-submit cookie) and, when the

@@ -21,13 +21,14 @@ type inviteView struct {
 	Admin     bool
 	ServerURL string
 	MinLen    int
+	Rule      string // the password policy in words
 }
 
 // invitePage shows the form that sets an invited user's password. Opening
 // the link changes nothing: the token is used up only by the POST.
 func (s *Server) invitePage(w http.ResponseWriter, r *http.Request) {
 	token := r.URL.Query().Get("token")
-	view := inviteView{Token: token, FormToken: s.formToken(w, r), MinLen: auth.MinPasswordLen}
+	view := inviteView{Token: token, FormToken: s.formToken(w, r), MinLen: auth.MinPasswordLen, Rule: auth.PasswordRule}
 	u, _, err := store.TokenUser(r.Context(), s.DB, store.TokenInvite, auth.HashToken(token), s.now())
 	switch {
 	case token == "" || errors.Is(err, store.ErrNotFound):
@@ -46,7 +47,7 @@ func (s *Server) invitePage(w http.ResponseWriter, r *http.Request) {
 func (s *Server) acceptInvite(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	token := r.PostFormValue("token")
-	view := inviteView{Token: token, FormToken: s.formToken(w, r), MinLen: auth.MinPasswordLen}
+	view := inviteView{Token: token, FormToken: s.formToken(w, r), MinLen: auth.MinPasswordLen, Rule: auth.PasswordRule}
 	if u, _, err := store.TokenUser(r.Context(), s.DB, store.TokenInvite, auth.HashToken(token), s.now()); err == nil {
 		view.Email = u.Email
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/shared/api"
 )
 
@@ -74,10 +75,10 @@ const (
 func TestBrowserHostileText(t *testing.T) {
 	srv := demoServer(t)
 	admin := srv.Admin(t)
-	if _, err := admin.CreateUser(t.Context(), api.UserInput{Email: "mallory@example.com", Name: hostileName, Role: api.RoleUser, Password: "user-password-1"}); err != nil {
+	if _, err := admin.CreateUser(t.Context(), api.UserInput{Email: "mallory@example.com", Name: hostileName, Role: api.RoleUser, Password: backendtest.UserPassword}); err != nil {
 		t.Fatal(err)
 	}
-	mallory := srv.Login(t, "mallory@example.com", "user-password-1")
+	mallory := srv.Login(t, "mallory@example.com", backendtest.UserPassword)
 	office, staging, zero := networkByName(t, srv, "office-network"), networkByName(t, srv, "staging-internal"), networkByName(t, srv, "zero-path")
 	desc := hostileDesc
 	if _, err := admin.UpdateNetwork(t.Context(), office.ID, api.NetworkInput{Description: &desc}); err != nil {

@@ -32,8 +32,9 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, nil, http.StatusOK, "login", "Sign in", view)
 }
 
-// login checks the credentials (rate-limited and audited by signin, like
-// the API's login) and starts a new session.
+// login checks the credentials (limited and audited by signin, like the
+// API's login; the device cookie of an earlier sign-in exempts this browser
+// from the per-account limit) and starts a new session.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxForm)
 	next := localNext(r.PostFormValue("next"))
@@ -50,12 +51,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, nil, http.StatusBadRequest, "login", "Sign in", view)
 		return
 	}
-	u, err := s.SignIn.Check(r.Context(), email, password, sourceAddr(r))
+	pass, err := s.SignIn.Check(r.Context(), signin.Attempt{Email: email, Password: password, Source: sourceAddr(r), DeviceToken: s.deviceToken(r)})
 	var blocked *signin.BlockedError
 	switch {
 	case errors.As(err, &blocked):
 		w.Header().Set("Retry-After", strconv.Itoa(blocked.Seconds()))
-		view.Error = "Too many failed sign-in attempts. Try again in " + strconv.Itoa(blocked.Minutes()) + " minutes."
+		view.Error = "Too many failed sign-in attempts. Try again in " + blocked.Minutes() + "."
 		s.render(w, r, nil, http.StatusTooManyRequests, "login", "Sign in", view)
 		return
 	case errors.Is(err, signin.ErrBadCredentials):
@@ -66,7 +67,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, nil, err)
 		return
 	}
-	if err := s.startSession(w, r, u); err != nil {
+	if err := s.startSession(w, r, pass); err != nil {
 		s.serverError(w, r, nil, err)
 		return
 	}

@@ -51,6 +51,23 @@ func (s *Server) cookieName() string {
 	return "gatepass_session"
 }
 
+// deviceCookieName is the device token's cookie: it marks a browser that
+// signed in before (signin's device tokens), __Host- prefixed over https.
+func (s *Server) deviceCookieName() string {
+	if s.https() {
+		return "__Host-gatepass_device"
+	}
+	return "gatepass_device"
+}
+
+// deviceToken is the device token the browser sent, or "".
+func (s *Server) deviceToken(r *http.Request) string {
+	if c, err := r.Cookie(s.deviceCookieName()); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
 func (s *Server) cookie(name, value string, maxAge int, sameSite http.SameSite) *http.Cookie {
 	return &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: s.https(), SameSite: sameSite}
 }
@@ -114,15 +131,17 @@ func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, v *visit) {
 	s.render(w, r, v, http.StatusForbidden, "forbidden", "Admins only", nil)
 }
 
-// startSession creates a new session for u (never reusing the one the
-// browser presented: no fixation), revokes the old one, sets the cookie,
-// and audits the sign-in.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.User) error {
+// startSession creates a new session for the user of pass (never reusing
+// the one the browser presented: no fixation), revokes the old one, sets
+// the cookie and a fresh device cookie, and audits the sign-in.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, pass signin.Pass) error {
+	u := pass.User
 	secret, hash := auth.NewToken()
 	now := s.now()
 	sess := store.Session{ID: store.NewID("ses"), Hash: hash, UserID: u.ID, CSRF: randomToken(), SourceAddr: sourceAddr(r),
 		UserAgent: signin.Clip(r.UserAgent(), 200), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.SessionTTL)}
 	sess.IdleExpiresAt = earlier(now.Add(s.IdleTimeout), sess.ExpiresAt)
+	var device string
 	err := s.DB.Tx(r.Context(), func(tx *sql.Tx) error {
 		if old, err := r.Cookie(s.cookieName()); err == nil && old.Value != "" {
 			if err := store.RevokeSession(r.Context(), tx, auth.HashToken(old.Value), now); err != nil {
@@ -135,12 +154,15 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u store.Us
 		if err := store.CreateSession(r.Context(), tx, sess); err != nil {
 			return err
 		}
-		return s.SignIn.Succeeded(r.Context(), tx, u, sess.SourceAddr, map[string]string{"via": "web", "session": sess.ID, "user_agent": sess.UserAgent})
+		var err error
+		device, err = s.SignIn.Succeeded(r.Context(), tx, pass, map[string]string{"via": "web", "session": sess.ID, "user_agent": sess.UserAgent})
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	http.SetCookie(w, s.cookie(s.cookieName(), secret, int(s.SessionTTL/time.Second), http.SameSiteLaxMode))
+	http.SetCookie(w, s.cookie(s.deviceCookieName(), device, int(signin.DeviceTokenTTL/time.Second), http.SameSiteLaxMode))
 	return nil
 }
 

@@ -13,7 +13,8 @@ import (
 
 // Login signs in to a backend: the token is kept in the Store, the
 // device's key pair is created on the first sign-in of this account and its
-// public key registered, and the watch starts. A previous session (another
+// public key registered, and the watch starts. The device token of the
+// previous sign-in to the account is sent along, and the new one saved. A previous session (another
 // account) is signed out once the new sign-in succeeded.
 func (a *Agent) Login(ctx context.Context, in localapi.LoginRequest) error {
 	server := in.Server
@@ -35,10 +36,16 @@ func (a *Agent) Login(ctx context.Context, in localapi.LoginRequest) error {
 	defer cancel()
 	c := client.New(server, client.WithHTTPClient(a.hc))
 	sent := a.clock.Now()
-	resp, err := c.Login(ctx, email, in.Password)
+	resp, err := c.LoginWith(ctx, api.LoginRequest{Email: email, Password: in.Password,
+		DeviceToken: readDeviceToken(deviceTokenPath(a.opts.StateDir, server, email))})
 	recv := a.clock.Now()
 	if err != nil {
 		return backendErr(server, err)
+	}
+	if resp.DeviceToken != "" {
+		if err := writeFileAtomic(deviceTokenPath(a.opts.StateDir, server, resp.User.Email), []byte(resp.DeviceToken+"\n")); err != nil {
+			a.log.Warn("the device token could not be saved: sign-ins from here are limited like a new device's", "err", err)
+		}
 	}
 	kp := keyPath(a.opts.StateDir, server, resp.User.Email)
 	key, _, err := loadOrCreateKey(kp)

@@ -20,6 +20,7 @@ import (
 //	prefs.json          preferences: connect on approval, per network: the toggle
 //	session.json        the signed-in account: server, email, user, device id (no secret)
 //	keys/<account>.key  the device's WireGuard private key of one account (base64)
+//	keys/<account>.device  the server's device token of one account (a secret)
 //	credentials.json    the login tokens, only when the OS keyring is unavailable
 //	proxy-auth.json     the local proxies' user name and password (where they ask for them)
 const (
@@ -115,6 +116,26 @@ type sessionState struct {
 func keyPath(stateDir, server, email string) string {
 	h := sha256.Sum256([]byte(server + "\n" + strings.ToLower(email)))
 	return filepath.Join(stateDir, keysDir, hex.EncodeToString(h[:8])+".key")
+}
+
+// deviceTokenPath is the device token file of an account: the token the
+// server gave at this device's last sign-in to it. Sent with the next
+// login, it marks this device as one that signed in before, which the
+// server exempts from its per-account limit of failed sign-ins (so that
+// guessing from elsewhere cannot keep this device out). Signing out keeps
+// it: it trusts the device, it signs nobody in.
+func deviceTokenPath(stateDir, server, email string) string {
+	return strings.TrimSuffix(keyPath(stateDir, server, email), ".key") + ".device"
+}
+
+// readDeviceToken returns the saved device token, or "" (none saved, or
+// unreadable: the login goes on without it).
+func readDeviceToken(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 // loadOrCreateKey returns the account's device private key, generating and

@@ -88,9 +88,9 @@ const (
 	netName    = "e2e-tun"
 
 	adminEmail    = "admin@e2e.example"
-	adminPassword = "e2e-admin-password-1"
+	adminPassword = "zq8-Wombat-Filament-62"
 	userEmail     = "dana@e2e.example"
-	userPassword  = "e2e-user-password-1"
+	userPassword  = "Orchid-Velvet-Tundra-93"
 )
 
 var apiURL = "http://" + net.JoinHostPort(gwAddr, strconv.Itoa(apiPort))

@@ -1,0 +1,124 @@
+package auth
+
+import (
+	"sync"
+	"time"
+)
+
+// MemoryState is a State in this process's memory: right for one server;
+// several replicas need a shared State. A key is kept while its rule still
+// reads its failures (Rule.Retain); expired keys are swept whenever the
+// number of keys has doubled since the last sweep, so memory follows the
+// failures of the last window, not of all time.
+type MemoryState struct {
+	mu      sync.Mutex
+	keys    map[string]*memKey
+	sweepAt int
+}
+
+type memKey struct {
+	fails   []time.Time // oldest first
+	expires time.Time
+}
+
+// minSweep is the number of keys below which no sweep runs.
+const minSweep = 10000
+
+// NewMemoryState returns an empty MemoryState.
+func NewMemoryState() *MemoryState {
+	return &MemoryState{keys: map[string]*memKey{}, sweepAt: minSweep}
+}
+
+// Take implements State.
+func (m *MemoryState) Take(now time.Time, keys []Key) []time.Duration {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var waits []time.Duration
+	for i, k := range keys {
+		if w := k.Rule.Wait(m.fails(k.Name, now), now); w > 0 {
+			if waits == nil {
+				waits = make([]time.Duration, len(keys))
+			}
+			waits[i] = w
+		}
+	}
+	if waits != nil {
+		return waits
+	}
+	for _, k := range keys {
+		n, ttl := k.Rule.Retain()
+		e := m.keys[k.Name]
+		if e == nil {
+			e = &memKey{}
+			m.keys[k.Name] = e
+		}
+		e.fails = append(e.fails, now)
+		if len(e.fails) > n {
+			e.fails = append(e.fails[:0], e.fails[len(e.fails)-n:]...)
+		}
+		e.expires = now.Add(ttl)
+	}
+	if len(m.keys) >= m.sweepAt {
+		m.sweep(now)
+	}
+	return nil
+}
+
+// fails returns the live failures of a key, dropping an expired key.
+func (m *MemoryState) fails(name string, now time.Time) []time.Time {
+	e := m.keys[name]
+	if e == nil {
+		return nil
+	}
+	if !now.Before(e.expires) {
+		delete(m.keys, name)
+		return nil
+	}
+	return e.fails
+}
+
+func (m *MemoryState) sweep(now time.Time) {
+	for name, e := range m.keys {
+		if !now.Before(e.expires) {
+			delete(m.keys, name)
+		}
+	}
+	m.sweepAt = max(minSweep, 2*len(m.keys))
+}
+
+// Undo implements State.
+func (m *MemoryState) Undo(at time.Time, keys []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, name := range keys {
+		e := m.keys[name]
+		if e == nil {
+			continue
+		}
+		for i := len(e.fails) - 1; i >= 0; i-- {
+			if e.fails[i].Equal(at) {
+				e.fails = append(e.fails[:i], e.fails[i+1:]...)
+				break
+			}
+		}
+		if len(e.fails) == 0 {
+			delete(m.keys, name)
+		}
+	}
+}
+
+// Reset implements State.
+func (m *MemoryState) Reset(keys []string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, name := range keys {
+		delete(m.keys, name)
+	}
+}
+
+// Len is the number of keys held (for tests and metrics).
+func (m *MemoryState) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.keys)
+}
