@@ -4,7 +4,7 @@
 // explicit types instead of the CLI-generated bindings, so the UI builds and
 // is tested without the Wails CLI; a Go test (desktop/bridge_test.go) checks
 // that every method named here exists on the Go App with the same arity.
-import type { OpenRequest, Settings, UIState } from './types';
+import type { DeviceList, OpenRequest, Settings, UIState } from './types';
 
 /** The Go App's bound methods (desktop/app.go, desktop/main.go). */
 export interface AppMethods {
@@ -20,6 +20,8 @@ export interface AppMethods {
   SetConnectOnApproval(on: boolean): Promise<UIState>;
   Settings(): Promise<Settings>;
   SetStartAtLogin(on: boolean): Promise<Settings>;
+  Devices(): Promise<DeviceList>;
+  RemoveDevice(id: string): Promise<UIState>;
   Rendered(names: string[]): Promise<void>;
   WindowResized(): Promise<void>;
   TakeOpenRequest(): Promise<OpenRequest>;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { expiresText, formatAgo, formatBytes, formatDuration, formatLeft, nextChange } from './format';
+import { expiresText, formatAgo, formatBytes, formatDate, formatDuration, formatLeft, nextChange } from './format';
 
 const S = 1000;
 const M = 60 * S;
@@ -66,5 +66,12 @@ describe('other formats', () => {
     expect(formatAgo(40 * S)).toBe('40 s ago');
     expect(formatAgo(5 * M)).toBe('5 min ago');
     expect(formatAgo(3 * H)).toBe('3 h ago');
+  });
+});
+
+describe('formatDate', () => {
+  it('shows a date with the year, and a dash for none', () => {
+    expect(formatDate('2026-11-23T09:00:00Z')).toMatch(/2026/);
+    expect(formatDate('not a date')).toBe('—');
   });
 });

@@ -63,3 +63,10 @@ export function formatAgo(ms: number): string {
   if (ms < DAY) return `${Math.floor(ms / HOUR)} h ago`;
   return `${Math.floor(ms / DAY)} d ago`;
 }
+
+/** A date for people, in the user's locale: "23 Nov 2026"; "—" when unknown. */
+export function formatDate(iso: string): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return '—';
+  return new Date(t).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}

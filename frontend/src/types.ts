@@ -79,6 +79,26 @@ export interface Device {
   public_key: string;
 }
 
+/** One of the user's devices as the backend lists it (shared/api.Device). */
+export interface AccountDevice {
+  id: string;
+  name: string;
+  public_key: string;
+  /** Network id → this device's address in it. */
+  addresses: Record<string, string>;
+  created_at: string;
+  last_seen_at: string | null;
+  /** The device of this computer ("This device"). */
+  current: boolean;
+}
+
+/** The user's devices (localapi.Devices). */
+export interface DeviceList {
+  devices: AccountDevice[];
+  /** The server's clock when listed: what last_seen_at compares to. */
+  server_time: string;
+}
+
 /** The agent's status (localapi.Status). */
 export interface Status {
   signed_in: boolean;

@@ -6,6 +6,8 @@
 //	gatepassd request NETWORK --reason R [--duration 8h]
 //	gatepassd cancel|connect|disconnect|release NETWORK
 //	gatepassd logout
+//	gatepassd devices [--json]
+//	gatepassd devices remove ID|NAME [--yes]
 //
 // `run` is the agent: it holds the login token and the device's WireGuard
 // key, watches the backend, drives the tunnels and serves the LocalAPI on
@@ -41,7 +43,7 @@ import (
 var version = "dev"
 
 // commands are the sub-commands of the operating contract, in usage order.
-var commands = []string{"run", "login", "status", "request", "cancel", "connect", "disconnect", "release", "logout"}
+var commands = []string{"run", "login", "status", "request", "cancel", "connect", "disconnect", "release", "logout", "devices"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -50,7 +52,7 @@ func main() {
 	os.Exit(code)
 }
 
-const usageText = `usage: gatepassd run|login|status|request|cancel|connect|disconnect|release|logout [flags]
+const usageText = `usage: gatepassd run|login|status|request|cancel|connect|disconnect|release|logout|devices [flags]
        gatepassd version
 
   run          start the agent: --server URL, --socket PATH, --state-dir DIR,
@@ -67,6 +69,10 @@ const usageText = `usage: gatepassd run|login|status|request|cancel|connect|disc
   disconnect   NETWORK   bring the tunnel down
   release      NETWORK   give up the grant early
   logout
+  devices      [--json]   your devices: name, created, last seen; this one marked
+  devices remove ID|NAME [--yes]
+               remove a device (asks first on a terminal); removing this
+               device signs this machine out
 
 Every client command takes --socket PATH (default: the agent's default).
 `
@@ -114,6 +120,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdNetwork(ctx, cmd, rest, stdout)
 	case "logout":
 		err = cmdLogout(ctx, rest, stdout)
+	case "devices":
+		err = cmdDevices(ctx, rest, stdin, stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "gatepassd: unknown command %q\n", cmd)
 		usage(stderr)

@@ -36,6 +36,7 @@ func TestRun(t *testing.T) {
 		{"help", []string{"--help"}, 0, "usage: gatepassd", ""},
 		{"version", []string{"version"}, 0, "gatepassd dev", ""},
 		{"command help", []string{"request", "--help"}, 0, "request      NETWORK --reason R", ""},
+		{"devices help", []string{"devices", "remove", "--help"}, 0, "devices remove ID|NAME [--yes]", ""},
 		{"agent not running", []string{"status", "--json", "--socket", noAgent}, 1, "", "gatepassd is not running: start it with `gatepassd run`"},
 		{"agent not running (connect)", []string{"connect", "office", "--socket", noAgent}, 1, "", "gatepassd is not running"},
 		{"unknown flag", []string{"status", "--frob"}, 2, "", "flag provided but not defined: -frob"},

@@ -53,13 +53,7 @@ func (a *Agent) Login(ctx context.Context, in localapi.LoginRequest) error {
 		c.Logout(ctx) //nolint:errcheck // best effort: do not leave a live token behind
 		return apiError(http.StatusInternalServerError, api.CodeInternal, "%v", err)
 	}
-	dev, err := c.RegisterDevice(ctx, a.opts.DeviceName, key.Public().String())
-	if client.StatusOf(err) == http.StatusConflict {
-		// The key is another user's (a copied state dir?): a new key pair.
-		if key, err = newKeyFile(kp); err == nil {
-			dev, err = c.RegisterDevice(ctx, a.opts.DeviceName, key.Public().String())
-		}
-	}
+	dev, key, err := a.registerKey(ctx, c, kp, key) // a refused key is replaced once
 	if err != nil {
 		c.Logout(ctx) //nolint:errcheck // best effort
 		return backendErr(server, err)

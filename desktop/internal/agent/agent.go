@@ -125,6 +125,7 @@ type session struct {
 	client     *client.Client
 	key        tunnel.Key // private: never leaves the process but to the tunnel backend
 	registered bool       // the device was registered in this session
+	removing   bool       // this device is being removed (its token dies with it)
 	ctx        context.Context
 	cancel     context.CancelFunc
 }
@@ -370,6 +371,9 @@ func (a *Agent) unauthorized(s *session, err error) bool {
 	if a.sess == s {
 		a.endSessionLocked()
 		a.message = "signed out: the sign-in expired or was revoked, sign in again"
+		if s.removing {
+			a.message = MessageDeviceRemoved
+		}
 		a.broadcastLocked()
 	}
 	a.mu.Unlock()
@@ -406,13 +410,27 @@ func (a *Agent) watchOnce(s *session, bo *backoff) error {
 func (a *Agent) register(s *session) error {
 	ctx, cancel := context.WithTimeout(s.ctx, callTimeout)
 	defer cancel()
-	dev, err := s.client.RegisterDevice(ctx, a.opts.DeviceName, s.key.Public().String())
+	a.mu.Lock()
+	key := s.key
+	a.mu.Unlock()
+	dev, key, err := a.registerKey(ctx, s.client, keyPath(a.opts.StateDir, s.state.Server, s.state.Email), key)
 	if err != nil {
+		a.mu.Lock()
+		if a.sess == s && client.StatusOf(err) == http.StatusConflict {
+			a.message = "This device could not be registered: " + errorText(err) // e.g. the device limit
+			a.broadcastLocked()
+		}
+		a.mu.Unlock()
 		return err
 	}
 	a.mu.Lock()
 	s.state.DeviceID, s.state.DeviceName, s.state.Addresses = dev.ID, dev.Name, dev.Addresses
+	s.key = key
 	s.registered = true
+	if a.sess == s {
+		a.message = ""
+		a.reconcileLocked() // the tunnels that waited for a device
+	}
 	st := s.state
 	current := a.sess == s
 	a.mu.Unlock()
@@ -556,6 +574,8 @@ func (a *Agent) reconcileLocked() {
 			}
 			a.stopTunnelLocked(n, why)
 			n.err, n.failures, n.retryAt = "", 0, time.Time{}
+		case n.tun == nil && n.up == nil && a.sess.state.DeviceID == "":
+			// No device yet: register reconciles once it is registered.
 		case n.tun == nil && n.up == nil:
 			if !now.Before(n.retryAt) {
 				a.startTunnelLocked(id, n)
@@ -628,7 +648,7 @@ func (a *Agent) startTunnelLocked(id string, n *netState) {
 
 func (a *Agent) bringUp(ctx context.Context, s *session, id, name string, g uint64) {
 	a.mu.Lock()
-	deviceID := s.state.DeviceID
+	deviceID, key := s.state.DeviceID, s.key
 	a.mu.Unlock()
 	var (
 		cfg api.TunnelConfig
@@ -651,7 +671,7 @@ func (a *Agent) bringUp(ctx context.Context, s *session, id, name string, g uint
 	}
 	if err == nil {
 		var tc tunnel.Config
-		if tc, err = tunnelConfig(cfg, s.key); err == nil {
+		if tc, err = tunnelConfig(cfg, key); err == nil {
 			t, err = a.backend.Up(ctx, name, tc)
 		}
 	}

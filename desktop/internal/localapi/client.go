@@ -111,6 +111,19 @@ func (c *Client) SetPrefs(ctx context.Context, in PrefsInput) (Status, error) {
 	return c.statusCall(ctx, http.MethodPut, "/localapi/v1/prefs", in)
 }
 
+// Devices lists the signed-in user's devices, this one marked current.
+func (c *Client) Devices(ctx context.Context) (Devices, error) {
+	var d Devices
+	err := c.do(ctx, http.MethodGet, "/localapi/v1/devices", nil, &d)
+	return d, err
+}
+
+// RemoveDevice removes one of the user's devices (by id, or by a name no
+// other device has). Removing this device signs the agent out.
+func (c *Client) RemoveDevice(ctx context.Context, device string) (Status, error) {
+	return c.statusCall(ctx, http.MethodDelete, "/localapi/v1/devices/"+url.PathEscape(device), nil)
+}
+
 // Watch calls fn with the full status at once and after every change,
 // until ctx ends, the stream breaks or fn returns an error; it returns the
 // reason.

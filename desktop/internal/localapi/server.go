@@ -33,6 +33,11 @@ type Service interface {
 	Release(ctx context.Context, network string) error
 	Prefs() Prefs
 	SetPrefs(ctx context.Context, in PrefsInput) error
+	// Devices lists the signed-in user's devices (this one current).
+	Devices(ctx context.Context) (Devices, error)
+	// RemoveDevice removes one of the user's devices by id, or by name
+	// when it is unambiguous (see Devices.Find).
+	RemoveDevice(ctx context.Context, device string) error
 }
 
 // maxBody bounds request bodies.
@@ -112,6 +117,17 @@ func (s *Server) Handler() http.Handler {
 			return
 		}
 		s.answer(w, s.svc.SetPrefs(r.Context(), in))
+	})
+	mux.HandleFunc("GET /localapi/v1/devices", func(w http.ResponseWriter, r *http.Request) {
+		d, err := s.svc.Devices(r.Context())
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, d)
+	})
+	mux.HandleFunc("DELETE /localapi/v1/devices/{device}", func(w http.ResponseWriter, r *http.Request) {
+		s.answer(w, s.svc.RemoveDevice(r.Context(), r.PathValue("device")))
 	})
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &api.Error{Status: http.StatusNotFound, Code: api.CodeNotFound, Message: "no such LocalAPI endpoint: " + r.Method + " " + r.URL.Path})

@@ -22,10 +22,13 @@
 //	POST /localapi/v1/networks/{name}/release    → Status
 //	GET  /localapi/v1/prefs                      Prefs
 //	PUT  /localapi/v1/prefs                      PrefsInput → Status
+//	GET  /localapi/v1/devices                    Devices: the user's devices, this one marked current
+//	DELETE /localapi/v1/devices/{device}         → Status (removing this device signs the agent out)
 //
-// {name} is a network's name (or its id). The login token and the device's
-// private key are never part of any answer; the local proxies' password
-// is (in Status), as only the owner is answered.
+// {name} is a network's name (or its id); {device} a device's id, or its
+// name when no other device of the user has it. The login token and the
+// device's private key are never part of any answer; the local proxies'
+// password is (in Status), as only the owner is answered.
 package localapi
 
 import (
@@ -79,7 +82,9 @@ type Status struct {
 	// only); null when signed out.
 	Device *Device `json:"device"`
 	// Message explains the last sign-out the user did not ask for (e.g.
-	// the token expired), or is empty.
+	// the token expired, or "This device was removed from your account"),
+	// or, while signed in, why this device could not be registered (e.g.
+	// the device limit); or is empty.
 	Message string `json:"message,omitempty"`
 }
 

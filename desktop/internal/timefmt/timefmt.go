@@ -2,7 +2,8 @@
 // desktop shows it (the window's frontend has the same rules in
 // frontend/src/format.ts): "29d 23h" while a day or more is left, then
 // "7h 59m", then "9m 59s". Times are rounded down, so a fresh 30-day grant
-// reads "29d 23h", as in the product description.
+// reads "29d 23h", as in the product description. Ago says how long ago
+// something was ("never" is the caller's word for no time at all).
 package timefmt
 
 import (
@@ -55,4 +56,20 @@ func NextChange(d time.Duration) time.Duration {
 		return d%time.Minute + time.Millisecond
 	}
 	return d%time.Hour + time.Millisecond
+}
+
+// Ago is how long ago something happened (d is the time since), for lists
+// such as a device's "last seen": "just now" under a minute, then the
+// largest whole unit, "5m ago", "3h ago", "2d ago" (rounded down). A time in
+// the future (clock skew) is "just now".
+func Ago(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", d/time.Minute)
+	case d < day:
+		return fmt.Sprintf("%dh ago", d/time.Hour)
+	}
+	return fmt.Sprintf("%dd ago", d/day)
 }

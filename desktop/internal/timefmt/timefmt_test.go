@@ -59,3 +59,21 @@ func TestLeftCoarseAndNextChange(t *testing.T) {
 		}
 	}
 }
+
+func TestAgo(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		-time.Hour:                     "just now",
+		0:                              "just now",
+		59 * time.Second:               "just now",
+		time.Minute:                    "1m ago",
+		5*time.Minute + 59*time.Second: "5m ago",
+		time.Hour:                      "1h ago",
+		24*time.Hour - time.Second:     "23h ago",
+		24 * time.Hour:                 "1d ago",
+		45 * 24 * time.Hour:            "45d ago",
+	} {
+		if got := Ago(d); got != want {
+			t.Errorf("Ago(%v) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -233,6 +233,11 @@ export function App({ bridge }: { bridge: Bridge }) {
             still ends on time. Retrying…
           </div>
         ) : null}
+        {status.message ? (
+          <div class="banner warn" role="status" data-testid="agent-message">
+            {status.message}
+          </div>
+        ) : null}
         {notice ? (
           <div class="banner error" role="alert" data-testid="notice">
             {notice}

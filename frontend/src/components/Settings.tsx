@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Bridge } from '../bridge';
 import { errorMessage } from '../bridge';
 import type { Settings as WindowSettings, Status, UIState } from '../types';
+import { DevicesSection } from './Devices';
 import { BackIcon } from './icons';
 import { ProxyAuthRows } from './ProxyAuthRows';
 
@@ -13,7 +14,7 @@ export interface SettingsProps {
   onClose(): void;
 }
 
-/** Settings: the server and account, connect on approval, start at login, sign out. */
+/** Settings: the server and account, connect on approval, start at login, this device, the user's devices, sign out. */
 export function SettingsView({ bridge, status, onState, onSignOut, onClose }: SettingsProps) {
   const [settings, setSettings] = useState<WindowSettings | null>(null);
   const [error, setError] = useState('');
@@ -114,6 +115,7 @@ export function SettingsView({ bridge, status, onState, onSignOut, onClose }: Se
           <dd class="mono wrap">{status.device?.public_key || '—'}</dd>
         </dl>
       </section>
+      <DevicesSection bridge={bridge} onState={onState} />
       <section>
         <h2>About</h2>
         <dl class="kv">

@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 import type { AppMethods, Bridge } from '../bridge';
-import type { AccessRequest, Network, Status, UIState } from '../types';
+import type { AccessRequest, AccountDevice, DeviceList, Network, Status, UIState } from '../types';
 
 export const NOW = Date.parse('2026-11-23T09:00:00Z');
 export const XSS = '<img src=x onerror=alert(1)>';
@@ -85,6 +85,31 @@ export function status(over: Partial<Status> = {}): Status {
   };
 }
 
+export function dev(over: Partial<AccountDevice> = {}): AccountDevice {
+  return {
+    id: 'd1',
+    name: 'laptop',
+    public_key: 'AAAA',
+    addresses: { n1: '10.77.0.2/32' },
+    created_at: '2026-11-02T10:00:00Z',
+    last_seen_at: new Date(NOW - 5 * 60_000).toISOString(),
+    current: false,
+    ...over,
+  };
+}
+
+/** This device (laptop, seen 5 min ago), an old desktop never seen, a hostile name. */
+export function devices(): DeviceList {
+  return {
+    devices: [
+      dev({ id: 'd2', name: 'old-desktop', created_at: '2026-10-01T08:00:00Z', last_seen_at: null }),
+      dev({ id: 'd1', name: 'laptop', current: true }),
+      dev({ id: 'd3', name: XSS, last_seen_at: new Date(NOW - 3 * 86400_000).toISOString() }),
+    ],
+    server_time: new Date(NOW).toISOString(),
+  };
+}
+
 export function ui(s: Status | null = status()): UIState {
   return { agent: { connected: true, starting: false, error: '', socket: '/run/gatepass.sock' }, status: s };
 }
@@ -112,6 +137,8 @@ export function fakeBridge(initial: UIState = ui()) {
     SetStartAtLogin: vi.fn((on: boolean) =>
       Promise.resolve({ start_at_login: on, start_at_login_supported: true, start_at_login_path: '', version: 'test', agent_log: '' }),
     ),
+    Devices: vi.fn(() => Promise.resolve(devices())),
+    RemoveDevice: vi.fn((_id: string) => Promise.resolve(cur.value)),
     Rendered: vi.fn(() => Promise.resolve()),
     WindowResized: vi.fn(() => Promise.resolve()),
     TakeOpenRequest: vi.fn(() => Promise.resolve({ open: false, network: '' })),
