@@ -33,7 +33,7 @@ func TestUserDevicesPage(t *testing.T) {
 		t.Fatal("the users page does not link to the user's page")
 	}
 	p := c.get("/admin/users/" + me.ID)
-	if p.Status != 200 || !strings.Contains(p.Body, "desktop") || !strings.Contains(p.Body, k2.Public().String()) {
+	if p.Status != 200 || !strings.Contains(p.Body, "desktop") || !strings.Contains(p.Body, strings.ReplaceAll(k2.Public().String(), "+", "&#43;")) {
 		t.Fatalf("the user page: %d\n%s", p.Status, p.Body)
 	}
 	if strings.Contains(p.Body, "<script>alert(1)") || !strings.Contains(p.Body, "&lt;script&gt;alert(1)&lt;/script&gt;") {
