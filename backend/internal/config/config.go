@@ -89,18 +89,23 @@ type SMTP struct {
 // Enabled reports whether an SMTP host is configured.
 func (s SMTP) Enabled() bool { return s.Host != "" }
 
-// kind says how a setting's text is parsed.
+// kind says how a setting's text is parsed, how the config file gives it
+// (a JSON string, number or boolean) and whether it is shown.
 type kind int
 
 const (
 	kindString kind = iota
-	kindSecret
+	kindSecret      // a string never shown: "[redacted]" when set
 	kindInt
 	kindBool
 	kindDuration
 )
 
-// setting describes one flag with its environment variable and file key.
+// setting is one setting of gatepass-server, stated once: its flag, its
+// environment variable, its config-file key, its usage text and default,
+// how its text is stored into a Config and how the Config shows it. The
+// table drives the flags, the environment, the file, --help, String,
+// LogValue and the redaction of secrets.
 type setting struct {
 	flag    string // without dashes
 	env     string
@@ -110,44 +115,125 @@ type setting struct {
 	usage   string
 	deflt   string // default shown in the usage text
 	noEmpty bool   // an explicit empty value means the default
+	// set stores a given (trimmed, non-empty unless allowed) value; its
+	// error is the problem's text, without the setting's name.
+	set func(c *Config, v string) error
+	// get returns the value as it is shown (before any redaction).
+	get func(c Config) string
 }
 
-var settings = []setting{
-	{flag: "listen", env: "GATEPASS_LISTEN", key: "listen", arg: "HOST:PORT", noEmpty: true,
-		usage: "address to serve HTTP on", deflt: DefaultListen},
-	{flag: "data-dir", env: "GATEPASS_DATA_DIR", key: "data_dir", arg: "DIR", noEmpty: true,
-		usage: "directory holding the database", deflt: DefaultDataDir},
-	{flag: "public-url", env: "GATEPASS_PUBLIC_URL", key: "public_url", arg: "URL", noEmpty: true,
-		usage: "URL users reach the server at, used in links", deflt: "http:// + the listen address, localhost for a wildcard host"},
-	{flag: "smtp-host", env: "GATEPASS_SMTP_HOST", key: "smtp.host", arg: "HOST",
-		usage: "SMTP server for outgoing mail; empty means no mail is sent"},
-	{flag: "smtp-port", env: "GATEPASS_SMTP_PORT", key: "smtp.port", kind: kindInt, arg: "PORT", noEmpty: true,
-		usage: "SMTP port", deflt: "587, or 465 with --smtp-tls tls"},
-	{flag: "smtp-username", env: "GATEPASS_SMTP_USERNAME", key: "smtp.username", arg: "NAME",
-		usage: "SMTP user name; empty means no authentication"},
-	{flag: "smtp-password", env: "GATEPASS_SMTP_PASSWORD", key: "smtp.password", kind: kindSecret, arg: "PASSWORD",
-		usage: "SMTP password (prefer the environment or the file: flags show in ps)"},
-	{flag: "smtp-from", env: "GATEPASS_SMTP_FROM", key: "smtp.from", arg: "ADDRESS",
-		usage: "sender address, required with --smtp-host"},
-	{flag: "smtp-tls", env: "GATEPASS_SMTP_TLS", key: "smtp.tls", arg: "MODE", noEmpty: true,
-		usage: "SMTP security: none, starttls or tls", deflt: "starttls with --smtp-host, else none"},
-	{flag: "smtp-allow-insecure-auth", env: "GATEPASS_SMTP_ALLOW_INSECURE_AUTH", key: "smtp.allow_insecure_auth", kind: kindBool, noEmpty: true,
-		usage: "send the SMTP username and password even without TLS (--smtp-tls none); off, such mail is refused", deflt: "false"},
-	{flag: "demo", env: "GATEPASS_DEMO", key: "demo", kind: kindBool, noEmpty: true,
-		usage: "load the demo data into an empty database", deflt: "false"},
-	{flag: "pending-ttl", env: "GATEPASS_PENDING_TTL", key: "pending_ttl", kind: kindDuration, arg: "DURATION", noEmpty: true,
-		usage: "how long a pending request waits before it expires (1m to 365d; e.g. 12h, 7d)", deflt: "7d"},
-	{flag: "gateway", env: "GATEPASS_GATEWAY", key: "gateway", arg: "MODE", noEmpty: true,
-		usage: "the WireGuard gateway: netstack (userspace, no root), tun (Linux, root) or off", deflt: DefaultGateway},
-	{flag: "log-level", env: "GATEPASS_LOG_LEVEL", key: "log_level", arg: "LEVEL", noEmpty: true,
-		usage: "debug, info, warn or error", deflt: DefaultLogLevel},
-	{flag: "metrics-listen", env: "GATEPASS_METRICS_LISTEN", key: "metrics_listen", arg: "HOST:PORT",
-		usage: "serve /metrics on this address only (no token needed unless --metrics-token is set too)", deflt: "none"},
-	{flag: "metrics-token", env: "GATEPASS_METRICS_TOKEN", key: "metrics_token", kind: kindSecret, arg: "TOKEN",
-		usage: "serve /metrics only with \"Authorization: Bearer TOKEN\" (at least 16 characters); with neither metrics setting /metrics is not served", deflt: "none"},
-	{flag: "config", env: EnvConfig, arg: "FILE",
-		usage: "JSON config file (keys: the flag names in snake_case, SMTP ones under \"smtp\")"},
+func str(field func(c *Config) *string) (func(*Config, string) error, func(Config) string) {
+	return func(c *Config, v string) error { *field(c) = v; return nil },
+		func(c Config) string { return *field(&c) }
 }
+
+func lower(field func(c *Config) *string) (func(*Config, string) error, func(Config) string) {
+	return func(c *Config, v string) error { *field(c) = strings.ToLower(v); return nil },
+		func(c Config) string { return *field(&c) }
+}
+
+func boolean(field func(c *Config) *bool) (func(*Config, string) error, func(Config) string) {
+	return func(c *Config, v string) error {
+			b, err := parseBool(v)
+			if err != nil {
+				return fmt.Errorf("%q is not a boolean (want true, false, 1 or 0)", v)
+			}
+			*field(c) = b
+			return nil
+		},
+		func(c Config) string { return strconv.FormatBool(*field(&c)) }
+}
+
+var settings = func() []setting {
+	s := []setting{
+		{flag: "listen", env: "GATEPASS_LISTEN", key: "listen", arg: "HOST:PORT", noEmpty: true,
+			usage: "address to serve HTTP on", deflt: DefaultListen},
+		{flag: "data-dir", env: "GATEPASS_DATA_DIR", key: "data_dir", arg: "DIR", noEmpty: true,
+			usage: "directory holding the database", deflt: DefaultDataDir},
+		{flag: "public-url", env: "GATEPASS_PUBLIC_URL", key: "public_url", arg: "URL", noEmpty: true,
+			usage: "URL users reach the server at, used in links", deflt: "http:// + the listen address, localhost for a wildcard host"},
+		{flag: "smtp-host", env: "GATEPASS_SMTP_HOST", key: "smtp.host", arg: "HOST",
+			usage: "SMTP server for outgoing mail; empty means no mail is sent"},
+		{flag: "smtp-port", env: "GATEPASS_SMTP_PORT", key: "smtp.port", kind: kindInt, arg: "PORT", noEmpty: true,
+			usage: "SMTP port", deflt: "587, or 465 with --smtp-tls tls"},
+		{flag: "smtp-username", env: "GATEPASS_SMTP_USERNAME", key: "smtp.username", arg: "NAME",
+			usage: "SMTP user name; empty means no authentication"},
+		{flag: "smtp-password", env: "GATEPASS_SMTP_PASSWORD", key: "smtp.password", kind: kindSecret, arg: "PASSWORD",
+			usage: "SMTP password (prefer the environment or the file: flags show in ps)"},
+		{flag: "smtp-from", env: "GATEPASS_SMTP_FROM", key: "smtp.from", arg: "ADDRESS",
+			usage: "sender address, required with --smtp-host"},
+		{flag: "smtp-tls", env: "GATEPASS_SMTP_TLS", key: "smtp.tls", arg: "MODE", noEmpty: true,
+			usage: "SMTP security: none, starttls or tls", deflt: "starttls with --smtp-host, else none"},
+		{flag: "smtp-allow-insecure-auth", env: "GATEPASS_SMTP_ALLOW_INSECURE_AUTH", key: "smtp.allow_insecure_auth", kind: kindBool, noEmpty: true,
+			usage: "send the SMTP username and password even without TLS (--smtp-tls none); off, such mail is refused", deflt: "false"},
+		{flag: "demo", env: "GATEPASS_DEMO", key: "demo", kind: kindBool, noEmpty: true,
+			usage: "load the demo data into an empty database", deflt: "false"},
+		{flag: "pending-ttl", env: "GATEPASS_PENDING_TTL", key: "pending_ttl", kind: kindDuration, arg: "DURATION", noEmpty: true,
+			usage: "how long a pending request waits before it expires (1m to 365d; e.g. 12h, 7d)", deflt: "7d"},
+		{flag: "gateway", env: "GATEPASS_GATEWAY", key: "gateway", arg: "MODE", noEmpty: true,
+			usage: "the WireGuard gateway: netstack (userspace, no root), tun (Linux, root) or off", deflt: DefaultGateway},
+		{flag: "log-level", env: "GATEPASS_LOG_LEVEL", key: "log_level", arg: "LEVEL", noEmpty: true,
+			usage: "debug, info, warn or error", deflt: DefaultLogLevel},
+		{flag: "metrics-listen", env: "GATEPASS_METRICS_LISTEN", key: "metrics_listen", arg: "HOST:PORT",
+			usage: "serve /metrics on this address only (no token needed unless --metrics-token is set too)", deflt: "none"},
+		{flag: "metrics-token", env: "GATEPASS_METRICS_TOKEN", key: "metrics_token", kind: kindSecret, arg: "TOKEN",
+			usage: "serve /metrics only with \"Authorization: Bearer TOKEN\" (at least 16 characters); with neither metrics setting /metrics is not served", deflt: "none"},
+		{flag: "config", env: EnvConfig, arg: "FILE",
+			usage: "JSON config file (keys: the flag names in snake_case, SMTP ones under \"smtp\")"},
+	}
+	bind := map[string]func(*setting){
+		"listen":     func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.Listen }) },
+		"data-dir":   func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.DataDir }) },
+		"public-url": func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.PublicURL }) },
+		"smtp-host":  func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.SMTP.Host }) },
+		"smtp-port": func(x *setting) {
+			x.set = func(c *Config, v string) error {
+				p, err := strconv.Atoi(v)
+				if err != nil {
+					return fmt.Errorf("%q is not a port number", v)
+				}
+				c.SMTP.Port = p
+				return nil
+			}
+			x.get = func(c Config) string { return strconv.Itoa(c.SMTP.Port) }
+		},
+		"smtp-username": func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.SMTP.Username }) },
+		"smtp-password": func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.SMTP.Password }) },
+		"smtp-from":     func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.SMTP.From }) },
+		"smtp-tls": func(x *setting) {
+			x.set = func(c *Config, v string) error { c.SMTP.TLS = api.SMTPTLS(strings.ToLower(v)); return nil }
+			x.get = func(c Config) string { return string(c.SMTP.TLS) }
+		},
+		"smtp-allow-insecure-auth": func(x *setting) {
+			x.set, x.get = boolean(func(c *Config) *bool { return &c.SMTP.AllowInsecureAuth })
+		},
+		"demo": func(x *setting) { x.set, x.get = boolean(func(c *Config) *bool { return &c.Demo }) },
+		"pending-ttl": func(x *setting) {
+			x.set = func(c *Config, v string) error {
+				d, err := ParseDuration(v)
+				if err != nil {
+					return fmt.Errorf("%q is not a duration (e.g. 90m, 12h, 7d)", v)
+				}
+				c.PendingTTL = d
+				return nil
+			}
+			x.get = func(c Config) string { return FormatDuration(c.PendingTTL) }
+		},
+		"gateway":        func(x *setting) { x.set, x.get = lower(func(c *Config) *string { return &c.Gateway }) },
+		"log-level":      func(x *setting) { x.set, x.get = lower(func(c *Config) *string { return &c.LogLevel }) },
+		"metrics-listen": func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.MetricsListen }) },
+		"metrics-token":  func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.MetricsToken }) },
+		"config":         func(x *setting) { x.get = func(c Config) string { return c.ConfigFile } },
+	}
+	for i := range s {
+		b, ok := bind[s[i].flag]
+		if !ok {
+			panic("config: setting --" + s[i].flag + " has no field")
+		}
+		b(&s[i])
+	}
+	return s
+}()
 
 func lookup(name string) setting {
 	for _, s := range settings {
@@ -156,6 +242,15 @@ func lookup(name string) setting {
 		}
 	}
 	panic("config: unknown setting " + name)
+}
+
+func byKey(key string) (setting, bool) {
+	for _, s := range settings {
+		if s.key == key && key != "" {
+			return s, true
+		}
+	}
+	return setting{}, false
 }
 
 // label names a setting in error messages: --flag (ENV).
@@ -176,32 +271,6 @@ const (
 type rawValue struct {
 	val string
 	src source
-}
-
-// fileConfig is the JSON config file. Pointers tell absent keys apart.
-type fileConfig struct {
-	Listen     *string   `json:"listen"`
-	DataDir    *string   `json:"data_dir"`
-	PublicURL  *string   `json:"public_url"`
-	SMTP       *fileSMTP `json:"smtp"`
-	Demo       *bool     `json:"demo"`
-	PendingTTL *string   `json:"pending_ttl"`
-	LogLevel   *string   `json:"log_level"`
-	Gateway    *string   `json:"gateway"`
-
-	MetricsListen *string `json:"metrics_listen"`
-	MetricsToken  *string `json:"metrics_token"`
-}
-
-type fileSMTP struct {
-	Host     *string `json:"host"`
-	Port     *int    `json:"port"`
-	Username *string `json:"username"`
-	Password *string `json:"password"`
-	From     *string `json:"from"`
-	TLS      *string `json:"tls"`
-
-	AllowInsecureAuth *bool `json:"allow_insecure_auth"`
 }
 
 // boolValue is a flag.Value for --demo that keeps the text, so a bad value
@@ -257,11 +326,11 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	}
 	path = strings.TrimSpace(path)
 	if path != "" {
-		fc, err := readFile(path)
+		fromFile, err := readFile(path)
 		if err != nil {
 			return nil, err
 		}
-		fc.apply(raw)
+		raw = fromFile
 	}
 
 	// The environment, then the flags.
@@ -297,22 +366,81 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	return c, nil
 }
 
-func readFile(path string) (*fileConfig, error) {
+// readFile reads the JSON config file into raw values by setting: its keys
+// are the settings' keys, nested ones ("smtp.host") as objects.
+func readFile(path string) (map[string]rawValue, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		// The *PathError already names the file.
 		return nil, fmt.Errorf("--config (%s): %w", EnvConfig, err)
 	}
-	var fc fileConfig
 	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&fc); err != nil {
+	dec.UseNumber()
+	var top map[string]any
+	if err := dec.Decode(&top); err != nil {
 		return nil, fmt.Errorf("config file %s: %w", path, fileError(data, err))
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("config file %s: unexpected data after the JSON object", path)
 	}
-	return &fc, nil
+	raw := map[string]rawValue{}
+	var walk func(prefix string, obj map[string]any) error
+	walk = func(prefix string, obj map[string]any) error {
+		for k, v := range obj {
+			key := prefix + k
+			if sub, ok := v.(map[string]any); ok && prefix == "" && k == "smtp" {
+				if err := walk(key+".", sub); err != nil {
+					return err
+				}
+				continue
+			}
+			s, ok := byKey(key)
+			if !ok {
+				// Values are never quoted: the key may hold a secret.
+				return fmt.Errorf("json: unknown field %q", k)
+			}
+			text, ok := fileValue(s.kind, v)
+			if !ok {
+				return fmt.Errorf("%q has the wrong type: want %s", key, kindName(s.kind))
+			}
+			raw[s.flag] = rawValue{text, fromFile}
+		}
+		return nil
+	}
+	if err := walk("", top); err != nil {
+		return nil, fmt.Errorf("config file %s: %w", path, err)
+	}
+	return raw, nil
+}
+
+// fileValue is a config-file value as the text a flag would give.
+func fileValue(k kind, v any) (string, bool) {
+	switch k {
+	case kindInt:
+		n, ok := v.(json.Number)
+		if !ok {
+			return "", false
+		}
+		if _, err := n.Int64(); err != nil {
+			return "", false
+		}
+		return n.String(), true
+	case kindBool:
+		b, ok := v.(bool)
+		return strconv.FormatBool(b), ok
+	}
+	s, ok := v.(string)
+	return s, ok
+}
+
+func kindName(k kind) string {
+	switch k {
+	case kindInt:
+		return "a number"
+	case kindBool:
+		return "true or false"
+	}
+	return "a string"
 }
 
 // fileError adds a line number to JSON syntax errors. Values are never
@@ -325,70 +453,19 @@ func fileError(data []byte, err error) error {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		line := 1 + bytes.Count(data[:min(int(te.Offset), len(data))], []byte("\n"))
-		return fmt.Errorf("line %d: %q has the wrong type: want %s, got %s", line, te.Field, te.Type, te.Value)
+		return fmt.Errorf("the file must hold one JSON object")
 	}
 	return err
 }
 
-func (fc *fileConfig) apply(raw map[string]rawValue) {
-	str := func(name string, p *string) {
-		if p != nil {
-			raw[name] = rawValue{*p, fromFile}
-		}
-	}
-	str("listen", fc.Listen)
-	str("data-dir", fc.DataDir)
-	str("public-url", fc.PublicURL)
-	if fc.Demo != nil {
-		raw["demo"] = rawValue{strconv.FormatBool(*fc.Demo), fromFile}
-	}
-	str("pending-ttl", fc.PendingTTL)
-	str("log-level", fc.LogLevel)
-	str("gateway", fc.Gateway)
-	str("metrics-listen", fc.MetricsListen)
-	str("metrics-token", fc.MetricsToken)
-	if s := fc.SMTP; s != nil {
-		str("smtp-host", s.Host)
-		if s.Port != nil {
-			raw["smtp-port"] = rawValue{strconv.Itoa(*s.Port), fromFile}
-		}
-		str("smtp-username", s.Username)
-		str("smtp-password", s.Password)
-		str("smtp-from", s.From)
-		str("smtp-tls", s.TLS)
-		if s.AllowInsecureAuth != nil {
-			raw["smtp-allow-insecure-auth"] = rawValue{strconv.FormatBool(*s.AllowInsecureAuth), fromFile}
-		}
-	}
-}
-
-// build turns the raw values into a Config with the defaults filled in. It
-// returns the values that did not parse as problems, and their names in
-// skip so that validate does not report them twice. hints are appended to
-// the messages (where a value came from).
+// build turns the raw values into a Config through the table, then fills
+// in the defaults that depend on other settings. It returns the values
+// that did not parse as problems, and their names in skip so that
+// validate does not report them twice. hints are appended to the messages
+// (where a value came from).
 func build(raw map[string]rawValue, hints map[string]string) (*Config, []error, map[string]bool) {
 	var problems []error
 	skip := map[string]bool{}
-	get := func(name string) (string, bool) {
-		rv, ok := raw[name]
-		if !ok {
-			return "", false
-		}
-		v := rv.val
-		if lookup(name).kind != kindSecret {
-			v = strings.TrimSpace(v)
-		}
-		if v == "" && lookup(name).noEmpty {
-			return "", false
-		}
-		return v, true
-	}
-	bad := func(name, format string, args ...any) {
-		problems = append(problems, errors.New(label(name)+": "+fmt.Sprintf(format, args...)+hints[name]))
-		skip[name] = true
-	}
-
 	c := &Config{
 		Listen:     DefaultListen,
 		DataDir:    DefaultDataDir,
@@ -396,69 +473,42 @@ func build(raw map[string]rawValue, hints map[string]string) (*Config, []error, 
 		LogLevel:   DefaultLogLevel,
 		Gateway:    DefaultGateway,
 	}
-	if v, ok := get("listen"); ok {
-		c.Listen = v
+	given := map[string]bool{}
+	for _, s := range settings {
+		rv, ok := raw[s.flag]
+		if !ok || s.set == nil {
+			continue
+		}
+		v := rv.val
+		if s.kind != kindSecret {
+			v = strings.TrimSpace(v)
+		}
+		if v == "" && s.noEmpty {
+			continue
+		}
+		if err := s.set(c, v); err != nil {
+			problems = append(problems, errors.New(label(s.flag)+": "+err.Error()+hints[s.flag]))
+			skip[s.flag] = true
+			continue
+		}
+		given[s.flag] = true
 	}
-	if v, ok := get("data-dir"); ok {
-		c.DataDir = v
-	}
-	if v, ok := get("public-url"); ok {
-		c.PublicURL = v
-	} else {
+	// Defaults that depend on other settings.
+	if !given["public-url"] {
 		c.PublicURL = DefaultPublicURL(c.Listen)
 	}
-	c.SMTP.Host, _ = get("smtp-host")
-	c.SMTP.Username, _ = get("smtp-username")
-	c.SMTP.Password, _ = get("smtp-password")
-	c.SMTP.From, _ = get("smtp-from")
-	if v, ok := get("smtp-tls"); ok {
-		c.SMTP.TLS = api.SMTPTLS(strings.ToLower(v))
-	} else if c.SMTP.Host != "" {
-		c.SMTP.TLS = api.SMTPTLSStartTLS
-	} else {
+	if !given["smtp-tls"] {
 		c.SMTP.TLS = api.SMTPTLSNone
-	}
-	if v, ok := get("smtp-port"); ok {
-		if p, err := strconv.Atoi(v); err != nil {
-			bad("smtp-port", "%q is not a port number", v)
-		} else {
-			c.SMTP.Port = p
+		if c.SMTP.Host != "" {
+			c.SMTP.TLS = api.SMTPTLSStartTLS
 		}
-	} else if c.SMTP.Host != "" {
+	}
+	if !given["smtp-port"] && !skip["smtp-port"] && c.SMTP.Host != "" {
 		c.SMTP.Port = DefaultSMTPPort
 		if c.SMTP.TLS == api.SMTPTLSTLS {
 			c.SMTP.Port = DefaultSMTPSPort
 		}
 	}
-	if v, ok := get("smtp-allow-insecure-auth"); ok {
-		if b, err := parseBool(v); err != nil {
-			bad("smtp-allow-insecure-auth", "%q is not a boolean (want true, false, 1 or 0)", v)
-		} else {
-			c.SMTP.AllowInsecureAuth = b
-		}
-	}
-	if v, ok := get("demo"); ok {
-		if b, err := parseBool(v); err != nil {
-			bad("demo", "%q is not a boolean (want true, false, 1 or 0)", v)
-		} else {
-			c.Demo = b
-		}
-	}
-	if v, ok := get("pending-ttl"); ok {
-		if d, err := ParseDuration(v); err != nil {
-			bad("pending-ttl", "%q is not a duration (e.g. 90m, 12h, 7d)", v)
-		} else {
-			c.PendingTTL = d
-		}
-	}
-	if v, ok := get("log-level"); ok {
-		c.LogLevel = strings.ToLower(v)
-	}
-	if v, ok := get("gateway"); ok {
-		c.Gateway = strings.ToLower(v)
-	}
-	c.MetricsListen, _ = get("metrics-listen")
-	c.MetricsToken, _ = get("metrics-token")
 	return c, problems, skip
 }
 
