@@ -388,9 +388,12 @@ type TestEmailResponse struct {
 	ServerTime time.Time `json:"server_time"`
 }
 
-// Health is the body of GET /healthz.
+// Health is the body of GET /healthz: Status is "ok", or "degraded" (503)
+// when the database does not accept writes; Store names the database
+// ("sqlite").
 type Health struct {
 	Status     string    `json:"status"`
+	Store      string    `json:"store"`
 	ServerTime time.Time `json:"server_time"`
 }
 

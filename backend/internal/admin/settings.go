@@ -57,8 +57,12 @@ func (s *Service) TestEmail(ctx context.Context, c Caller, to string) (api.TestE
 		res = api.TestEmailResponse{Message: err.Error()}
 	}
 	res.ServerTime = s.now()
-	_ = store.InsertAudit(ctx, s.DB, s.audit(c, "settings.test_email", "settings", "", "",
-		map[string]string{"to": to, "ok": BoolStr(res.OK), "answer": clip(res.Message, 500)}))
+	// The attempt is not hidden from the audit log: when its row cannot be
+	// written the caller hears of it (a storage failure, 503).
+	if err := store.InsertAudit(ctx, s.DB, s.audit(c, "settings.test_email", "settings", "", "",
+		map[string]string{"to": to, "ok": BoolStr(res.OK), "answer": clip(res.Message, 500)})); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 

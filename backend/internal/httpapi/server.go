@@ -64,6 +64,7 @@ type Gateway interface {
 // Server serves the API.
 type Server struct {
 	Deps
+	probe *store.WriteProbe // for /healthz
 }
 
 // New returns the API server.
@@ -87,7 +88,7 @@ func New(d Deps) *Server {
 	if d.SignIn == nil {
 		d.SignIn = signin.New(d.DB, d.Clock, d.Metrics, d.Logger)
 	}
-	return &Server{Deps: d}
+	return &Server{Deps: d, probe: &store.WriteProbe{DB: d.DB, Clock: d.Clock}}
 }
 
 // Routes registers every route of the API on mux.

@@ -104,6 +104,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		n, _ := store.MailDepth(context.Background(), db)
 		return float64(n)
 	})
+	db.OnWriteFailure = (&writeFailures{clock: opt.Clock, log: opt.Logger, metrics: s.Metrics}).failed
 	s.Settings, err = settings.Load(ctx, db, api.Settings{PublicURL: cfg.PublicURL, SMTP: api.SMTPSettings{
 		Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS,
 	}})

@@ -1,0 +1,111 @@
+package httpapi_test
+
+// A full disk under a real server: its database on a small tmpfs that the
+// test fills up and frees (backendtest.Disk, root only), the real SMTP
+// catcher, HTTP on loopback.
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"gatepass.dev/backend/backendtest"
+	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
+)
+
+// sfFill fills the disk of srv's database. The WAL is checkpointed and
+// truncated first: a commit that fits in the WAL's space already allocated
+// succeeds on a full disk, and this test wants every commit to need space.
+func sfFill(t *testing.T, srv *backendtest.Server, disk *backendtest.Disk) {
+	t.Helper()
+	if _, err := srv.DB.ExecContext(t.Context(), `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	disk.Fill(t)
+}
+
+// sfHealth reads /healthz.
+func sfHealth(t *testing.T, srv *backendtest.Server) (int, api.Health) {
+	t.Helper()
+	r := adDo(t, srv, nil, "GET", "/healthz", "")
+	var h api.Health
+	if err := json.Unmarshal(r.Body, &h); err != nil {
+		t.Fatalf("healthz body %q: %v", r.Body, err)
+	}
+	return r.Status, h
+}
+
+// TestStorageFullAnswers503: while the disk is full, every write answers
+// 503 with Retry-After and a message that says the server cannot save, and
+// nothing of it is stored; reads are served; /healthz says degraded and the
+// metric counts the failed writes. With space again, all is back.
+func TestStorageFullAnswers503(t *testing.T) {
+	disk := backendtest.NewDisk(t, "32m")
+	srv := backendtest.NewServer(t, backendtest.WithDataDir(disk.Dir))
+	admin := srv.Admin(t)
+	alice, _ := srv.NewUser(t, "alice@example.com", api.RoleUser)
+	net := srv.NewNetwork(t, "disk-net")
+	pending, err := alice.Request(t.Context(), srv.NewNetwork(t, "other-net").ID, "before the disk filled up", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, h := sfHealth(t, srv); st != 200 || h.Status != "ok" || h.Store != "sqlite" {
+		t.Fatalf("healthz before: %d %+v", st, h)
+	}
+
+	sfFill(t, srv, disk)
+	for _, c := range []struct {
+		method     string
+		path, body string
+		admin      bool
+	}{
+		{"POST", "/api/v1/networks/" + net.ID + "/requests", `{"reason":"while the disk is full"}`, false},
+		{"POST", "/api/v1/admin/requests/" + pending.ID + "/approve", `{"duration_seconds":3600}`, true},
+		{"POST", "/api/v1/admin/settings/test-email", `{"to":"ops@example.com"}`, true},
+		{"POST", "/api/v1/admin/users", `{"email":"bob@example.com","name":"Bob","role":"user","password":"` + backendtest.UserPassword + `"}`, true},
+	} {
+		caller := alice
+		if c.admin {
+			caller = admin
+		}
+		r := adDo(t, srv, caller, c.method, c.path, c.body)
+		var body api.ErrorBody
+		_ = json.Unmarshal(r.Body, &body)
+		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") != "10" ||
+			body.Error.Code != api.CodeUnavailable || body.Error.Message != store.StorageMessage {
+			t.Errorf("%s %s on a full disk: %d Retry-After %q %s; want 503, Retry-After 10, %q",
+				c.method, c.path, r.Status, r.Header.Get("Retry-After"), r.Body, store.StorageMessage)
+		}
+	}
+
+	// Reads go on.
+	if _, err := alice.MyNetworks(t.Context()); err != nil {
+		t.Errorf("GET /api/v1/me/networks on a full disk: %v", err)
+	}
+	if r, err := admin.AdminRequest(t.Context(), pending.ID); err != nil || r.Status != api.StatusPending {
+		t.Errorf("the request whose approval failed: %+v %v, want still pending", r, err)
+	}
+	if rows := rsAudit(t, admin, url.Values{"action": {"request.create"}}); len(rows) != 1 {
+		t.Errorf("%d request.create audit rows, want only the one from before", len(rows))
+	}
+	srv.Advance(time.Second) // past the probe's cache
+	if st, h := sfHealth(t, srv); st != http.StatusServiceUnavailable || h.Status != "degraded" || h.Store != "sqlite" {
+		t.Errorf("healthz on a full disk: %d %+v, want 503 degraded", st, h)
+	}
+	text := string(adDo(t, srv, nil, "GET", "/metrics", "").Body)
+	if n := adMetric(t, text, `gatepass_store_write_failures_total{reason="full"}`); n < 4 {
+		t.Errorf("gatepass_store_write_failures_total{reason=\"full\"} = %v, want at least 4", n)
+	}
+
+	disk.Free(t)
+	srv.Advance(time.Second)
+	if st, h := sfHealth(t, srv); st != 200 || h.Status != "ok" {
+		t.Errorf("healthz after freeing the disk: %d %+v", st, h)
+	}
+	if _, err := alice.Request(t.Context(), net.ID, "after the disk was freed", 0); err != nil {
+		t.Errorf("request after freeing the disk: %v", err)
+	}
+}
