@@ -6,15 +6,37 @@ package httpapi_test
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"gatepass.dev/backend/backendtest"
+	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
+
+// sfStatus sends one authorized request and returns its status code.
+func sfStatus(hc *http.Client, method, url, token, body string) (int, error) {
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, nil
+}
 
 // sfFill fills the disk of srv's database. The WAL is checkpointed and
 // truncated first: a commit that fits in the WAL's space already allocated
@@ -107,5 +129,104 @@ func TestStorageFullAnswers503(t *testing.T) {
 	}
 	if _, err := alice.Request(t.Context(), net.ID, "after the disk was freed", 0); err != nil {
 		t.Errorf("request after freeing the disk: %v", err)
+	}
+}
+
+// TestStorageFullMailAtMostOnce: mail goes out while the disk fills up
+// under load. A backlog of admin emails (SMTP was down) is being sent when
+// the disk fills; requests keep coming (each answered 201 or 503) and the
+// worker keeps trying for a while; then the disk is freed. Every email
+// arrives at most once throughout, and in the end every request that was
+// stored has had its email delivered exactly once, and no other.
+func TestStorageFullMailAtMostOnce(t *testing.T) {
+	disk := backendtest.NewDisk(t, "32m")
+	srv := backendtest.NewServer(t, backendtest.WithDataDir(disk.Dir))
+	srv.Admin(t)
+	net := srv.NewNetwork(t, "load-net")
+	const backlog, during, after = 60, 40, 10
+	users := bnUsers(t, srv, "load", backlog+during+after)
+	tokens := bnTokens(t, srv, users)
+	hc := bnHTTP(8)
+	status := make([]int, len(users))
+	request := func(i int) {
+		st, err := sfStatus(hc, "POST", srv.URL+"/api/v1/networks/"+net.ID+"/requests", tokens[i], `{"reason":"load"}`)
+		if err != nil {
+			t.Errorf("request of user %d: %v", i, err)
+		}
+		status[i] = st
+	}
+
+	// A backlog waits for SMTP, then goes out at once; the disk fills up
+	// as the first of it arrives.
+	srv.SMTP.Stop()
+	for i := range backlog {
+		request(i)
+	}
+	srv.SMTP.Restart()
+	srv.Advance(outbox.ProbeInterval)
+	srv.SMTP.WaitFor(t, nil, rsMailWait)
+	sfFill(t, srv, disk)
+
+	// Load while the disk is full; the worker retries past its back-off.
+	var next atomic.Int64
+	next.Store(backlog)
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < backlog+during; i = int(next.Add(1) - 1) {
+				request(i)
+			}
+		}()
+	}
+	for range 5 {
+		srv.Advance(outbox.StoreMaxBackoff)
+	}
+	wg.Wait()
+	sentWhileFull := srv.SMTP.Count()
+
+	disk.Free(t)
+	for i := backlog + during; i < len(users); i++ {
+		request(i)
+	}
+	stored := map[string]bool{}
+	for i, st := range status {
+		switch {
+		case st == http.StatusCreated:
+			stored[users[i].Email] = true
+		case st == http.StatusServiceUnavailable && i >= backlog && i < backlog+during:
+		default:
+			t.Errorf("request of user %d answered %d", i, st)
+		}
+	}
+	if len(stored) == backlog+during+after {
+		t.Fatal("no request failed while the disk was full: the test did not fill the disk")
+	}
+	backendtest.WaitFor(t, "every stored request's email", func() bool {
+		srv.Advance(outbox.StoreMaxBackoff) // past any back-off of the worker
+		return srv.SMTP.Count() >= len(stored)
+	})
+	rsWaitDrained(t, srv.Admin(t))
+
+	got := map[string]int{}
+	for _, m := range srv.SMTP.Messages() {
+		got[m.To[0]+" "+m.Subject]++
+	}
+	for key, n := range got {
+		if n != 1 {
+			t.Errorf("%q arrived %d times", key, n)
+		}
+	}
+	for _, u := range users {
+		key := backendtest.AdminEmail + " Access request: " + u.Email + " → load-net"
+		if want := map[bool]int{true: 1}[stored[u.Email]]; got[key] != want {
+			t.Errorf("%s: %d emails, want %d", u.Email, got[key], want)
+		}
+	}
+	t.Logf("%d requests stored, %d refused while the disk was full; %d emails had arrived by the time the disk was freed, %d in all",
+		len(stored), len(users)-len(stored), sentWhileFull, srv.SMTP.Count())
+	if len(got) != len(stored) {
+		t.Errorf("%d distinct emails, want %d", len(got), len(stored))
 	}
 }

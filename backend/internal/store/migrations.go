@@ -191,6 +191,14 @@ CREATE TABLE write_probe (
 	at BIGINT NOT NULL
 );
 `,
+
+	// 6: the outbox's claims: a message is claimed (claim_id, leased until
+	// claimed_until) in its own write before it is sent, so that a failing
+	// write after sending can never make it go again within the lease.
+	`
+ALTER TABLE outbox ADD COLUMN claim_id TEXT;
+ALTER TABLE outbox ADD COLUMN claimed_until BIGINT;
+`,
 }
 
 func (db *DB) migrate(ctx context.Context) error {
