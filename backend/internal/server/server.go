@@ -166,7 +166,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		Metrics: s.Metrics, Logger: opt.Logger, Outbox: s.Outbox, Sender: opt.Sender, Gateway: s.Gateway, FirstListenPort: opt.FirstListenPort,
 		Admin: adm, SignIn: signIn})
 	s.Web = web.New(web.Deps{DB: db, Access: s.Access, Admin: adm, SignIn: signIn, Settings: s.Settings, Broker: s.Broker,
-		Gateway: s.Gateway, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
+		Gateway: s.Gateway, Mail: s.Outbox, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
 	mux := http.NewServeMux()
 	s.API.Routes(mux)
 	s.Web.Routes(mux)

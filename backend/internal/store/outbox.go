@@ -155,6 +155,15 @@ func MailRetrying(ctx context.Context, q Querier, now time.Time) (int, error) {
 	return n, err
 }
 
+// MailWaiting counts the messages not delivered yet that can still be:
+// pending ones, and undeliverable ones (waiting for SMTP settings and a
+// retry).
+func MailWaiting(ctx context.Context, q Querier) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'undeliverable')`).Scan(&n)
+	return n, err
+}
+
 // MailByID loads one message.
 func MailByID(ctx context.Context, q Querier, id int64) (OutboxMessage, error) {
 	return scanOutbox(q.QueryRowContext(ctx, `SELECT `+outboxCols+` FROM outbox WHERE id = ?`, id))
