@@ -316,9 +316,11 @@ type OutboxMessage struct {
 	SentAt        *time.Time   `json:"sent_at"`
 }
 
-// OutboxList is a page of the outbox.
+// OutboxList is a page of the outbox, newest first. NextCursor, when set,
+// is the cursor= of the next page (an opaque string).
 type OutboxList struct {
 	Messages   []OutboxMessage `json:"messages"`
+	NextCursor string          `json:"next_cursor,omitempty"`
 	ServerTime time.Time       `json:"server_time"`
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"gatepass.dev/backend/internal/fault"
@@ -182,18 +184,38 @@ func UpdateMailDelivery(ctx context.Context, q Querier, m OutboxMessage) error {
 // OutboxFilter selects messages for the admin list.
 type OutboxFilter struct {
 	Status api.OutboxStatus
-	Limit  int
+	Limit  int    // default 100
+	Cursor string // from a previous page
 }
 
-// ListMail returns messages newest first.
-func ListMail(ctx context.Context, q Querier, f OutboxFilter) ([]OutboxMessage, error) {
+// ListMail returns a page of messages, newest first (by id), and the cursor
+// of the next page ("" at the end). The cursor is opaque to clients (the
+// last id of the page).
+func ListMail(ctx context.Context, q Querier, f OutboxFilter) ([]OutboxMessage, string, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
+	conds, args := []string{"1 = 1"}, []any{}
 	if f.Status != "" {
-		return queryOutbox(ctx, q, `SELECT `+outboxCols+` FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?`, f.Status, f.Limit)
+		conds, args = append(conds, "status = ?"), append(args, f.Status)
 	}
-	return queryOutbox(ctx, q, `SELECT `+outboxCols+` FROM outbox ORDER BY id DESC LIMIT ?`, f.Limit)
+	if f.Cursor != "" {
+		before, err := strconv.ParseInt(f.Cursor, 10, 64)
+		if err != nil || before <= 0 {
+			return nil, "", fault.Field("cursor", "is not the next_cursor of a previous page")
+		}
+		conds, args = append(conds, "id < ?"), append(args, before)
+	}
+	list, err := queryOutbox(ctx, q, `SELECT `+outboxCols+` FROM outbox WHERE `+strings.Join(conds, " AND ")+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(list) > f.Limit {
+		list = list[:f.Limit]
+		next = strconv.FormatInt(list[len(list)-1].ID, 10)
+	}
+	return list, next, nil
 }
 
 // MailDepth counts the messages still to be delivered.
