@@ -183,6 +183,15 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if err := s.Gateway.Sync(ctx); err != nil {
 		s.Log.Error("gateway: first sync", "err", err)
 	}
+	// Made here, not in Serve: Close may run while Serve starts.
+	s.http = &http.Server{
+		Handler:           s.Handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		BaseContext:       func(net.Listener) context.Context { return s.ctx },
+		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
+	}
 	s.wg.Add(3)
 	go func() { defer s.wg.Done(); s.Gateway.Run(s.ctx) }()
 	go func() { defer s.wg.Done(); s.Scheduler.Run(s.ctx) }()
@@ -197,16 +206,8 @@ func (s *Server) abort() {
 	s.DB.Close()
 }
 
-// Serve serves HTTP on ln until Close.
+// Serve serves HTTP on ln until Close (at once if Close came first).
 func (s *Server) Serve(ln net.Listener) error {
-	s.http = &http.Server{
-		Handler:           s.Handler,
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
-		BaseContext:       func(net.Listener) context.Context { return s.ctx },
-		ErrorLog:          slog.NewLogLogger(s.Log.Handler(), slog.LevelWarn),
-	}
 	err := s.http.Serve(ln)
 	if errors.Is(err, http.ErrServerClosed) {
 		return nil
