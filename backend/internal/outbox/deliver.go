@@ -91,6 +91,10 @@ func (w *Worker) deliverDue(ctx context.Context, cfg mail.Config) (int, error) {
 			return sent, err
 		}
 		for i, m := range batch {
+			if ctx.Err() != nil {
+				w.release(ctx, claimID, ids(batch[i:]))
+				return sent, ctx.Err()
+			}
 			done, ok := w.attempt(ctx, cfg, m)
 			if !ok {
 				// Stopping: whether the message in flight went is unknown,
@@ -125,11 +129,8 @@ func ids(ms []store.OutboxMessage) []int64 {
 }
 
 // attempt sends m once and returns it with the outcome; ok is false when
-// ctx ended first.
+// ctx ended during the send.
 func (w *Worker) attempt(ctx context.Context, cfg mail.Config, m store.OutboxMessage) (store.OutboxMessage, bool) {
-	if ctx.Err() != nil {
-		return m, false
-	}
 	err := w.sender.Send(ctx, cfg, mail.Message{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
 	if err != nil && ctx.Err() != nil {
 		return m, false

@@ -2,7 +2,6 @@ package outbox
 
 import (
 	"context"
-
 	"time"
 
 	"gatepass.dev/backend/internal/fault"
