@@ -329,9 +329,11 @@ type OutboxMessage struct {
 	SentAt        *time.Time   `json:"sent_at"`
 }
 
-// OutboxList is a page of the outbox.
+// OutboxList is a page of the outbox, newest first. NextCursor, when set,
+// is the cursor= of the next page (an opaque string).
 type OutboxList struct {
 	Messages   []OutboxMessage `json:"messages"`
+	NextCursor string          `json:"next_cursor,omitempty"`
 	ServerTime time.Time       `json:"server_time"`
 }
 
@@ -418,9 +420,12 @@ type TestEmailResponse struct {
 	ServerTime time.Time `json:"server_time"`
 }
 
-// Health is the body of GET /healthz.
+// Health is the body of GET /healthz: Status is "ok", or "degraded" (503)
+// when the database does not accept writes; Store names the database
+// ("sqlite").
 type Health struct {
 	Status     string    `json:"status"`
+	Store      string    `json:"store"`
 	ServerTime time.Time `json:"server_time"`
 }
 

@@ -387,6 +387,14 @@ func (c *Client) Outbox(ctx context.Context, status api.OutboxStatus) ([]api.Out
 	return out.Messages, err
 }
 
+// OutboxPage lists one page of emails (admin); q holds status, limit and
+// the cursor of the previous page's NextCursor.
+func (c *Client) OutboxPage(ctx context.Context, q url.Values) (api.OutboxList, error) {
+	var out api.OutboxList
+	err := c.do(ctx, http.MethodGet, "/api/v1/admin/outbox?"+q.Encode(), nil, &out)
+	return out, err
+}
+
 // RetryMail queues a failed or undeliverable email again (admin).
 func (c *Client) RetryMail(ctx context.Context, id int64) error {
 	return c.do(ctx, http.MethodPost, "/api/v1/admin/outbox/"+strconv.FormatInt(id, 10)+"/retry", nil, nil)

@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"database/sql"
+	"net/url"
 	"strconv"
 
 	"gatepass.dev/backend/internal/fault"
@@ -27,6 +28,26 @@ func (s *Service) RetryMail(ctx context.Context, c Caller, id int64) (store.Outb
 	}
 	s.wakeOutbox()
 	return m, nil
+}
+
+// MaxOutboxPage is the most messages one page of the outbox list holds.
+const MaxOutboxPage = 1000
+
+// OutboxFilter reads ?status=&limit=&cursor= for the outbox list.
+func OutboxFilter(q url.Values) (store.OutboxFilter, error) {
+	st, err := OutboxStatus(q.Get("status"))
+	if err != nil {
+		return store.OutboxFilter{}, err
+	}
+	f := store.OutboxFilter{Status: st, Cursor: q.Get("cursor")}
+	if v := q.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxOutboxPage {
+			return f, fault.Field("limit", "must be a number from 1 to %d", MaxOutboxPage)
+		}
+		f.Limit = n
+	}
+	return f, nil
 }
 
 // OutboxStatus validates an outbox status filter ("" for all).

@@ -76,20 +76,40 @@ func (s *Scheduler) CatchUp(ctx context.Context) (access.ExpireResult, error) {
 	return res, err
 }
 
+// After a sweep that failed (the database refused the write), the
+// scheduler waits FirstBackoff, doubling up to MaxBackoff, before it tries
+// again — rather than at once, since the deadline it missed is still
+// overdue. A change that commits meanwhile (the database writes again)
+// still wakes it. The gateways remove expired peers by their own timers
+// meanwhile: this only delays the record of the expiry and its email.
+const (
+	FirstBackoff = time.Second
+	MaxBackoff   = 30 * time.Second
+)
+
 // Run sleeps until each deadline and applies it, until ctx ends.
 func (s *Scheduler) Run(ctx context.Context) {
+	var backoff time.Duration
 	for {
-		if _, err := s.svc.ExpireDue(ctx); err != nil && ctx.Err() == nil {
-			s.log.Error("expiry: sweep failed", "err", err)
+		_, err := s.svc.ExpireDue(ctx)
+		if ctx.Err() != nil {
+			return
 		}
 		now := s.clock.Now()
 		deadline := now.Add(s.Resync)
-		next, err := s.svc.NextDeadline(ctx)
-		if err != nil && ctx.Err() == nil {
-			s.log.Error("expiry: next deadline", "err", err)
-			deadline = now.Add(time.Second)
-		} else if !next.IsZero() && next.Before(deadline) {
-			deadline = next
+		if err != nil {
+			backoff = min(max(2*backoff, FirstBackoff), MaxBackoff)
+			s.log.Error("expiry: sweep failed", "err", err, "retry_in", backoff)
+			deadline = now.Add(backoff)
+		} else if next, err := s.svc.NextDeadline(ctx); err != nil {
+			backoff = min(max(2*backoff, FirstBackoff), MaxBackoff)
+			s.log.Error("expiry: next deadline", "err", err, "retry_in", backoff)
+			deadline = now.Add(backoff)
+		} else {
+			backoff = 0
+			if !next.IsZero() && next.Before(deadline) {
+				deadline = next
+			}
 		}
 		timer := clockutil.TimerUntil(s.clock, deadline)
 		select {

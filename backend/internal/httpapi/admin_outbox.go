@@ -10,28 +10,21 @@ import (
 	"gatepass.dev/shared/api"
 )
 
-// adminListOutbox lists emails with their delivery state: ?status=&limit=.
+// adminListOutbox lists emails with their delivery state, newest first:
+// ?status=&limit= (default 100, at most 1000) &cursor= (the next_cursor of
+// the previous page).
 func (s *Server) adminListOutbox(w http.ResponseWriter, r *http.Request, p principal) {
-	st, err := admin.OutboxStatus(r.URL.Query().Get("status"))
+	f, err := admin.OutboxFilter(r.URL.Query())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	f := store.OutboxFilter{Status: st}
-	if v := r.URL.Query().Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 1000 {
-			s.writeError(w, r, fault.Field("limit", "must be a number from 1 to 1000"))
-			return
-		}
-		f.Limit = n
-	}
-	list, err := store.ListMail(r.Context(), s.DB, f)
+	list, next, err := store.ListMail(r.Context(), s.DB, f)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	out := api.OutboxList{Messages: make([]api.OutboxMessage, 0, len(list)), ServerTime: s.now()}
+	out := api.OutboxList{Messages: make([]api.OutboxMessage, 0, len(list)), NextCursor: next, ServerTime: s.now()}
 	for _, m := range list {
 		out.Messages = append(out.Messages, m.API())
 	}

@@ -653,7 +653,7 @@ func TestAdminHealthAndMetrics(t *testing.T) {
 
 	r := adDo(t, srv, nil, "GET", "/healthz", "")
 	var h api.Health
-	if err := json.Unmarshal(r.Body, &h); r.Status != 200 || err != nil || h.Status != "ok" || !h.ServerTime.Equal(srv.Now()) {
+	if err := json.Unmarshal(r.Body, &h); r.Status != 200 || err != nil || h.Status != "ok" || h.Store != "sqlite" || !h.ServerTime.Equal(srv.Now()) {
 		t.Fatalf("healthz: %d %s", r.Status, r.Body)
 	}
 

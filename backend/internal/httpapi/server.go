@@ -69,6 +69,7 @@ type Gateway interface {
 // Server serves the API.
 type Server struct {
 	Deps
+	probe *store.WriteProbe // for /healthz
 }
 
 // New returns the API server.
@@ -89,7 +90,7 @@ func New(d Deps) *Server {
 		d.Admin = admin.New(admin.Deps{DB: d.DB, Access: d.Access, Settings: d.Settings, Clock: d.Clock, Outbox: d.Outbox,
 			Sender: d.Sender, InviteTTL: d.InviteTTL, FirstListenPort: d.FirstListenPort})
 	}
-	return &Server{Deps: d}
+	return &Server{Deps: d, probe: &store.WriteProbe{DB: d.DB, Clock: d.Clock}}
 }
 
 // Routes registers every route of the API on mux.

@@ -143,6 +143,9 @@ func (c Config) addr() string {
 	return net.JoinHostPort(strings.TrimSpace(c.Host), strconv.Itoa(c.port()))
 }
 
+// SendTimeout is how long one Send or Probe may take at most.
+func (c Config) SendTimeout() time.Duration { return c.timeout() }
+
 func (c Config) timeout() time.Duration {
 	if c.Timeout > 0 {
 		return c.Timeout

@@ -31,7 +31,10 @@
 // Failures: IsPermanent separates failures of the message (an invalid
 // recipient, a 5xx reply to RCPT TO or DATA) from failures of the server or
 // configuration (connection refused, timeouts, 4xx replies, TLS or AUTH
-// errors, a 5xx to MAIL FROM), which the outbox should retry.
+// errors, a 5xx to MAIL FROM), which the outbox should retry. IsUnreachable
+// picks out the failures to connect (before any message was handed over);
+// Sender.Probe connects the same way and quits, so the outbox can tell when
+// an unreachable server answers again without sending anything.
 //
 // The sub-package smtptest is a real SMTP server on loopback for tests.
 package mail

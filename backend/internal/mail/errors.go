@@ -74,10 +74,27 @@ func (e *dialError) Unwrap() error { return e.err }
 // sent: the dial itself, or the greeting, EHLO, STARTTLS or AUTH.
 func connectError(addr string, err error) error {
 	var de *dialError
-	if errors.As(err, &de) {
-		return err
+	if !errors.As(err, &de) {
+		err = fmt.Errorf("smtp %s: %w", addr, err)
 	}
-	return fmt.Errorf("smtp %s: %w", addr, err)
+	return &unreachableError{err}
+}
+
+// unreachableError marks a failure to reach the SMTP server (see
+// IsUnreachable); its text is the cause's.
+type unreachableError struct{ err error }
+
+func (e *unreachableError) Error() string { return e.err.Error() }
+func (e *unreachableError) Unwrap() error { return e.err }
+
+// IsUnreachable reports whether err from Send or Probe happened while
+// connecting, before any message was handed over: the connection was
+// refused or timed out, or the greeting, EHLO, STARTTLS or AUTH failed.
+// Such a failure concerns the server, not the message: every message fails
+// the same way until the server answers again, which Probe can tell.
+func IsUnreachable(err error) bool {
+	var ue *unreachableError
+	return errors.As(err, &ue)
 }
 
 // withCause adds why the context ended (timeout or cancellation) to an

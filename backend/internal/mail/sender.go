@@ -13,6 +13,7 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 
 	"gatepass.dev/shared/api"
 )
@@ -66,7 +67,27 @@ func (s *Sender) Send(ctx context.Context, cfg Config, m Message) error {
 	if err != nil {
 		return err
 	}
+	return s.session(ctx, cfg, func(client *gomail.Client, conn *smtp.Client) error {
+		if err := client.SendWithSMTPClient(conn, msg); err != nil {
+			return fmt.Errorf("send mail to %s via %s: %w", m.To, cfg.addr(), err)
+		}
+		return nil
+	})
+}
 
+// Probe tells whether the SMTP server of cfg answers: it connects as Send
+// does (TCP, TLS, EHLO, STARTTLS and AUTH as configured) and quits without
+// sending anything. Its error is worded like Send's and is IsUnreachable.
+func (s *Sender) Probe(ctx context.Context, cfg Config) error {
+	if err := cfg.Validate(); err != nil {
+		return err
+	}
+	return s.session(ctx, cfg, func(*gomail.Client, *smtp.Client) error { return nil })
+}
+
+// session connects to the server of cfg, runs fn on the connection and
+// quits, all within cfg's timeout.
+func (s *Sender) session(ctx context.Context, cfg Config, fn func(*gomail.Client, *smtp.Client) error) error {
 	timeout := cfg.timeout()
 	ctx, cancel := context.WithTimeoutCause(ctx, timeout, timeoutError{timeout})
 	defer cancel()
@@ -83,11 +104,11 @@ func (s *Sender) Send(ctx context.Context, cfg Config, m Message) error {
 	if err != nil {
 		return withCause(ctx, timeout, connectError(cfg.addr(), err))
 	}
-	err = client.SendWithSMTPClient(conn, msg)
+	err = fn(client, conn)
 	// The message is delivered or not by now; a failing QUIT changes nothing.
 	_ = client.CloseWithSMTPClient(conn)
 	if err != nil {
-		return withCause(ctx, timeout, fmt.Errorf("send mail to %s via %s: %w", m.To, cfg.addr(), err))
+		return withCause(ctx, timeout, err)
 	}
 	return nil
 }

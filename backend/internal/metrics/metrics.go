@@ -20,6 +20,7 @@ type Metrics struct {
 	MailSent       prometheus.Counter     // emails accepted by SMTP
 	MailFailures   *prometheus.CounterVec // failed attempts, by kind: temporary|permanent|undeliverable
 	LoginFailures  prometheus.Counter     // failed logins
+	StoreFailures  *prometheus.CounterVec // writes refused by the database, by reason: full|readonly|busy|locked|ioerr|cantopen
 	SSEStreams     prometheus.Gauge       // open event streams
 	OutboxDepth    prometheus.GaugeFunc   // pending emails (set by New's caller)
 	outboxDepth    func() float64
@@ -39,6 +40,7 @@ func New(outboxDepth func() float64) *Metrics {
 	m.MailSent = prometheus.NewCounter(prometheus.CounterOpts{Name: "gatepass_mail_sent_total", Help: "Emails accepted by the SMTP server."})
 	m.MailFailures = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gatepass_mail_failures_total", Help: "Failed email delivery attempts, by kind."}, []string{"kind"})
 	m.LoginFailures = prometheus.NewCounter(prometheus.CounterOpts{Name: "gatepass_login_failures_total", Help: "Failed logins."})
+	m.StoreFailures = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "gatepass_store_write_failures_total", Help: "Writes the database refused for a storage reason (disk full, read-only, locked, I/O error), by reason."}, []string{"reason"})
 	m.SSEStreams = prometheus.NewGauge(prometheus.GaugeOpts{Name: "gatepass_event_streams", Help: "Open event streams."})
 	m.OutboxDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gatepass_outbox_depth", Help: "Emails waiting for delivery."}, func() float64 {
 		if m.outboxDepth == nil {
@@ -47,7 +49,7 @@ func New(outboxDepth func() float64) *Metrics {
 		return m.outboxDepth()
 	})
 	m.Registry.MustRegister(m.HTTPRequests, m.Requests, m.Transitions, m.Approvals, m.Expiries, m.ExpiryLateness,
-		m.MailSent, m.MailFailures, m.LoginFailures, m.SSEStreams, m.OutboxDepth,
+		m.MailSent, m.MailFailures, m.LoginFailures, m.StoreFailures, m.SSEStreams, m.OutboxDepth,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

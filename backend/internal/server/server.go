@@ -110,6 +110,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		n, _ := store.MailDepth(context.Background(), db)
 		return float64(n)
 	})
+	db.OnWriteFailure = (&writeFailures{clock: opt.Clock, log: opt.Logger, metrics: s.Metrics}).failed
 	s.Settings, err = settings.Load(ctx, db, api.Settings{PublicURL: cfg.PublicURL, SMTP: api.SMTPSettings{
 		Host: cfg.SMTP.Host, Port: cfg.SMTP.Port, Username: cfg.SMTP.Username, Password: cfg.SMTP.Password, From: cfg.SMTP.From, TLS: cfg.SMTP.TLS,
 		AllowInsecureAuth: cfg.SMTP.AllowInsecureAuth,
@@ -181,7 +182,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		Metrics: s.Metrics, Logger: opt.Logger, Outbox: s.Outbox, Sender: opt.Sender, Gateway: s.Gateway, FirstListenPort: opt.FirstListenPort,
 		Admin: adm, SignIn: signIn, MetricsToken: cfg.MetricsToken, MetricsSeparate: cfg.MetricsListen != ""})
 	s.Web = web.New(web.Deps{DB: db, Access: s.Access, Admin: adm, SignIn: signIn, Settings: s.Settings, Broker: s.Broker,
-		Gateway: s.Gateway, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
+		Gateway: s.Gateway, Mail: s.Outbox, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
 	mux := http.NewServeMux()
 	s.API.Routes(mux)
 	s.Web.Routes(mux)

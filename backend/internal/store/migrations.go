@@ -202,6 +202,22 @@ CREATE INDEX tokens_device ON tokens(device_id);
 ALTER TABLE outbox ADD COLUMN ref TEXT NOT NULL DEFAULT '';
 CREATE INDEX outbox_ref ON outbox(ref) WHERE ref <> '';
 `,
+
+	// 7: the one row that the health check's write probe rewrites.
+	`
+CREATE TABLE write_probe (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	at BIGINT NOT NULL
+);
+`,
+
+	// 8: the outbox's claims: a message is claimed (claim_id, leased until
+	// claimed_until) in its own write before it is sent, so that a failing
+	// write after sending can never make it go again within the lease.
+	`
+ALTER TABLE outbox ADD COLUMN claim_id TEXT;
+ALTER TABLE outbox ADD COLUMN claimed_until BIGINT;
+`,
 }
 
 func (db *DB) migrate(ctx context.Context) error {

@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/shared/api"
 )
 
@@ -76,17 +79,104 @@ func scanOutbox(row interface{ Scan(...any) error }) (OutboxMessage, error) {
 	return m, err
 }
 
-// DueMail returns pending messages due at or before now, oldest first.
-func DueMail(ctx context.Context, q Querier, now time.Time, limit int) ([]OutboxMessage, error) {
-	return queryOutbox(ctx, q, `SELECT `+outboxCols+` FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?`, now.UnixMilli(), limit)
+// ClaimMail claims up to limit pending messages due at now, oldest first,
+// in one write: they are leased to claimID until now+lease, and no other
+// claim takes them before that. A claimed message is then sent and its
+// outcome saved with RecordMailDelivery; when that save never comes (the
+// process died), the message is due again once the lease has passed.
+func ClaimMail(ctx context.Context, db *DB, now time.Time, lease time.Duration, claimID string, limit int) ([]OutboxMessage, error) {
+	var out []OutboxMessage
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET claim_id = ?, claimed_until = ? WHERE id IN (
+			SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
+			ORDER BY next_attempt_at, id LIMIT ?)`,
+			claimID, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		out, err = queryOutbox(ctx, tx, `SELECT `+outboxCols+` FROM outbox WHERE claim_id = ? ORDER BY next_attempt_at, id`, claimID)
+		return err
+	})
+	return out, err
 }
 
-// NextMailAttempt returns the earliest next_attempt_at of a pending message,
-// or the zero time.
+// ErrClaimLost is returned when saving the outcome of a message whose claim
+// is no longer ours (its lease passed and another claim took it).
+var ErrClaimLost = fault.Sentinel(fault.Conflict, "the message's claim was lost")
+
+// RecordMailDelivery saves the outcome of an attempt on a message claimed
+// by claimID, and ends the claim.
+func RecordMailDelivery(ctx context.Context, q Querier, m OutboxMessage, claimID string) error {
+	res, err := q.ExecContext(ctx, `UPDATE outbox SET status = ?, attempts = ?, last_error = ?, next_attempt_at = ?, sent_at = ?, claim_id = NULL, claimed_until = NULL
+		WHERE id = ? AND claim_id = ?`,
+		m.Status, m.Attempts, m.LastError, ms(m.NextAttemptAt), ms(m.SentAt), m.ID, claimID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		if err == nil {
+			err = ErrClaimLost
+		}
+		return err
+	}
+	return nil
+}
+
+// ReleaseMail ends claimID's claim on messages that were not attempted, so
+// that they are due again at once.
+func ReleaseMail(ctx context.Context, q Querier, claimID string, ids []int64) error {
+	for _, id := range ids {
+		if _, err := q.ExecContext(ctx, `UPDATE outbox SET claim_id = NULL, claimed_until = NULL WHERE id = ? AND claim_id = ?`, id, claimID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NextMailAttempt returns when the next pending message becomes due — its
+// next attempt, or the end of its claim's lease if that is later — or the
+// zero time.
 func NextMailAttempt(ctx context.Context, q Querier) (time.Time, error) {
 	var v sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'`).Scan(&v)
+	err := q.QueryRowContext(ctx, `SELECT MIN(CASE WHEN claimed_until > next_attempt_at THEN claimed_until ELSE next_attempt_at END) FROM outbox WHERE status = 'pending'`).Scan(&v)
 	return fromMS(v), err
+}
+
+// RetryMailNow makes every pending message that waits for a later retry
+// (and is not claimed) due at now, and returns how many: the mail server
+// answers again, so the whole backlog goes at once.
+func RetryMailNow(ctx context.Context, db *DB, now time.Time) (int64, error) {
+	var n int64
+	err := db.Tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ? WHERE status = 'pending' AND next_attempt_at > ? AND (claimed_until IS NULL OR claimed_until <= ?)`,
+			now.UnixMilli(), now.UnixMilli(), now.UnixMilli())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return n, err
+}
+
+// MailRetrying counts the pending messages that wait for a retry after a
+// failed attempt.
+func MailRetrying(ctx context.Context, q Querier, now time.Time) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND attempts > 0 AND next_attempt_at > ?`, now.UnixMilli()).Scan(&n)
+	return n, err
+}
+
+// MailWaiting counts the messages not delivered yet that can still be:
+// pending ones, and undeliverable ones (waiting for SMTP settings and a
+// retry).
+func MailWaiting(ctx context.Context, q Querier) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'undeliverable')`).Scan(&n)
+	return n, err
 }
 
 // MailByID loads one message.
@@ -107,18 +197,38 @@ func UpdateMailDelivery(ctx context.Context, q Querier, m OutboxMessage) error {
 // OutboxFilter selects messages for the admin list.
 type OutboxFilter struct {
 	Status api.OutboxStatus
-	Limit  int
+	Limit  int    // default 100
+	Cursor string // from a previous page
 }
 
-// ListMail returns messages newest first.
-func ListMail(ctx context.Context, q Querier, f OutboxFilter) ([]OutboxMessage, error) {
+// ListMail returns a page of messages, newest first (by id), and the cursor
+// of the next page ("" at the end). The cursor is opaque to clients (the
+// last id of the page).
+func ListMail(ctx context.Context, q Querier, f OutboxFilter) ([]OutboxMessage, string, error) {
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
+	conds, args := []string{"1 = 1"}, []any{}
 	if f.Status != "" {
-		return queryOutbox(ctx, q, `SELECT `+outboxCols+` FROM outbox WHERE status = ? ORDER BY id DESC LIMIT ?`, f.Status, f.Limit)
+		conds, args = append(conds, "status = ?"), append(args, f.Status)
 	}
-	return queryOutbox(ctx, q, `SELECT `+outboxCols+` FROM outbox ORDER BY id DESC LIMIT ?`, f.Limit)
+	if f.Cursor != "" {
+		before, err := strconv.ParseInt(f.Cursor, 10, 64)
+		if err != nil || before <= 0 {
+			return nil, "", fault.Field("cursor", "is not the next_cursor of a previous page")
+		}
+		conds, args = append(conds, "id < ?"), append(args, before)
+	}
+	list, err := queryOutbox(ctx, q, `SELECT `+outboxCols+` FROM outbox WHERE `+strings.Join(conds, " AND ")+` ORDER BY id DESC LIMIT ?`, append(args, f.Limit+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(list) > f.Limit {
+		list = list[:f.Limit]
+		next = strconv.FormatInt(list[len(list)-1].ID, 10)
+	}
+	return list, next, nil
 }
 
 // MailDepth counts the messages still to be delivered.
@@ -145,12 +255,13 @@ func queryOutbox(ctx context.Context, q Querier, query string, args ...any) ([]O
 	return out, rows.Err()
 }
 
-// MarkMailUndeliverable marks every pending message due at now as
-// undeliverable with reason, and returns how many.
+// MarkMailUndeliverable marks every pending message due at now (and not
+// claimed) as undeliverable with reason, and returns how many.
 func MarkMailUndeliverable(ctx context.Context, db *DB, now time.Time, reason string) (int64, error) {
 	var n int64
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'undeliverable', last_error = ?, next_attempt_at = NULL WHERE status = 'pending' AND next_attempt_at <= ?`, reason, now.UnixMilli())
+		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'undeliverable', last_error = ?, next_attempt_at = NULL WHERE status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)`,
+			reason, now.UnixMilli(), now.UnixMilli())
 		if err != nil {
 			return err
 		}

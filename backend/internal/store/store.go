@@ -6,6 +6,11 @@
 // combine several of them in one transaction (the lifecycle change, its audit
 // row and its outbox rows commit together or not at all).
 //
+// A write refused for a storage reason (disk full, read-only, locked, I/O
+// error) is a fault.Unavailable — 503 with Retry-After, "the server cannot
+// save changes right now" — counted and reported to DB.OnWriteFailure;
+// WriteProbe checks the write path for /healthz (see storage_fault.go).
+//
 // The SQL is kept portable so that a PostgreSQL store can follow: times are
 // BIGINT Unix milliseconds (UTC), booleans are integers 0/1, ids are TEXT,
 // placeholders are "?" (rebound to $n for PostgreSQL), and the only
@@ -26,6 +31,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the database/sql driver "sqlite3"
@@ -54,6 +60,12 @@ type DB struct {
 	// writer at a time and makes the others retry with sleeps of up to
 	// 100 ms (the busy handler); a mutex hands the lock over at once.
 	wmu sync.Mutex
+	// OnWriteFailure, when set (before the database is used concurrently),
+	// hears of every write that failed for a storage reason ("full",
+	// "readonly", "busy", "locked", "ioerr", "cantopen"): for the metric
+	// and the log.
+	OnWriteFailure func(reason string, err error)
+	writeFailures  atomic.Int64
 }
 
 // Open opens (creating if needed) the SQLite database at path and applies
@@ -114,20 +126,22 @@ func privateFiles(path string) error {
 	return nil
 }
 
-// Tx runs fn in a write transaction and commits if it returns nil.
+// Tx runs fn in a write transaction and commits if it returns nil. A
+// storage failure at begin, in fn or at commit rolls back and is returned
+// as a fault.Unavailable (see StorageMessage).
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	db.wmu.Lock()
 	defer db.wmu.Unlock()
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+		return db.writeFailed(fmt.Errorf("begin: %w", err))
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
-		return err
+		return db.writeFailed(err)
 	}
 	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
+		return db.writeFailed(fmt.Errorf("commit: %w", err))
 	}
 	return nil
 }

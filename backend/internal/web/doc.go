@@ -42,6 +42,14 @@
 //     JavaScript sets text with textContent: it never builds HTML. Live
 //     updates (SSE on /admin/events) fetch the server-rendered fragment of
 //     the region that changed and swap it in.
+//   - A failing database (fault.Unavailable) shows the 503 page with
+//     Retry-After: "The server cannot save changes right now … Nothing was
+//     changed", never a message kept for the next page (that would be a
+//     write too). Pages are still read: a session's activity that cannot
+//     be written is skipped.
+//   - While mail cannot be delivered and messages wait (outbox.Worker's
+//     Problem), every admin page shows a banner with the reason, how many
+//     wait, and a link to the Outbox.
 //   - Non-admins who sign in get a 403 page; signed-out visits go to
 //     /admin/login?next=<the page> (next must be a local /admin path).
 package web

@@ -30,7 +30,7 @@ func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	if err != nil {
 		st = ""
 	}
-	list, err := store.ListMail(r.Context(), s.DB, store.OutboxFilter{Status: st, Limit: 200})
+	list, _, err := store.ListMail(r.Context(), s.DB, store.OutboxFilter{Status: st, Limit: 200})
 	if err != nil {
 		s.serverError(w, r, v, err)
 		return

@@ -14,14 +14,14 @@ const unavailableText = "The server cannot save changes right now: its storage i
 
 // problem is the one translation of the backend's errors to page messages:
 // the text to show and the form field at fault. ok is false for internal
-// errors, which the caller shows as the error page (serverError).
+// errors and for storage failures, which the caller shows as the error page
+// (serverError: 500, or 503 with Retry-After and unavailableText) — a
+// message kept for the next page would need a write too.
 func problem(err error) (text, field string, ok bool) {
 	f := fault.From(err)
 	switch f.Kind {
-	case fault.Internal:
+	case fault.Internal, fault.Unavailable:
 		return "", "", false
-	case fault.Unavailable:
-		return unavailableText, "", true
 	}
 	return sentence(f.Message), f.Field, true
 }

@@ -66,6 +66,7 @@ type pageData struct {
 	IsAdmin  bool
 	CSRF     string
 	Flash    *flash
+	Mail     *mailBanner // while mail cannot be delivered (admin pages)
 	Now      time.Time
 	Data     any
 }
@@ -89,6 +90,9 @@ func (s *Server) pageData(v *visit, name, title string, data any) pageData {
 // is shown (and cleared) on it.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, v *visit, status int, name, title string, data any) {
 	d := s.pageData(v, name, title, data)
+	if d.IsAdmin {
+		d.Mail = s.mailBanner(r.Context())
+	}
 	if v != nil {
 		if raw, err := store.TakeSessionFlash(r.Context(), s.DB, v.Session.Hash); err == nil && raw != "" {
 			var f flash

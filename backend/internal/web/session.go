@@ -14,6 +14,7 @@ import (
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/signin"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -91,7 +92,9 @@ func (s *Server) currentSession(r *http.Request) (*visit, bool, error) {
 	// Activity moves the idle expiry; the page's own live refreshes do not.
 	if now.Sub(sess.LastSeenAt) >= touchEvery && r.Header.Get(liveHeader) == "" {
 		idle := earlier(now.Add(s.IdleTimeout), sess.ExpiresAt)
-		if err := store.TouchSession(r.Context(), s.DB, hash, now, idle); err != nil {
+		// A failing database does not stop reading pages: the idle
+		// expiry moves at the next page load that can write.
+		if err := store.TouchSession(r.Context(), s.DB, hash, now, idle); err != nil && !fault.Is(err, fault.Unavailable) {
 			return nil, false, err
 		}
 	}
