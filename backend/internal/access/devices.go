@@ -30,6 +30,7 @@ import (
 
 	"golang.org/x/crypto/curve25519"
 
+	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -147,7 +148,7 @@ func (s *Service) RegisterDevice(ctx context.Context, actor Actor, tokenHash, na
 	}
 	if reg.Created {
 		// The gateways learn of the new device before its owner can ask for a tunnel.
-		s.Notify(Change{UserIDs: []string{actor.ID}, Effects: []Effect{EffectGatewaySync}})
+		s.opt.Bus.Publish(events.Change{UserIDs: []string{actor.ID}, Gateway: true})
 	}
 	return reg, nil
 }
@@ -220,7 +221,7 @@ func (s *Service) RemoveDevice(ctx context.Context, actor Actor, deviceID string
 	if err != nil {
 		return store.Device{}, err
 	}
-	s.Notify(Change{UserIDs: []string{d.UserID}, Effects: []Effect{EffectGatewaySync}})
+	s.opt.Bus.Publish(events.Change{UserIDs: []string{d.UserID}, Gateway: true})
 	return d, nil
 }
 

@@ -7,11 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
 
+	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/metrics"
 	"gatepass.dev/backend/internal/store"
@@ -25,33 +25,27 @@ var ErrNotFound = store.ErrNotFound
 // unique rule is broken, e.g. a second open request (409).
 var ErrConflict = store.ErrConflict
 
-// Change describes a committed lifecycle change for the listeners: the SSE
-// streams of the users concerned, the expiry scheduler, the outbox worker
-// and the gateway.
-type Change struct {
-	UserIDs   []string // users whose networks view changed
-	NetworkID string   // "" when several networks changed
-	Effects   []Effect
-	Mail      bool // outbox rows were written
-	Everyone  bool // every user's view may have changed (a network was edited)
-	// Timed marks the expiry scheduler's sweeps: the gateway already acted
-	// on its own timer at each expires_at.
-	Timed bool
-}
-
-// Has reports whether the change carries effect e.
-func (c Change) Has(e Effect) bool {
-	for _, x := range c.Effects {
-		if x == e {
-			return true
+// changeOf is the bus change of committed effects: the gateway re-syncs
+// for EffectGatewaySync, the scheduler re-plans for EffectReschedule, the
+// outbox worker wakes for a mail effect.
+func changeOf(userIDs []string, networkID string, effects []Effect) events.Change {
+	c := events.Change{UserIDs: userIDs, NetworkID: networkID, Mail: hasMail(effects)}
+	for _, e := range effects {
+		switch e {
+		case EffectGatewaySync:
+			c.Gateway = true
+		case EffectReschedule:
+			c.Schedule = true
 		}
 	}
-	return false
+	return c
 }
 
 // Options configure a Service.
 type Options struct {
-	DB      *store.DB
+	DB *store.DB
+	// Bus is where committed changes are published.
+	Bus     *events.Bus
 	Clock   clockwork.Clock
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
@@ -79,12 +73,9 @@ type Options struct {
 
 // Service applies lifecycle changes: each in one transaction that saves the
 // request with a compare-and-set, appends the audit row and queues the
-// emails; listeners hear of it after the commit.
+// emails; the bus hears of it after the commit.
 type Service struct {
 	opt Options
-
-	mu        sync.Mutex
-	listeners []func(Change)
 }
 
 // NewService returns a Service.
@@ -100,25 +91,6 @@ func NewService(opt Options) *Service {
 
 // PendingTTL returns how long a pending request waits for a decision.
 func (s *Service) PendingTTL() time.Duration { return s.opt.PendingTTL }
-
-// OnChange registers fn to be called after every committed change. fn must
-// not block.
-func (s *Service) OnChange(fn func(Change)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.listeners = append(s.listeners, fn)
-}
-
-// Notify tells the listeners of a change committed elsewhere (network and
-// user administration).
-func (s *Service) Notify(c Change) {
-	s.mu.Lock()
-	ls := append([]func(Change){}, s.listeners...)
-	s.mu.Unlock()
-	for _, fn := range ls {
-		fn(c)
-	}
-}
 
 // Create files a new request of actor on a network.
 func (s *Service) Create(ctx context.Context, actor Actor, networkID string, in api.NewRequest) (store.Request, error) {
@@ -178,7 +150,9 @@ func (s *Service) Create(ctx context.Context, actor Actor, networkID string, in 
 		return store.Request{}, err
 	}
 	s.opt.Metrics.Requests.Inc()
-	s.Notify(Change{UserIDs: []string{req.UserID}, NetworkID: req.NetworkID, Effects: []Effect{EffectReschedule}, Mail: true})
+	c := changeOf([]string{req.UserID}, req.NetworkID, []Effect{EffectReschedule})
+	c.Mail = true
+	s.opt.Bus.Publish(c)
 	return req, nil
 }
 
@@ -206,7 +180,7 @@ func (s *Service) Do(ctx context.Context, id string, e Event) (store.Request, er
 	if e.Kind == EventApprove {
 		s.opt.Metrics.Approvals.Inc()
 	}
-	s.Notify(Change{UserIDs: []string{next.UserID}, NetworkID: next.NetworkID, Effects: effects, Mail: hasMail(effects)})
+	s.opt.Bus.Publish(changeOf([]string{next.UserID}, next.NetworkID, effects))
 	return next, nil
 }
 
@@ -447,7 +421,9 @@ func (s *Service) sweep(ctx context.Context, due []store.Request, kind EventKind
 		}
 	}
 	if len(done) > 0 {
-		s.Notify(Change{UserIDs: users, Effects: dedupe(effects), Mail: hasMail(effects), Timed: true})
+		c := changeOf(users, "", dedupe(effects))
+		c.Timed = true
+		s.opt.Bus.Publish(c)
 	}
 	return len(done), late, nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -18,18 +19,16 @@ type Scope struct {
 }
 
 // Settled is what a Settle ended: the users concerned and the effects, for
-// the caller's Notify after its commit.
+// the caller to publish after its commit.
 type Settled struct {
 	UserIDs []string
 	Effects []Effect
 }
 
-// Change returns the notification of what was settled, merged into c.
-func (st Settled) Change(c Change) Change {
-	c.UserIDs = append(c.UserIDs, st.UserIDs...)
-	c.Effects = dedupe(append(c.Effects, st.Effects...))
-	c.Mail = c.Mail || hasMail(st.Effects)
-	return c
+// Change returns c with what was settled added: the bus change to publish
+// after the caller's commit.
+func (st Settled) Change(c events.Change) events.Change {
+	return c.Merge(changeOf(st.UserIDs, c.NetworkID, st.Effects))
 }
 
 // Settle ends, inside tx, every open request in scope whose requester could

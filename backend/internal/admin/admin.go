@@ -2,7 +2,7 @@
 // the admin web page (web): networks, users, server settings, the outbox,
 // and the parsing of the request and audit filters. Each operation validates
 // its input, commits the change together with its audit row (and outbox
-// rows) in one transaction, then tells the lifecycle's listeners — so a
+// rows) in one transaction, then publishes it on the bus — so a
 // change made in the browser and one made through the API take the same
 // path. Request decisions (grant, deny, revoke) are not here: they are
 // access.Service.Do.
@@ -17,6 +17,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/settings"
 	"gatepass.dev/backend/internal/store"
@@ -25,6 +26,7 @@ import (
 // Deps are what the operations need.
 type Deps struct {
 	DB       *store.DB
+	Bus      *events.Bus
 	Access   *access.Service
 	Settings *settings.Store
 	Clock    clockwork.Clock

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -33,7 +34,7 @@ func (s *Service) CreateNetwork(ctx context.Context, c Caller, in api.NetworkInp
 	if err != nil {
 		return store.Network{}, err
 	}
-	s.Access.Notify(access.Change{Everyone: true, NetworkID: n.ID, Effects: []access.Effect{access.EffectGatewaySync}})
+	s.Bus.Publish(events.Change{Everyone: true, NetworkID: n.ID, Gateway: true})
 	return store.NetworkByID(ctx, s.DB, n.ID)
 }
 
@@ -76,7 +77,7 @@ func (s *Service) UpdateNetwork(ctx context.Context, c Caller, id string, in api
 	if err != nil {
 		return store.Network{}, err
 	}
-	s.Access.Notify(settled.Change(access.Change{Everyone: true, NetworkID: n.ID, Effects: []access.Effect{access.EffectGatewaySync}}))
+	s.Bus.Publish(settled.Change(events.Change{Everyone: true, NetworkID: n.ID, Gateway: true}))
 	return store.NetworkByID(ctx, s.DB, n.ID)
 }
 
@@ -101,7 +102,7 @@ func (s *Service) DeleteNetwork(ctx context.Context, c Caller, id string) error 
 	if err != nil {
 		return err
 	}
-	s.Access.Notify(settled.Change(access.Change{Everyone: true, NetworkID: id, Effects: []access.Effect{access.EffectGatewaySync, access.EffectReschedule}}))
+	s.Bus.Publish(settled.Change(events.Change{Everyone: true, NetworkID: id, Gateway: true, Schedule: true}))
 	return nil
 }
 

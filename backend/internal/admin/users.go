@@ -8,6 +8,7 @@ import (
 
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/mail"
 	"gatepass.dev/backend/internal/outbox"
@@ -64,7 +65,7 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, in api.UserInput) (s
 	if err != nil {
 		return store.User{}, err
 	}
-	s.Access.Notify(access.Change{Everyone: true, Mail: invited, Effects: []access.Effect{access.EffectGatewaySync}})
+	s.Bus.Publish(events.Change{Everyone: true, Mail: invited, Gateway: true})
 	return u, nil
 }
 
@@ -148,6 +149,6 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id string, in api.Us
 	if err != nil {
 		return store.User{}, err
 	}
-	s.Access.Notify(settled.Change(access.Change{UserIDs: []string{u.ID}, Effects: []access.Effect{access.EffectGatewaySync}}))
+	s.Bus.Publish(settled.Change(events.Change{UserIDs: []string{u.ID}, Gateway: true}))
 	return u, nil
 }

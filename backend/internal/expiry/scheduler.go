@@ -17,6 +17,7 @@ import (
 
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/clockutil"
+	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/store"
 )
 
@@ -31,12 +32,12 @@ type Scheduler struct {
 	Resync time.Duration
 }
 
-// New returns a scheduler; it registers itself with svc to be woken on
-// changes that move deadlines.
-func New(svc *access.Service, db *store.DB, clock clockwork.Clock, log *slog.Logger) *Scheduler {
+// New returns a scheduler; it listens on bus to be woken by changes that
+// move deadlines.
+func New(svc *access.Service, bus *events.Bus, db *store.DB, clock clockwork.Clock, log *slog.Logger) *Scheduler {
 	s := &Scheduler{svc: svc, db: db, clock: clock, log: log, wake: make(chan struct{}, 1), Resync: time.Hour}
-	svc.OnChange(func(c access.Change) {
-		if c.Has(access.EffectReschedule) {
+	bus.OnChange(func(c events.Change) {
+		if c.Schedule {
 			s.Wake()
 		}
 	})

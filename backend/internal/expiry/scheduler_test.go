@@ -14,6 +14,7 @@ import (
 
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/expiry"
 	"gatepass.dev/backend/internal/metrics"
 	"gatepass.dev/backend/internal/store"
@@ -55,9 +56,10 @@ func TestRunBacksOffOnFailingDatabase(t *testing.T) {
 		if _, err := db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 			t.Fatal(err)
 		}
-		svc := access.NewService(access.Options{DB: db, Clock: clockwork.NewRealClock(), Metrics: metrics.New(nil), Logger: slog.New(slog.DiscardHandler),
+		bus := events.NewBus()
+		svc := access.NewService(access.Options{DB: db, Bus: bus, Clock: clockwork.NewRealClock(), Metrics: metrics.New(nil), Logger: slog.New(slog.DiscardHandler),
 			PublicURL: func() string { return "http://gatepass.example" }, PendingTTL: time.Hour})
-		s := expiry.New(svc, db, clockwork.NewRealClock(), slog.New(slog.DiscardHandler))
+		s := expiry.New(svc, bus, db, clockwork.NewRealClock(), slog.New(slog.DiscardHandler))
 		disk.Fill(t)
 		runCtx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})

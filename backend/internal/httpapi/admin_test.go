@@ -687,7 +687,11 @@ func TestAdminHealthAndMetrics(t *testing.T) {
 		r, err := alice.GetRequest(t.Context(), req.ID)
 		return err == nil && r.Status == api.StatusExpired
 	})
-	text = string(adMetrics(t, srv).Body)
+	// The sweep counts its expiries just after its commit.
+	backendtest.WaitFor(t, "the expiry to be counted", func() bool {
+		text = string(adMetrics(t, srv).Body)
+		return adMetric(t, text, "gatepass_expiries_total") >= expBefore+1 && adMetric(t, text, "gatepass_expiry_lateness_seconds_count") >= latBefore+1
+	})
 	if got := adMetric(t, text, "gatepass_expiries_total"); got != expBefore+1 {
 		t.Fatalf("expiries %v after an expiry, want %v", got, expBefore+1)
 	}

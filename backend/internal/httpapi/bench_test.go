@@ -29,6 +29,7 @@ import (
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -286,8 +287,8 @@ func bnExpiryLateness(b *testing.B, step time.Duration) {
 		users := bnUsers(b, srv, "expiry", grants)
 		var mu sync.Mutex
 		seen := make(map[string]time.Time, grants)
-		srv.Access.OnChange(func(c access.Change) {
-			if !c.Has(access.EffectMailExpired) {
+		srv.Bus.OnChange(func(c events.Change) {
+			if !c.Timed || !c.Mail { // an expiry sweep (no pending requests here)
 				return
 			}
 			at := time.Now()
@@ -475,7 +476,7 @@ func bnSSEStreams(b *testing.B, open bnOpener) {
 		if err, _ := failed.Load().(error); err != nil {
 			b.Fatalf("open a stream: %v", err)
 		}
-		if n := srv.Broker.Count(); n != streams {
+		if n := srv.Bus.Count(); n != streams {
 			b.Fatalf("%d streams subscribed, want %d", n, streams)
 		}
 
@@ -493,7 +494,7 @@ func bnSSEStreams(b *testing.B, open bnOpener) {
 		for _, s := range opened {
 			_ = s.Close()
 		}
-		bnWait(b, 30*time.Second, "the streams to close", func() bool { return srv.Broker.Count() == 0 })
+		bnWait(b, 30*time.Second, "the streams to close", func() bool { return srv.Bus.Count() == 0 })
 		hc.CloseIdleConnections()
 	}
 	b.ReportMetric(rssMB, "MB_total_rss")

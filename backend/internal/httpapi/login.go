@@ -4,8 +4,8 @@ import (
 	"database/sql"
 	"net/http"
 
-	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/signin"
 	"gatepass.dev/backend/internal/store"
@@ -66,7 +66,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p principal) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.Access.Notify(access.Change{UserIDs: []string{p.User.ID}}) // its open streams end now
+	s.Bus.Publish(events.Change{UserIDs: []string{p.User.ID}}) // its open streams end now
 	w.WriteHeader(http.StatusNoContent)
 }
 

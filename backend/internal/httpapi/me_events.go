@@ -19,7 +19,7 @@ import (
 // user's role changes.
 func (s *Server) myEvents(w http.ResponseWriter, r *http.Request, p principal) {
 	rc := http.NewResponseController(w)
-	sub := s.Broker.SubscribeUser(p.User.ID)
+	sub := s.Bus.SubscribeUser(p.User.ID)
 	defer sub.Close()
 	s.Metrics.SSEStreams.Inc()
 	defer s.Metrics.SSEStreams.Dec()

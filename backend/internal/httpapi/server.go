@@ -31,7 +31,7 @@ type Deps struct {
 	DB       *store.DB
 	Access   *access.Service
 	Settings *settings.Store
-	Broker   *events.Broker
+	Bus      *events.Bus
 	Clock    clockwork.Clock
 	Metrics  *metrics.Metrics
 	Logger   *slog.Logger
@@ -87,7 +87,7 @@ func New(d Deps) *Server {
 		d.Logger = slog.Default()
 	}
 	if d.Admin == nil {
-		d.Admin = admin.New(admin.Deps{DB: d.DB, Access: d.Access, Settings: d.Settings, Clock: d.Clock, Outbox: d.Outbox,
+		d.Admin = admin.New(admin.Deps{DB: d.DB, Bus: d.Bus, Access: d.Access, Settings: d.Settings, Clock: d.Clock, Outbox: d.Outbox,
 			Sender: d.Sender, InviteTTL: d.InviteTTL, FirstListenPort: d.FirstListenPort})
 	}
 	return &Server{Deps: d, probe: &store.WriteProbe{DB: d.DB, Clock: d.Clock}}

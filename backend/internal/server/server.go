@@ -59,7 +59,7 @@ type Server struct {
 	Log       *slog.Logger
 	DB        *store.DB
 	Metrics   *metrics.Metrics
-	Broker    *events.Broker
+	Bus       *events.Bus
 	Settings  *settings.Store
 	Access    *access.Service
 	Scheduler *expiry.Scheduler
@@ -104,7 +104,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{Config: cfg, Clock: opt.Clock, Log: opt.Logger, DB: db, Broker: events.NewBroker()}
+	s := &Server{Config: cfg, Clock: opt.Clock, Log: opt.Logger, DB: db, Bus: events.NewBus()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.Metrics = metrics.New(func() float64 {
 		n, _ := store.MailDepth(context.Background(), db)
@@ -130,19 +130,18 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		backend = opt.GatewayBackend
 	}
 	s.Gateway = gateway.New(db, opt.Clock, opt.Logger, backend)
-	s.Access = access.NewService(access.Options{DB: db, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger,
+	s.Access = access.NewService(access.Options{DB: db, Bus: s.Bus, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger,
 		PublicURL: s.Settings.PublicURL, PendingTTL: cfg.PendingTTL, Prepare: s.Gateway.Prepare,
 		GatewayKey: func(ctx context.Context, networkID string) (string, error) {
 			k, err := s.Gateway.PublicKey(ctx, networkID)
 			return k.String(), err
 		},
 		IsGatewayKey: s.Gateway.IsGatewayKey, MaxDevices: s.Settings.MaxDevices})
-	s.Scheduler = expiry.New(s.Access, db, opt.Clock, opt.Logger)
-	s.Outbox = outbox.NewWorker(db, opt.Clock, opt.Sender, s.Settings.SMTP, s.Metrics, opt.Logger)
 	// The gateway hears of a change first, so that a removed grant's peer is
-	// gone before the streams report it.
-	s.Access.OnChange(func(c access.Change) {
-		if !c.Has(access.EffectGatewaySync) {
+	// gone before anyone is told; then the scheduler (registered by New),
+	// the outbox worker, and the streams.
+	s.Bus.OnChange(func(c events.Change) {
+		if !c.Gateway {
 			return
 		}
 		var err error
@@ -158,12 +157,9 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 			s.Log.Error("gateway: sync", "network", c.NetworkID, "err", err)
 		}
 	})
-	s.Access.OnChange(func(c access.Change) {
-		if c.Everyone {
-			s.Broker.PublishEveryone()
-		} else {
-			s.Broker.Publish(c.UserIDs...)
-		}
+	s.Scheduler = expiry.New(s.Access, s.Bus, db, opt.Clock, opt.Logger)
+	s.Outbox = outbox.NewWorker(db, opt.Clock, opt.Sender, s.Settings.SMTP, s.Metrics, opt.Logger)
+	s.Bus.OnChange(func(c events.Change) {
 		if c.Mail {
 			s.Outbox.Wake()
 		}
@@ -171,17 +167,17 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	// The API and the admin web page share the administration and the
 	// sign-in limiter, and serve on one mux behind the API's middleware
 	// (server-time header, metrics by route).
-	adm := admin.New(admin.Deps{DB: db, Access: s.Access, Settings: s.Settings, Clock: opt.Clock, Outbox: s.Outbox,
+	adm := admin.New(admin.Deps{DB: db, Bus: s.Bus, Access: s.Access, Settings: s.Settings, Clock: opt.Clock, Outbox: s.Outbox,
 		Sender: opt.Sender, FirstListenPort: opt.FirstListenPort})
 	signIn, err := signin.New(ctx, signin.Options{DB: db, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
 	if err != nil {
 		s.abort()
 		return nil, err
 	}
-	s.API = httpapi.New(httpapi.Deps{DB: db, Access: s.Access, Settings: s.Settings, Broker: s.Broker, Clock: opt.Clock,
+	s.API = httpapi.New(httpapi.Deps{DB: db, Access: s.Access, Settings: s.Settings, Bus: s.Bus, Clock: opt.Clock,
 		Metrics: s.Metrics, Logger: opt.Logger, Outbox: s.Outbox, Sender: opt.Sender, Gateway: s.Gateway, FirstListenPort: opt.FirstListenPort,
 		Admin: adm, SignIn: signIn, MetricsToken: cfg.MetricsToken, MetricsSeparate: cfg.MetricsListen != ""})
-	s.Web = web.New(web.Deps{DB: db, Access: s.Access, Admin: adm, SignIn: signIn, Settings: s.Settings, Broker: s.Broker,
+	s.Web = web.New(web.Deps{DB: db, Access: s.Access, Admin: adm, SignIn: signIn, Settings: s.Settings, Bus: s.Bus,
 		Gateway: s.Gateway, Mail: s.Outbox, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
 	mux := http.NewServeMux()
 	s.API.Routes(mux)

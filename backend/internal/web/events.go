@@ -15,7 +15,7 @@ import (
 // session does.
 func (s *Server) events(w http.ResponseWriter, r *http.Request, v *visit) {
 	rc := http.NewResponseController(w)
-	sub := s.Broker.SubscribeAll()
+	sub := s.Bus.SubscribeAll()
 	defer sub.Close()
 	if s.Metrics != nil {
 		s.Metrics.SSEStreams.Inc()

@@ -11,9 +11,9 @@ import (
 	"net/url"
 	"time"
 
-	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/signin"
 	"gatepass.dev/backend/internal/store"
@@ -181,7 +181,7 @@ func (s *Server) endSession(w http.ResponseWriter, r *http.Request, v *visit) er
 	})
 	http.SetCookie(w, s.cookie(s.cookieName(), "", -1, http.SameSiteLaxMode))
 	if err == nil {
-		s.Access.Notify(access.Change{UserIDs: []string{v.User.ID}}) // its live pages' streams end now
+		s.Bus.Publish(events.Change{UserIDs: []string{v.User.ID}}) // its live pages' streams end now
 	}
 	return err
 }

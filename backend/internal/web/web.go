@@ -31,7 +31,7 @@ type Deps struct {
 	Admin    *admin.Service
 	SignIn   *signin.Service
 	Settings *settings.Store
-	Broker   *events.Broker
+	Bus      *events.Bus
 	Gateway  Gateway   // may be nil: no connection state shown
 	Mail     MailState // may be nil: no banner when mail fails
 	Clock    clockwork.Clock
