@@ -30,6 +30,7 @@ import (
 
 	"golang.org/x/crypto/curve25519"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
@@ -66,7 +67,7 @@ type DeviceRegistration struct {
 // actor's active device with that key), gives it an address in each of the
 // actor's networks that has room, and binds the actor's API token (by its
 // hash; "" for none) to it. See the package's device rules.
-func (s *Service) RegisterDevice(ctx context.Context, actor Actor, tokenHash, name, publicKey string) (DeviceRegistration, error) {
+func (s *Service) RegisterDevice(ctx context.Context, by actor.Actor, tokenHash, name, publicKey string) (DeviceRegistration, error) {
 	key, err := ParseDeviceKey(publicKey)
 	if err != nil {
 		return DeviceRegistration{}, err
@@ -93,27 +94,27 @@ func (s *Service) RegisterDevice(ctx context.Context, actor Actor, tokenHash, na
 	err = s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
 		existing, err := store.DeviceByPublicKey(ctx, tx, key)
 		switch {
-		case err == nil && existing.UserID != actor.ID:
+		case err == nil && existing.UserID != by.ID:
 			return fault.Field("public_key", "is the key of another device: generate a new key pair")
 		case err == nil && !existing.Active():
 			return fault.Field("public_key", "is the key of a device that was removed: generate a new key pair")
 		case err == nil:
 			reg.Device = existing
 		case errors.Is(err, store.ErrNotFound):
-			n, err := store.CountActiveDevices(ctx, tx, actor.ID)
+			n, err := store.CountActiveDevices(ctx, tx, by.ID)
 			if err != nil {
 				return err
 			}
 			if limit := s.maxDevices(); n >= limit {
 				return fault.Conflictf("you have %d devices registered, the most allowed: remove one you no longer use (Settings in the app, or gatepassd devices remove) or ask an admin", limit)
 			}
-			reg.Device = store.Device{ID: store.NewID("dev"), UserID: actor.ID, Name: name, PublicKey: key, CreatedAt: now}
+			reg.Device = store.Device{ID: store.NewID("dev"), UserID: by.ID, Name: name, PublicKey: key, CreatedAt: now}
 			reg.Created = true
 			if err := store.CreateDevice(ctx, tx, reg.Device); err != nil {
 				return err
 			}
-			if err := store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorID: actor.ID, ActorEmail: actor.Email,
-				Action: "device.register", TargetType: "device", TargetID: reg.Device.ID, SourceAddr: actor.SourceAddr,
+			if err := store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorID: by.ID, ActorEmail: by.Email,
+				Action: "device.register", TargetType: "device", TargetID: reg.Device.ID, Source: by.Source,
 				Details: map[string]string{"name": name, "public_key": key}}); err != nil {
 				return err
 			}
@@ -125,7 +126,7 @@ func (s *Service) RegisterDevice(ctx context.Context, actor Actor, tokenHash, na
 				return err
 			}
 		}
-		nets, err := store.NetworksOfUser(ctx, tx, actor.ID)
+		nets, err := store.NetworksOfUser(ctx, tx, by.ID)
 		if err != nil {
 			return err
 		}
@@ -148,7 +149,7 @@ func (s *Service) RegisterDevice(ctx context.Context, actor Actor, tokenHash, na
 	}
 	if reg.Created {
 		// The gateways learn of the new device before its owner can ask for a tunnel.
-		s.opt.Bus.Publish(events.Change{UserIDs: []string{actor.ID}, Gateway: true})
+		s.opt.Bus.Publish(events.Change{UserIDs: []string{by.ID}, Gateway: true})
 	}
 	return reg, nil
 }
@@ -194,29 +195,29 @@ func DeviceAPI(d store.Device) api.Device {
 // anyone's (NotFound for anyone else, so device ids do not leak). The
 // device's addresses are freed, the tokens registered with it signed out,
 // the removal audited; its peers leave the gateways when it is committed.
-func (s *Service) RemoveDevice(ctx context.Context, actor Actor, deviceID string) (store.Device, error) {
+func (s *Service) RemoveDevice(ctx context.Context, by actor.Actor, deviceID string) (store.Device, error) {
 	now := s.opt.Clock.Now().UTC()
 	var d store.Device
 	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var err error
 		d, err = store.DeviceByID(ctx, tx, deviceID)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && d.UserID != actor.ID && !actor.IsAdmin()) || (err == nil && !d.Active()) {
+		if errors.Is(err, store.ErrNotFound) || (err == nil && d.UserID != by.ID && !by.IsAdmin()) || (err == nil && !d.Active()) {
 			return fault.NotFoundf("no device %q", deviceID)
 		}
 		if err != nil {
 			return err
 		}
-		if err := store.RemoveDevice(ctx, tx, d.ID, actor.ID, now); err != nil {
+		if err := store.RemoveDevice(ctx, tx, d.ID, by.ID, now); err != nil {
 			return err
 		}
 		owner, err := store.UserByID(ctx, tx, d.UserID)
 		if err != nil {
 			return err
 		}
-		return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorID: actor.ID, ActorEmail: actor.Email,
-			Action: "device.remove", TargetType: "device", TargetID: d.ID, SourceAddr: actor.SourceAddr,
+		return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorID: by.ID, ActorEmail: by.Email,
+			Action: "device.remove", TargetType: "device", TargetID: d.ID, Source: by.Source,
 			Details: map[string]string{"name": d.Name, "public_key": d.PublicKey, "user": owner.Email,
-				"by_owner": strconv.FormatBool(actor.ID == d.UserID)}})
+				"by_owner": strconv.FormatBool(by.ID == d.UserID)}})
 	})
 	if err != nil {
 		return store.Device{}, err

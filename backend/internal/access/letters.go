@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/mail"
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/store"
@@ -63,8 +64,8 @@ func (s *Service) mailAdmins(ctx context.Context, q store.Querier, r store.Reque
 }
 
 // mailFor queues the requester's email for one effect, if it is a mail effect.
-func (s *Service) mailFor(ctx context.Context, q store.Querier, ef Effect, r store.Request, actor Actor, now time.Time) error {
-	kind, m, ok := s.letter(ef, r, actor)
+func (s *Service) mailFor(ctx context.Context, q store.Querier, ef Effect, r store.Request, by actor.Actor, now time.Time) error {
+	kind, m, ok := s.letter(ef, r, by)
 	if !ok {
 		return nil
 	}
@@ -73,7 +74,7 @@ func (s *Service) mailFor(ctx context.Context, q store.Querier, ef Effect, r sto
 
 // letter renders the requester's email for one effect; ok is false for an
 // effect that sends none.
-func (s *Service) letter(ef Effect, r store.Request, actor Actor) (kind string, m mail.Message, ok bool) {
+func (s *Service) letter(ef Effect, r store.Request, by actor.Actor) (kind string, m mail.Message, ok bool) {
 	base := s.opt.PublicURL()
 	switch ef {
 	case EffectMailApproved:
@@ -83,7 +84,7 @@ func (s *Service) letter(ef Effect, r store.Request, actor Actor) (kind string, 
 	case EffectMailExpired:
 		return MailExpired, mail.ExpiredMessage(r.UserEmail, mail.ExpiredData{PublicURL: base, Network: r.NetworkName, ExpiredAt: r.ExpiresAt}), true
 	case EffectMailRevoked:
-		return MailRevoked, mail.RevokedMessage(r.UserEmail, mail.RevokedData{PublicURL: base, Network: r.NetworkName, ByUser: actor.ID == r.UserID, RevokedBy: r.EnderEmail, RevokedAt: r.EndedAt, Note: r.Note}), true
+		return MailRevoked, mail.RevokedMessage(r.UserEmail, mail.RevokedData{PublicURL: base, Network: r.NetworkName, ByUser: by.ID == r.UserID, RevokedBy: r.EnderEmail, RevokedAt: r.EndedAt, Note: r.Note}), true
 	case EffectMailPendingExpired:
 		return MailPendingExpired, mail.PendingExpiredMessage(r.UserEmail, mail.PendingExpiredData{PublicURL: base, Network: r.NetworkName, RequestedAt: r.RequestedAt, ExpiredAt: r.EndedAt}), true
 	}
@@ -95,16 +96,16 @@ func (s *Service) letter(ef Effect, r store.Request, actor Actor) (kind string, 
 // text, only the recipient differs.
 type letterCache map[string]mail.Message
 
-func (c letterCache) letter(s *Service, ef Effect, r store.Request, actor Actor) (string, mail.Message, bool) {
+func (c letterCache) letter(s *Service, ef Effect, r store.Request, by actor.Actor) (string, mail.Message, bool) {
 	if ef != EffectMailExpired {
-		return s.letter(ef, r, actor)
+		return s.letter(ef, r, by)
 	}
 	key := r.NetworkID + "\x00" + r.ExpiresAt.Format(time.RFC3339Nano)
 	if m, ok := c[key]; ok {
 		m.To = r.UserEmail
 		return MailExpired, m, true
 	}
-	kind, m, ok := s.letter(ef, r, actor)
+	kind, m, ok := s.letter(ef, r, by)
 	if ok {
 		c[key] = m
 	}

@@ -31,12 +31,12 @@ func DeriveState(n store.Network, role api.Role, latest *store.Request, now time
 }
 
 // UserNetworks returns every network of the user with its derived state.
-func UserNetworks(ctx context.Context, q store.Querier, u store.User, now time.Time) ([]api.MyNetwork, error) {
-	nets, err := store.NetworksOfUser(ctx, q, u.ID)
+func UserNetworks(ctx context.Context, q store.Querier, userID string, role api.Role, now time.Time) ([]api.MyNetwork, error) {
+	nets, err := store.NetworksOfUser(ctx, q, userID)
 	if err != nil {
 		return nil, err
 	}
-	latest, err := store.LatestRequests(ctx, q, u.ID)
+	latest, err := store.LatestRequests(ctx, q, userID)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func UserNetworks(ctx context.Context, q store.Querier, u store.User, now time.T
 			ar := r.API()
 			mn.Request = &ar
 		}
-		state, exp := DeriveState(n, u.Role, lp, now)
+		state, exp := DeriveState(n, role, lp, now)
 		mn.State = state
 		if !exp.IsZero() {
 			mn.ExpiresAt = &exp

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/metrics"
@@ -93,7 +94,7 @@ func NewService(opt Options) *Service {
 func (s *Service) PendingTTL() time.Duration { return s.opt.PendingTTL }
 
 // Create files a new request of actor on a network.
-func (s *Service) Create(ctx context.Context, actor Actor, networkID string, in api.NewRequest) (store.Request, error) {
+func (s *Service) Create(ctx context.Context, by actor.Actor, networkID string, in api.NewRequest) (store.Request, error) {
 	now := s.opt.Clock.Now().UTC()
 	var req store.Request
 	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -104,7 +105,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, networkID string, in 
 		if err != nil {
 			return err
 		}
-		member, err := store.IsMember(ctx, tx, n, actor.ID)
+		member, err := store.IsMember(ctx, tx, n, by.ID)
 		if err != nil {
 			return err
 		}
@@ -124,11 +125,11 @@ func (s *Service) Create(ctx context.Context, actor Actor, networkID string, in 
 		if err != nil {
 			return err
 		}
-		if err := requestRate(ctx, tx, actor.ID, now); err != nil {
+		if err := requestRate(ctx, tx, by.ID, now); err != nil {
 			return err
 		}
 		req = store.Request{
-			ID: store.NewID("req"), NetworkID: n.ID, UserID: actor.ID, Status: api.StatusPending,
+			ID: store.NewID("req"), NetworkID: n.ID, UserID: by.ID, Status: api.StatusPending,
 			Reason: v.Reason, Wished: v.Wished, RequestedAt: now,
 		}
 		if err := store.InsertRequest(ctx, tx, req); err != nil {
@@ -141,7 +142,7 @@ func (s *Service) Create(ctx context.Context, actor Actor, networkID string, in 
 		if v.Wished > 0 {
 			details["wished"] = FormatDuration(v.Wished)
 		}
-		if err := s.audit(ctx, tx, actor, "request.create", req, now, details); err != nil {
+		if err := s.audit(ctx, tx, by, "request.create", req, now, details); err != nil {
 			return err
 		}
 		return s.mailAdmins(ctx, tx, req, now)
@@ -271,11 +272,11 @@ func eventDetails(r, next store.Request, kind EventKind, now time.Time) map[stri
 }
 
 // audit appends the audit row of a request event.
-func (s *Service) audit(ctx context.Context, q store.Querier, a Actor, action string, r store.Request, now time.Time, details map[string]string) error {
+func (s *Service) audit(ctx context.Context, q store.Querier, a actor.Actor, action string, r store.Request, now time.Time, details map[string]string) error {
 	return store.InsertAudit(ctx, q, auditEntry(a, action, r, now, details))
 }
 
-func auditEntry(a Actor, action string, r store.Request, now time.Time, details map[string]string) store.AuditEntry {
+func auditEntry(a actor.Actor, action string, r store.Request, now time.Time, details map[string]string) store.AuditEntry {
 	if details == nil {
 		details = map[string]string{}
 	}
@@ -283,7 +284,7 @@ func auditEntry(a Actor, action string, r store.Request, now time.Time, details 
 	details["network"] = r.NetworkName
 	return store.AuditEntry{
 		At: now, ActorID: a.ID, ActorEmail: a.Email, Action: action, TargetType: "request", TargetID: r.ID,
-		NetworkID: r.NetworkID, SourceAddr: a.SourceAddr, Details: details,
+		NetworkID: r.NetworkID, Source: a.Source, Details: details,
 	}
 }
 
@@ -350,7 +351,7 @@ func (s *Service) sweep(ctx context.Context, due []store.Request, kind EventKind
 	var users []string
 	var effects []Effect
 	var done []store.Request
-	e := Event{Kind: kind, Actor: System, Policy: Policy{PendingTTL: s.opt.PendingTTL}}
+	e := Event{Kind: kind, Actor: actor.System, Policy: Policy{PendingTTL: s.opt.PendingTTL}}
 	letters := letterCache{}
 	// Apply decides each move; a timed event only sets the status and the
 	// end time, so the moves are saved with one compare-and-set statement

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"time"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
@@ -38,7 +39,7 @@ func (st Settled) Change(c events.Change) events.Change {
 // reads ("removed from office-network"), each audited and mailed as any
 // revocation or denial. Callers run it in the transaction of the change
 // that may have made the rule false, after writing that change.
-func (s *Service) Settle(ctx context.Context, tx *sql.Tx, actor Actor, scope Scope) (Settled, error) {
+func (s *Service) Settle(ctx context.Context, tx *sql.Tx, by actor.Actor, scope Scope) (Settled, error) {
 	now := s.opt.Clock.Now().UTC()
 	reqs, facts, err := store.OpenRequestFacts(ctx, tx, scope.NetworkID, scope.UserID, now)
 	if err != nil {
@@ -56,7 +57,7 @@ func (s *Service) Settle(ctx context.Context, tx *sql.Tx, actor Actor, scope Sco
 		if r.Status == api.StatusPending {
 			kind = EventDeny
 		}
-		_, ef, err := s.apply(ctx, tx, r.ID, Event{Kind: kind, Actor: actor, Note: why.EndNote(r.NetworkName), Cause: why}, now)
+		_, ef, err := s.apply(ctx, tx, r.ID, Event{Kind: kind, Actor: by, Note: why.EndNote(r.NetworkName), Cause: why}, now)
 		if err != nil {
 			return Settled{}, err
 		}
@@ -70,7 +71,7 @@ func (s *Service) Settle(ctx context.Context, tx *sql.Tx, actor Actor, scope Sco
 // EndNetwork ends, inside tx, every open request on a network that is
 // about to be deleted: grants revoked, pending requests denied, with the
 // note "network <name> was deleted", audited and mailed.
-func (s *Service) EndNetwork(ctx context.Context, tx *sql.Tx, actor Actor, n store.Network) (Settled, error) {
+func (s *Service) EndNetwork(ctx context.Context, tx *sql.Tx, by actor.Actor, n store.Network) (Settled, error) {
 	now := s.opt.Clock.Now().UTC()
 	reqs, _, err := store.OpenRequestFacts(ctx, tx, n.ID, "", now)
 	if err != nil {
@@ -82,7 +83,7 @@ func (s *Service) EndNetwork(ctx context.Context, tx *sql.Tx, actor Actor, n sto
 		if r.Status == api.StatusPending {
 			kind = EventDeny
 		}
-		_, ef, err := s.apply(ctx, tx, r.ID, Event{Kind: kind, Actor: actor, Note: "network " + n.Name + " was deleted"}, now)
+		_, ef, err := s.apply(ctx, tx, r.ID, Event{Kind: kind, Actor: by, Note: "network " + n.Name + " was deleted"}, now)
 		if err != nil {
 			return Settled{}, err
 		}

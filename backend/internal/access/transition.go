@@ -18,6 +18,7 @@ package access
 import (
 	"time"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -49,25 +50,10 @@ const (
 // AllEvents lists every event kind.
 var AllEvents = []EventKind{EventApprove, EventDeny, EventCancel, EventRevoke, EventRelease, EventExpire, EventTimeout}
 
-// Actor is who causes an event. The zero Actor is the system (the expiry
-// scheduler).
-type Actor struct {
-	ID         string
-	Email      string
-	Role       api.Role
-	SourceAddr string
-}
-
-// System is the actor of timed events.
-var System = Actor{Email: "system"}
-
-// IsAdmin reports whether the actor has the admin role.
-func (a Actor) IsAdmin() bool { return a.Role == api.RoleAdmin }
-
 // Event is one lifecycle event.
 type Event struct {
 	Kind  EventKind
-	Actor Actor
+	Actor actor.Actor
 	// Duration is the grant length for EventApprove; zero means the
 	// network's default.
 	Duration time.Duration
@@ -196,7 +182,7 @@ func invalid(r store.Request, e Event) error {
 }
 
 // decider checks that the actor may approve or deny r.
-func decider(r store.Request, a Actor) error {
+func decider(r store.Request, a actor.Actor) error {
 	if !a.IsAdmin() {
 		return fault.Detail(ErrForbidden, "only an admin can approve or deny requests")
 	}

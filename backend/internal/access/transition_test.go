@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -15,10 +16,10 @@ import (
 var (
 	t0 = time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC) // requested_at of every fixture
 
-	requester = Actor{ID: "u-requester", Email: "req@example.com", Role: api.RoleUser}
-	adminReq  = Actor{ID: "u-requester", Email: "req@example.com", Role: api.RoleAdmin} // the requester, who is an admin
-	admin     = Actor{ID: "u-admin", Email: "admin@example.com", Role: api.RoleAdmin}
-	otherUser = Actor{ID: "u-other", Email: "other@example.com", Role: api.RoleUser}
+	requester = actor.Actor{ID: "u-requester", Email: "req@example.com", Role: api.RoleUser}
+	adminReq  = actor.Actor{ID: "u-requester", Email: "req@example.com", Role: api.RoleAdmin} // the requester, who is an admin
+	admin     = actor.Actor{ID: "u-admin", Email: "admin@example.com", Role: api.RoleAdmin}
+	otherUser = actor.Actor{ID: "u-other", Email: "other@example.com", Role: api.RoleUser}
 
 	policy = Policy{DefaultDuration: 8 * time.Hour, MaxDuration: 30 * 24 * time.Hour, PendingTTL: 24 * time.Hour}
 
@@ -64,7 +65,7 @@ func eventFor(k EventKind) Event {
 	case EventCancel, EventRelease:
 		e.Actor = requester
 	case EventExpire, EventTimeout:
-		e.Actor = System
+		e.Actor = actor.System
 	}
 	return e
 }
@@ -212,15 +213,15 @@ func TestApplyErrors(t *testing.T) {
 		{"deny by requester who is admin", pending, Event{Kind: EventDeny, Actor: adminReq, Policy: policy}, now, []error{ErrSelfDecision}},
 		{"approve by requester (user)", pending, Event{Kind: EventApprove, Actor: requester, Policy: policy}, now, []error{ErrForbidden, ErrSelfDecision}},
 		{"approve by non-admin", pending, Event{Kind: EventApprove, Actor: otherUser, Policy: policy}, now, []error{ErrForbidden}},
-		{"approve by system", pending, Event{Kind: EventApprove, Actor: System, Policy: policy}, now, []error{ErrForbidden}},
+		{"approve by system", pending, Event{Kind: EventApprove, Actor: actor.System, Policy: policy}, now, []error{ErrForbidden}},
 		{"deny by non-admin", pending, Event{Kind: EventDeny, Actor: otherUser, Policy: policy}, now, []error{ErrForbidden}},
 		{"revoke by non-admin", approved, Event{Kind: EventRevoke, Actor: otherUser, Policy: policy}, now, []error{ErrForbidden}},
 		{"revoke by requester (user)", approved, Event{Kind: EventRevoke, Actor: requester, Policy: policy}, now, []error{ErrForbidden}},
-		{"approve with unknown role", pending, Event{Kind: EventApprove, Actor: Actor{ID: "x", Role: "superuser"}, Policy: policy}, now, []error{ErrForbidden}},
+		{"approve with unknown role", pending, Event{Kind: EventApprove, Actor: actor.Actor{ID: "x", Role: "superuser"}, Policy: policy}, now, []error{ErrForbidden}},
 		// Who may cancel or release.
 		{"cancel by admin", pending, Event{Kind: EventCancel, Actor: admin, Policy: policy}, now, []error{ErrForbidden}},
 		{"cancel by other user", pending, Event{Kind: EventCancel, Actor: otherUser, Policy: policy}, now, []error{ErrForbidden}},
-		{"cancel by system", pending, Event{Kind: EventCancel, Actor: System, Policy: policy}, now, []error{ErrForbidden}},
+		{"cancel by system", pending, Event{Kind: EventCancel, Actor: actor.System, Policy: policy}, now, []error{ErrForbidden}},
 		{"release by admin", approved, Event{Kind: EventRelease, Actor: admin, Policy: policy}, now, []error{ErrForbidden}},
 		{"release by other user", approved, Event{Kind: EventRelease, Actor: otherUser, Policy: policy}, now, []error{ErrForbidden}},
 		// Durations.
@@ -232,11 +233,11 @@ func TestApplyErrors(t *testing.T) {
 		{"zero duration, no default", pending, Event{Kind: EventApprove, Actor: admin, Policy: Policy{MaxDuration: day}}, now, []error{ErrInvalidDuration}},
 		{"zero duration, default over max", pending, Event{Kind: EventApprove, Actor: admin, Policy: Policy{DefaultDuration: 2 * day, MaxDuration: day}}, now, []error{ErrInvalidDuration}},
 		// Timing.
-		{"expire before expires_at", approved, Event{Kind: EventExpire, Actor: System, Policy: policy}, approved.ExpiresAt.Add(-time.Nanosecond), []error{ErrNotDue}},
-		{"expire long before expires_at", approved, Event{Kind: EventExpire, Actor: System, Policy: policy}, approved.DecidedAt, []error{ErrNotDue}},
-		{"timeout before TTL", pending, Event{Kind: EventTimeout, Actor: System, Policy: policy}, t0.Add(policy.PendingTTL - time.Nanosecond), []error{ErrNotDue}},
-		{"timeout with zero TTL", pending, Event{Kind: EventTimeout, Actor: System, Policy: Policy{}}, now, []error{ErrNotDue}},
-		{"timeout with negative TTL", pending, Event{Kind: EventTimeout, Actor: System, Policy: Policy{PendingTTL: -time.Hour}}, now, []error{ErrNotDue}},
+		{"expire before expires_at", approved, Event{Kind: EventExpire, Actor: actor.System, Policy: policy}, approved.ExpiresAt.Add(-time.Nanosecond), []error{ErrNotDue}},
+		{"expire long before expires_at", approved, Event{Kind: EventExpire, Actor: actor.System, Policy: policy}, approved.DecidedAt, []error{ErrNotDue}},
+		{"timeout before TTL", pending, Event{Kind: EventTimeout, Actor: actor.System, Policy: policy}, t0.Add(policy.PendingTTL - time.Nanosecond), []error{ErrNotDue}},
+		{"timeout with zero TTL", pending, Event{Kind: EventTimeout, Actor: actor.System, Policy: Policy{}}, now, []error{ErrNotDue}},
+		{"timeout with negative TTL", pending, Event{Kind: EventTimeout, Actor: actor.System, Policy: Policy{PendingTTL: -time.Hour}}, now, []error{ErrNotDue}},
 		// Unknown events.
 		{"unknown event", pending, Event{Kind: "bogus", Actor: admin, Policy: policy}, now, []error{ErrInvalidTransition}},
 		{"empty event", approved, Event{Actor: admin, Policy: policy}, now, []error{ErrInvalidTransition}},
@@ -290,7 +291,7 @@ func TestApplyBoundaries(t *testing.T) {
 		}
 	})
 	t.Run("expire exactly at expires_at", func(t *testing.T) {
-		got, _, err := Apply(approved, Event{Kind: EventExpire, Actor: System}, approved.ExpiresAt)
+		got, _, err := Apply(approved, Event{Kind: EventExpire, Actor: actor.System}, approved.ExpiresAt)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -300,7 +301,7 @@ func TestApplyBoundaries(t *testing.T) {
 	})
 	t.Run("timeout exactly at TTL", func(t *testing.T) {
 		at := pending.RequestedAt.Add(policy.PendingTTL)
-		got, _, err := Apply(pending, Event{Kind: EventTimeout, Actor: System, Policy: policy}, at)
+		got, _, err := Apply(pending, Event{Kind: EventTimeout, Actor: actor.System, Policy: policy}, at)
 		if err != nil {
 			t.Fatal(err)
 		}

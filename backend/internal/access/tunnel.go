@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/netip"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -23,7 +24,7 @@ func GatewayAddress(p netip.Prefix) netip.Addr { return p.Masked().Addr().Next()
 // an address in the network if it has none yet and writes the
 // tunnel.config audit row. The private key is not part of it: it never
 // leaves the device.
-func (s *Service) Tunnel(ctx context.Context, actor Actor, deviceID, networkID string) (api.TunnelConfig, error) {
+func (s *Service) Tunnel(ctx context.Context, by actor.Actor, deviceID, networkID string) (api.TunnelConfig, error) {
 	if s.opt.GatewayKey == nil {
 		return api.TunnelConfig{}, fault.New(fault.Unavailable, "the gateway is not running")
 	}
@@ -48,7 +49,7 @@ func (s *Service) Tunnel(ctx context.Context, actor Actor, deviceID, networkID s
 		if err != nil {
 			return err
 		}
-		if dev.UserID != actor.ID {
+		if dev.UserID != by.ID {
 			return fault.Forbiddenf("this device is registered to another user")
 		}
 		n, err := store.NetworkByID(ctx, tx, networkID)
@@ -88,8 +89,8 @@ func (s *Service) Tunnel(ctx context.Context, actor Actor, deviceID, networkID s
 		if err := store.TouchDevice(ctx, tx, dev.ID, now); err != nil {
 			return err
 		}
-		return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorID: actor.ID, ActorEmail: actor.Email, Action: "tunnel.config",
-			TargetType: "device", TargetID: dev.ID, NetworkID: n.ID, SourceAddr: actor.SourceAddr,
+		return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorID: by.ID, ActorEmail: by.Email, Action: "tunnel.config",
+			TargetType: "device", TargetID: dev.ID, NetworkID: n.ID, Source: by.Source,
 			Details: map[string]string{"network": n.Name, "address": addr, "state": string(cfg.State)}})
 	})
 	return cfg, err

@@ -17,6 +17,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/settings"
@@ -50,17 +51,6 @@ func New(d Deps) *Service {
 	return &Service{Deps: d}
 }
 
-// Caller is the admin doing an operation and where from.
-type Caller struct {
-	User   store.User
-	Source string
-}
-
-// Actor is the caller as the lifecycle knows actors.
-func (c Caller) Actor() access.Actor {
-	return access.Actor{ID: c.User.ID, Email: c.User.Email, Role: c.User.Role, SourceAddr: c.Source}
-}
-
 func (s *Service) now() time.Time { return s.Clock.Now().UTC() }
 
 func (s *Service) wakeOutbox() {
@@ -69,9 +59,9 @@ func (s *Service) wakeOutbox() {
 	}
 }
 
-func (s *Service) audit(c Caller, action, targetType, targetID, networkID string, details map[string]string) store.AuditEntry {
-	return store.AuditEntry{At: s.now(), ActorID: c.User.ID, ActorEmail: c.User.Email, Action: action,
-		TargetType: targetType, TargetID: targetID, NetworkID: networkID, SourceAddr: c.Source, Details: details}
+func (s *Service) audit(c actor.Actor, action, targetType, targetID, networkID string, details map[string]string) store.AuditEntry {
+	return store.AuditEntry{At: s.now(), ActorID: c.ID, ActorEmail: c.Email, Action: action,
+		TargetType: targetType, TargetID: targetID, NetworkID: networkID, Source: c.Source, Details: details}
 }
 
 // BoolStr is "true" or "false" for audit details.

@@ -21,7 +21,7 @@ func WriteAuditCSV(w http.ResponseWriter, entries []store.AuditEntry, now time.T
 	_ = cw.Write([]string{"id", "at", "actor_id", "actor_email", "action", "target_type", "target_id", "network_id", "source_addr", "details"})
 	for _, e := range entries {
 		row := []string{strconv.FormatInt(e.ID, 10), e.At.Format(time.RFC3339Nano), e.ActorID, e.ActorEmail, e.Action, e.TargetType,
-			e.TargetID, e.NetworkID, e.SourceAddr, DetailsText(e.Details)}
+			e.TargetID, e.NetworkID, e.Source, DetailsText(e.Details)}
 		for i := range row {
 			row[i] = csvSafe(row[i])
 		}

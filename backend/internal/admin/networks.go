@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
@@ -14,7 +15,7 @@ import (
 
 // CreateNetwork creates a network from in (absent fields take their
 // defaults; absent members mean all users).
-func (s *Service) CreateNetwork(ctx context.Context, c Caller, in api.NetworkInput) (store.Network, error) {
+func (s *Service) CreateNetwork(ctx context.Context, c actor.Actor, in api.NetworkInput) (store.Network, error) {
 	now := s.now()
 	var n store.Network
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -44,7 +45,7 @@ func (s *Service) CreateNetwork(ctx context.Context, c Caller, in api.NetworkInp
 // pending requests of those who are no longer members (access.Settle: the
 // note "removed from <network>", audited and mailed); the gateway drops
 // their peers after the commit.
-func (s *Service) UpdateNetwork(ctx context.Context, c Caller, id string, in api.NetworkInput) (store.Network, error) {
+func (s *Service) UpdateNetwork(ctx context.Context, c actor.Actor, id string, in api.NetworkInput) (store.Network, error) {
 	now := s.now()
 	var n store.Network
 	var settled access.Settled
@@ -71,7 +72,7 @@ func (s *Service) UpdateNetwork(ctx context.Context, c Caller, id string, in api
 		if err := store.InsertAudit(ctx, tx, s.networkAudit(c, "network.update", n, changed)); err != nil {
 			return err
 		}
-		settled, err = s.Access.Settle(ctx, tx, c.Actor(), access.Scope{NetworkID: n.ID})
+		settled, err = s.Access.Settle(ctx, tx, c, access.Scope{NetworkID: n.ID})
 		return err
 	})
 	if err != nil {
@@ -84,14 +85,14 @@ func (s *Service) UpdateNetwork(ctx context.Context, c Caller, id string, in api
 // DeleteNetwork deletes a network with its requests and addresses. Its
 // open grants and pending requests are ended first, in the same
 // transaction, so that their users are told (audited and mailed).
-func (s *Service) DeleteNetwork(ctx context.Context, c Caller, id string) error {
+func (s *Service) DeleteNetwork(ctx context.Context, c actor.Actor, id string) error {
 	var settled access.Settled
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		n, err := store.NetworkByID(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		if settled, err = s.Access.EndNetwork(ctx, tx, c.Actor(), n); err != nil {
+		if settled, err = s.Access.EndNetwork(ctx, tx, c, n); err != nil {
 			return err
 		}
 		if err := store.InsertAudit(ctx, tx, s.networkAudit(c, "network.delete", n, nil)); err != nil {
@@ -133,7 +134,7 @@ func assignNetwork(ctx context.Context, tx *sql.Tx, n store.Network) error {
 	return nil
 }
 
-func (s *Service) networkAudit(c Caller, action string, n store.Network, changed []string) store.AuditEntry {
+func (s *Service) networkAudit(c actor.Actor, action string, n store.Network, changed []string) store.AuditEntry {
 	d := map[string]string{"name": n.Name, "cidr": n.CIDR, "jit_enabled": BoolStr(n.JITEnabled),
 		"default_duration": access.FormatDuration(n.DefaultDuration), "max_duration": access.FormatDuration(n.MaxDuration)}
 	if changed != nil {

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/store"
@@ -13,7 +14,7 @@ import (
 )
 
 // RetryMail queues a failed or undeliverable email again (409 for any other).
-func (s *Service) RetryMail(ctx context.Context, c Caller, id int64) (store.OutboxMessage, error) {
+func (s *Service) RetryMail(ctx context.Context, c actor.Actor, id int64) (store.OutboxMessage, error) {
 	var m store.OutboxMessage
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var err error

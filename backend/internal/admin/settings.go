@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/mail"
 	"gatepass.dev/backend/internal/settings"
@@ -17,7 +18,7 @@ import (
 // them as admins see them (without the password), saying whether a change
 // of the SMTP server removed the stored password. The audit row names the
 // changed fields, never the password.
-func (s *Service) UpdateSettings(ctx context.Context, c Caller, in api.SettingsInput) (api.SettingsResponse, error) {
+func (s *Service) UpdateSettings(ctx context.Context, c actor.Actor, in api.SettingsInput) (api.SettingsResponse, error) {
 	ch, err := s.Settings.Apply(in)
 	if err != nil {
 		return api.SettingsResponse{}, err
@@ -43,11 +44,11 @@ func (s *Service) UpdateSettings(ctx context.Context, c Caller, in api.SettingsI
 // TestEmail sends a test email now with the current settings, to to (the
 // caller when empty), and reports the SMTP server's answer. The attempt is
 // audited.
-func (s *Service) TestEmail(ctx context.Context, c Caller, to string) (api.TestEmailResponse, error) {
+func (s *Service) TestEmail(ctx context.Context, c actor.Actor, to string) (api.TestEmailResponse, error) {
 	given := to
 	to = strings.TrimSpace(to)
 	if to == "" {
-		to = c.User.Email
+		to = c.Email
 	}
 	if err := mail.ValidAddress(to); err != nil {
 		return api.TestEmailResponse{}, fault.Field("to", "%q is not an email address", given)

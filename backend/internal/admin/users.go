@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/auth"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
@@ -19,7 +20,7 @@ import (
 // CreateUser creates a user with a password (which must pass the password
 // policy, auth.ValidatePassword) or, without one, invites them: an email
 // with a one-time link to set a password.
-func (s *Service) CreateUser(ctx context.Context, c Caller, in api.UserInput) (store.User, error) {
+func (s *Service) CreateUser(ctx context.Context, c actor.Actor, in api.UserInput) (store.User, error) {
 	email := store.NormalizeEmail(in.Email)
 	if err := mail.ValidAddress(email); err != nil {
 		return store.User{}, fault.Field("email", "%q is not an email address like user@example.com", in.Email)
@@ -74,14 +75,14 @@ func (s *Service) CreateUser(ctx context.Context, c Caller, in api.UserInput) (s
 func InviteURL(publicURL, secret string) string { return publicURL + "/invite?token=" + secret }
 
 // invite queues the invitation email with a one-time link.
-func (s *Service) invite(ctx context.Context, tx *sql.Tx, c Caller, u store.User, now time.Time) error {
+func (s *Service) invite(ctx context.Context, tx *sql.Tx, c actor.Actor, u store.User, now time.Time) error {
 	secret, hash := auth.NewToken()
 	tok := store.Token{ID: store.NewID("inv"), UserID: u.ID, Hash: hash, Kind: store.TokenInvite, CreatedAt: now, ExpiresAt: now.Add(s.InviteTTL)}
 	if err := store.CreateToken(ctx, tx, tok); err != nil {
 		return err
 	}
 	base := s.Settings.PublicURL()
-	m := mail.InviteMessage(u.Email, mail.InviteData{PublicURL: base, InviterName: c.User.Name, InviteeName: u.Name,
+	m := mail.InviteMessage(u.Email, mail.InviteData{PublicURL: base, InviterName: c.Name, InviteeName: u.Name,
 		URL: InviteURL(base, secret), ExpiresAt: tok.ExpiresAt})
 	return outbox.Enqueue(ctx, tx, "invite", m, now)
 }
@@ -92,7 +93,7 @@ func (s *Service) invite(ctx context.Context, tx *sql.Tx, c Caller, u store.User
 // disabled user's grants are revoked and pending requests denied, with
 // their audit rows and emails), and disabling signs them out everywhere:
 // API tokens and web sessions. The gateways follow after the commit.
-func (s *Service) UpdateUser(ctx context.Context, c Caller, id string, in api.UserPatch) (store.User, error) {
+func (s *Service) UpdateUser(ctx context.Context, c actor.Actor, id string, in api.UserPatch) (store.User, error) {
 	now := s.now()
 	var u store.User
 	var settled access.Settled
@@ -114,14 +115,14 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id string, in api.Us
 			if !in.Role.Valid() {
 				return fault.Field("role", "must be admin or user")
 			}
-			if u.ID == c.User.ID && *in.Role != api.RoleAdmin {
+			if u.ID == c.ID && *in.Role != api.RoleAdmin {
 				return fault.Conflictf("you cannot remove your own admin role: ask another admin")
 			}
 			u.Role, details["role"] = *in.Role, string(*in.Role)
 		}
 		disabling := in.Disabled != nil && *in.Disabled && !u.Disabled
 		if in.Disabled != nil {
-			if u.ID == c.User.ID && *in.Disabled {
+			if u.ID == c.ID && *in.Disabled {
 				return fault.Conflictf("you cannot disable your own account")
 			}
 			u.Disabled, details["disabled"] = *in.Disabled, BoolStr(*in.Disabled)
@@ -133,7 +134,7 @@ func (s *Service) UpdateUser(ctx context.Context, c Caller, id string, in api.Us
 		if err := store.InsertAudit(ctx, tx, s.audit(c, "user.update", "user", u.ID, "", details)); err != nil {
 			return err
 		}
-		if settled, err = s.Access.Settle(ctx, tx, c.Actor(), access.Scope{UserID: u.ID}); err != nil {
+		if settled, err = s.Access.Settle(ctx, tx, c, access.Scope{UserID: u.ID}); err != nil {
 			return err
 		}
 		if disabling {

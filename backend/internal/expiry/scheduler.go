@@ -16,6 +16,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/clockutil"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/store"
@@ -66,7 +67,7 @@ func (s *Scheduler) CatchUp(ctx context.Context) (access.ExpireResult, error) {
 		}
 		s.log.Info("expiry: caught up at start", "grants_expired", res.Expired, "pending_timed_out", res.TimedOut, "max_late", worst)
 		err = store.InsertAudit(ctx, s.db, store.AuditEntry{
-			At: s.clock.Now().UTC(), ActorEmail: access.System.Email, Action: "expiry.catch_up", TargetType: "server",
+			At: s.clock.Now().UTC(), ActorEmail: actor.System.Email, Action: "expiry.catch_up", TargetType: "server",
 			Details: map[string]string{
 				"grants_expired":    strconv.Itoa(res.Expired),
 				"pending_timed_out": strconv.Itoa(res.TimedOut),

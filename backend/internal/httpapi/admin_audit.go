@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
@@ -14,7 +15,7 @@ import (
 // prefix ending in ".") &actor= &target= &network= &since= &until= (RFC 3339)
 // &q= &before= (an id, for paging) &limit= (default 100, at most 10000)
 // &format=json|csv. CSV is a download of the same rows.
-func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	f, err := admin.AuditFilter(r.URL.Query())
 	if err != nil {
 		s.writeError(w, r, err)

@@ -3,11 +3,12 @@ package httpapi
 import (
 	"net/http"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
 
-func (s *Server) adminListNetworks(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminListNetworks(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	nets, err := store.ListNetworks(r.Context(), s.DB)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -20,7 +21,7 @@ func (s *Server) adminListNetworks(w http.ResponseWriter, r *http.Request, p pri
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Server) adminGetNetwork(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminGetNetwork(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	n, err := store.NetworkByID(r.Context(), s.DB, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
@@ -29,13 +30,13 @@ func (s *Server) adminGetNetwork(w http.ResponseWriter, r *http.Request, p princ
 	writeJSON(w, http.StatusOK, api.NetworkResponse{Network: n.API(), ServerTime: s.now()})
 }
 
-func (s *Server) adminCreateNetwork(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminCreateNetwork(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	var in api.NetworkInput
 	if err := decode(w, r, &in, false); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	n, err := s.Admin.CreateNetwork(r.Context(), p.caller(), in)
+	n, err := s.Admin.CreateNetwork(r.Context(), p, in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -43,13 +44,13 @@ func (s *Server) adminCreateNetwork(w http.ResponseWriter, r *http.Request, p pr
 	writeJSON(w, http.StatusCreated, api.NetworkResponse{Network: n.API(), ServerTime: s.now()})
 }
 
-func (s *Server) adminUpdateNetwork(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminUpdateNetwork(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	var in api.NetworkInput
 	if err := decode(w, r, &in, false); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	n, err := s.Admin.UpdateNetwork(r.Context(), p.caller(), r.PathValue("id"), in)
+	n, err := s.Admin.UpdateNetwork(r.Context(), p, r.PathValue("id"), in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -57,8 +58,8 @@ func (s *Server) adminUpdateNetwork(w http.ResponseWriter, r *http.Request, p pr
 	writeJSON(w, http.StatusOK, api.NetworkResponse{Network: n.API(), ServerTime: s.now()})
 }
 
-func (s *Server) adminDeleteNetwork(w http.ResponseWriter, r *http.Request, p principal) {
-	if err := s.Admin.DeleteNetwork(r.Context(), p.caller(), r.PathValue("id")); err != nil {
+func (s *Server) adminDeleteNetwork(w http.ResponseWriter, r *http.Request, p actor.Actor) {
+	if err := s.Admin.DeleteNetwork(r.Context(), p, r.PathValue("id")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
@@ -13,7 +14,7 @@ import (
 // adminListOutbox lists emails with their delivery state, newest first:
 // ?status=&limit= (default 100, at most 1000) &cursor= (the next_cursor of
 // the previous page).
-func (s *Server) adminListOutbox(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminListOutbox(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	f, err := admin.OutboxFilter(r.URL.Query())
 	if err != nil {
 		s.writeError(w, r, err)
@@ -32,13 +33,13 @@ func (s *Server) adminListOutbox(w http.ResponseWriter, r *http.Request, p princ
 }
 
 // adminRetryOutbox queues a failed or undeliverable email again.
-func (s *Server) adminRetryOutbox(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminRetryOutbox(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		s.writeError(w, r, fault.New(fault.NotFound, "no email %q", r.PathValue("id")))
 		return
 	}
-	m, err := s.Admin.RetryMail(r.Context(), p.caller(), id)
+	m, err := s.Admin.RetryMail(r.Context(), p, id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

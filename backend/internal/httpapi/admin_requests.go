@@ -5,13 +5,14 @@ import (
 	"time"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
 
-func (s *Server) adminListRequests(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminListRequests(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	f, err := admin.RequestFilter(r.URL.Query())
 	if err != nil {
 		s.writeError(w, r, err)
@@ -20,7 +21,7 @@ func (s *Server) adminListRequests(w http.ResponseWriter, r *http.Request, p pri
 	s.writeRequestList(w, r, f)
 }
 
-func (s *Server) adminGetRequest(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminGetRequest(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	req, err := store.RequestByID(r.Context(), s.DB, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
@@ -29,7 +30,7 @@ func (s *Server) adminGetRequest(w http.ResponseWriter, r *http.Request, p princ
 	writeJSON(w, http.StatusOK, api.RequestResponse{Request: req.API(), ServerTime: s.now()})
 }
 
-func (s *Server) adminApprove(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminApprove(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	var in api.ApproveRequest
 	if err := decode(w, r, &in, true); err != nil {
 		s.writeError(w, r, err)
@@ -47,10 +48,10 @@ func (s *Server) adminApprove(w http.ResponseWriter, r *http.Request, p principa
 			return
 		}
 	}
-	s.doEvent(w, r, access.Event{Kind: access.EventApprove, Actor: p.actor(), Duration: d})
+	s.doEvent(w, r, access.Event{Kind: access.EventApprove, Actor: p, Duration: d})
 }
 
-func (s *Server) adminDeny(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminDeny(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	var in api.DenyRequest
 	if err := decode(w, r, &in, true); err != nil {
 		s.writeError(w, r, err)
@@ -61,10 +62,10 @@ func (s *Server) adminDeny(w http.ResponseWriter, r *http.Request, p principal) 
 		s.writeError(w, r, err)
 		return
 	}
-	s.doEvent(w, r, access.Event{Kind: access.EventDeny, Actor: p.actor(), Note: note})
+	s.doEvent(w, r, access.Event{Kind: access.EventDeny, Actor: p, Note: note})
 }
 
-func (s *Server) adminRevoke(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminRevoke(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	var in api.RevokeRequest
 	if err := decode(w, r, &in, true); err != nil {
 		s.writeError(w, r, err)
@@ -75,5 +76,5 @@ func (s *Server) adminRevoke(w http.ResponseWriter, r *http.Request, p principal
 		s.writeError(w, r, err)
 		return
 	}
-	s.doEvent(w, r, access.Event{Kind: access.EventRevoke, Actor: p.actor(), Note: note})
+	s.doEvent(w, r, access.Event{Kind: access.EventRevoke, Actor: p, Note: note})
 }

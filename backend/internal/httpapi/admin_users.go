@@ -3,11 +3,12 @@ package httpapi
 import (
 	"net/http"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
 
-func (s *Server) adminListUsers(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminListUsers(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	users, err := store.ListUsers(r.Context(), s.DB)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -22,13 +23,13 @@ func (s *Server) adminListUsers(w http.ResponseWriter, r *http.Request, p princi
 
 // adminCreateUser creates a user with a password, or without one invites
 // them: an email with a link to set a password.
-func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	var in api.UserInput
 	if err := decode(w, r, &in, false); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.Admin.CreateUser(r.Context(), p.caller(), in)
+	u, err := s.Admin.CreateUser(r.Context(), p, in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -38,13 +39,13 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, p princ
 
 // adminUpdateUser changes a user's name, role or disabled flag. Disabling
 // ends the user's grants and pending requests and signs them out.
-func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminUpdateUser(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	var in api.UserPatch
 	if err := decode(w, r, &in, false); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	u, err := s.Admin.UpdateUser(r.Context(), p.caller(), r.PathValue("id"), in)
+	u, err := s.Admin.UpdateUser(r.Context(), p, r.PathValue("id"), in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -11,13 +12,13 @@ import (
 // registerDevice registers the caller's device public key and gives it an
 // address in each of the caller's networks (access.RegisterDevice: 201 for
 // a new device, 200 for the caller's device with that key).
-func (s *Server) registerDevice(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) registerDevice(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	var in api.DeviceInput
 	if err := decode(w, r, &in, false); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	reg, err := s.Access.RegisterDevice(r.Context(), p.actor(), p.TokenHash, in.Name, in.PublicKey)
+	reg, err := s.Access.RegisterDevice(r.Context(), p, p.TokenHash, in.Name, in.PublicKey)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -33,8 +34,8 @@ func (s *Server) registerDevice(w http.ResponseWriter, r *http.Request, p princi
 
 // listDevices lists the caller's devices, the one of the caller's token
 // marked current.
-func (s *Server) listDevices(w http.ResponseWriter, r *http.Request, p principal) {
-	devs, err := s.Access.Devices(r.Context(), p.User.ID, p.DeviceID)
+func (s *Server) listDevices(w http.ResponseWriter, r *http.Request, p actor.Actor) {
+	devs, err := s.Access.Devices(r.Context(), p.ID, p.DeviceID)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -44,8 +45,8 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request, p principal
 
 // removeDevice removes one of the caller's devices (or, for an admin, any
 // device: DELETE /api/v1/admin/devices/{id}).
-func (s *Server) removeDevice(w http.ResponseWriter, r *http.Request, p principal) {
-	if _, err := s.Access.RemoveDevice(r.Context(), p.actor(), r.PathValue("id")); err != nil {
+func (s *Server) removeDevice(w http.ResponseWriter, r *http.Request, p actor.Actor) {
+	if _, err := s.Access.RemoveDevice(r.Context(), p, r.PathValue("id")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -53,7 +54,7 @@ func (s *Server) removeDevice(w http.ResponseWriter, r *http.Request, p principa
 }
 
 // adminUserDevices lists a user's devices for an admin.
-func (s *Server) adminUserDevices(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminUserDevices(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	u, err := store.UserByID(r.Context(), s.DB, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)

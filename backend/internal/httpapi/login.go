@@ -1,12 +1,9 @@
 package httpapi
 
 import (
-	"database/sql"
 	"net/http"
 
-	"gatepass.dev/backend/internal/auth"
-	"gatepass.dev/backend/internal/events"
-	"gatepass.dev/backend/internal/fault"
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/signin"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -22,57 +19,33 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	email := store.NormalizeEmail(in.Email)
-	src := sourceAddr(r)
-	if email == "" || in.Password == "" {
-		s.writeError(w, r, fault.Invalidf("email and password are required"))
-		return
-	}
-	pass, err := s.SignIn.Check(r.Context(), signin.Attempt{Email: email, Password: in.Password, Source: src, DeviceToken: in.DeviceToken})
+	res, err := s.SignIn.Login(r.Context(), signin.Attempt{Email: store.NormalizeEmail(in.Email), Password: in.Password,
+		Source: sourceAddr(r), DeviceToken: in.DeviceToken}, r.UserAgent())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	u := pass.User
-	secret, hash := auth.NewToken()
-	now := s.now()
-	tok := store.Token{ID: store.NewID("tok"), UserID: u.ID, Hash: hash, Kind: store.TokenAPI, CreatedAt: now, ExpiresAt: now.Add(s.TokenTTL)}
-	var device string
-	err = s.DB.Tx(r.Context(), func(tx *sql.Tx) error {
-		if err := store.CreateToken(r.Context(), tx, tok); err != nil {
-			return err
-		}
-		device, err = s.SignIn.Succeeded(r.Context(), tx, pass, map[string]string{"user_agent": signin.Clip(r.UserAgent(), 200)})
-		return err
-	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, api.LoginResponse{Token: secret, DeviceToken: device, User: u.API(), ExpiresAt: tok.ExpiresAt, ServerTime: now})
+	writeJSON(w, http.StatusOK, api.LoginResponse{Token: res.Secret, DeviceToken: res.DeviceToken, User: res.User.API(),
+		ExpiresAt: res.Token.ExpiresAt, ServerTime: s.now()})
 }
 
-// logout revokes the caller's token.
-func (s *Server) logout(w http.ResponseWriter, r *http.Request, p principal) {
-	now := s.now()
-	err := s.DB.Tx(r.Context(), func(tx *sql.Tx) error {
-		if err := store.RevokeToken(r.Context(), tx, p.TokenHash, now); err != nil {
-			return err
-		}
-		return store.InsertAudit(r.Context(), tx, store.AuditEntry{At: now, ActorID: p.User.ID, ActorEmail: p.User.Email, Action: "logout",
-			TargetType: "user", TargetID: p.User.ID, SourceAddr: p.Source})
-	})
-	if err != nil {
+// logout revokes the caller's token; its open streams end at once.
+func (s *Server) logout(w http.ResponseWriter, r *http.Request, p actor.Actor) {
+	if err := s.SignIn.Logout(r.Context(), p, ""); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.Bus.Publish(events.Change{UserIDs: []string{p.User.ID}}) // its open streams end now
 	w.WriteHeader(http.StatusNoContent)
 }
 
 // me returns the caller.
-func (s *Server) me(w http.ResponseWriter, r *http.Request, p principal) {
-	writeJSON(w, http.StatusOK, api.UserResponse{User: p.User.API(), ServerTime: s.now()})
+func (s *Server) me(w http.ResponseWriter, r *http.Request, p actor.Actor) {
+	u, err := store.UserByID(r.Context(), s.DB, p.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, api.UserResponse{User: u.API(), ServerTime: s.now()})
 }
 
 // acceptInvite sets the password of an invited user from the link's token.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -17,9 +18,9 @@ import (
 // a ping with the server time every Ping interval. The stream ends when the
 // client goes away, or at once when its token stops being valid or its
 // user's role changes.
-func (s *Server) myEvents(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) myEvents(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	rc := http.NewResponseController(w)
-	sub := s.Bus.SubscribeUser(p.User.ID)
+	sub := s.Bus.SubscribeUser(p.ID)
 	defer sub.Close()
 	s.Metrics.SSEStreams.Inc()
 	defer s.Metrics.SSEStreams.Dec()
@@ -48,7 +49,7 @@ func (s *Server) myEvents(w http.ResponseWriter, r *http.Request, p principal) {
 		s.Logger.Warn("api: record a device as seen", "device", p.DeviceID, "err", err)
 	}
 	now := s.now()
-	nets, err := access.UserNetworks(r.Context(), s.DB, p.User, now)
+	nets, err := access.UserNetworks(r.Context(), s.DB, p.ID, p.Role, now)
 	if err != nil {
 		return
 	}
@@ -63,7 +64,7 @@ func (s *Server) myEvents(w http.ResponseWriter, r *http.Request, p principal) {
 	// another role — every such change signals this user's subscribers.
 	valid := func() (store.User, bool) {
 		u, _, err := store.TokenUser(r.Context(), s.DB, store.TokenAPI, p.TokenHash, s.now())
-		return u, err == nil && u.Role == p.User.Role
+		return u, err == nil && u.Role == p.Role
 	}
 	for {
 		select {
@@ -82,7 +83,7 @@ func (s *Server) myEvents(w http.ResponseWriter, r *http.Request, p principal) {
 				return
 			}
 			now := s.now()
-			nets, err := access.UserNetworks(r.Context(), s.DB, u, now)
+			nets, err := access.UserNetworks(r.Context(), s.DB, u.ID, u.Role, now)
 			if err != nil {
 				return
 			}

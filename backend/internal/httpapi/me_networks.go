@@ -4,15 +4,16 @@ import (
 	"net/http"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
 
 // myNetworks lists the caller's networks with their derived state.
-func (s *Server) myNetworks(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) myNetworks(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	now := s.now()
-	nets, err := access.UserNetworks(r.Context(), s.DB, p.User, now)
+	nets, err := access.UserNetworks(r.Context(), s.DB, p.ID, p.Role, now)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -21,13 +22,13 @@ func (s *Server) myNetworks(w http.ResponseWriter, r *http.Request, p principal)
 }
 
 // myRequests lists the caller's requests, newest first.
-func (s *Server) myRequests(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) myRequests(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	f, err := admin.RequestFilter(r.URL.Query())
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	f.UserID = p.User.ID
+	f.UserID = p.ID
 	s.writeRequestList(w, r, f)
 }
 

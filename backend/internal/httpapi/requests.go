@@ -4,19 +4,20 @@ import (
 	"net/http"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
 
 // createRequest files an access request of the caller on a network.
-func (s *Server) createRequest(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) createRequest(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	var in api.NewRequest
 	if err := decode(w, r, &in, false); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	req, err := s.Access.Create(r.Context(), p.actor(), r.PathValue("id"), in)
+	req, err := s.Access.Create(r.Context(), p, r.PathValue("id"), in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -25,13 +26,13 @@ func (s *Server) createRequest(w http.ResponseWriter, r *http.Request, p princip
 }
 
 // getRequest shows one of the caller's own requests (admins see any).
-func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	req, err := store.RequestByID(r.Context(), s.DB, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	if req.UserID != p.User.ID && !p.isAdmin() {
+	if req.UserID != p.ID && !p.IsAdmin() {
 		s.writeError(w, r, fault.New(fault.Forbidden, "this request is not yours"))
 		return
 	}
@@ -41,13 +42,13 @@ func (s *Server) getRequest(w http.ResponseWriter, r *http.Request, p principal)
 // requestEvent applies a requester's event (cancel, release). The body is
 // optional and must be an empty object when present.
 func (s *Server) requestEvent(kind access.EventKind) authedHandler {
-	return func(w http.ResponseWriter, r *http.Request, p principal) {
+	return func(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 		var in struct{}
 		if err := decode(w, r, &in, true); err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		s.doEvent(w, r, access.Event{Kind: kind, Actor: p.actor()})
+		s.doEvent(w, r, access.Event{Kind: kind, Actor: p})
 	}
 }
 

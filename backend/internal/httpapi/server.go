@@ -38,8 +38,6 @@ type Deps struct {
 	Outbox   *outbox.Worker
 	Sender   outbox.Sender // for the test email
 	Gateway  Gateway
-	// TokenTTL is the lifetime of a login token (default 30 days).
-	TokenTTL time.Duration
 	// InviteTTL is the lifetime of an invitation link (default 7 days).
 	InviteTTL time.Duration
 	// Ping is the interval of SSE keep-alives (default 25 s).
@@ -74,9 +72,6 @@ type Server struct {
 
 // New returns the API server.
 func New(d Deps) *Server {
-	if d.TokenTTL == 0 {
-		d.TokenTTL = 30 * 24 * time.Hour
-	}
 	if d.InviteTTL == 0 {
 		d.InviteTTL = 7 * 24 * time.Hour
 	}

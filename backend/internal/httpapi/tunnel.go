@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/backend/internal/wgconf"
@@ -14,13 +15,13 @@ import (
 // only while the device may pass the network's gateway (access.MayPass):
 // 403 with the reason otherwise. With ?format=wg-quick it is a wg-quick
 // file whose PrivateKey the device fills in.
-func (s *Server) tunnelConfig(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) tunnelConfig(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	deviceID := r.URL.Query().Get("device")
 	if deviceID == "" {
 		s.writeError(w, r, fault.Field("device", "is required: the id from POST /api/v1/devices"))
 		return
 	}
-	cfg, err := s.Access.Tunnel(r.Context(), p.actor(), deviceID, r.PathValue("id"))
+	cfg, err := s.Access.Tunnel(r.Context(), p, deviceID, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -41,7 +42,7 @@ func (s *Server) tunnelConfig(w http.ResponseWriter, r *http.Request, p principa
 }
 
 // adminPeers lists a network's peers with their connection state.
-func (s *Server) adminPeers(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) adminPeers(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	n, err := store.NetworkByID(r.Context(), s.DB, r.PathValue("id"))
 	if err != nil {
 		s.writeError(w, r, err)

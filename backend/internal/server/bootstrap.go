@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/auth"
 	"gatepass.dev/backend/internal/config"
@@ -79,7 +80,7 @@ func (s *Server) createUser(ctx context.Context, email, name string, role api.Ro
 		if err := store.CreateUser(ctx, tx, u); err != nil {
 			return err
 		}
-		return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorEmail: access.System.Email, Action: "user.create",
+		return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorEmail: actor.System.Email, Action: "user.create",
 			TargetType: "user", TargetID: u.ID, Details: map[string]string{"email": u.Email, "role": string(role), "by": "bootstrap"}})
 	})
 	return u, err
@@ -128,22 +129,22 @@ func (s *Server) loadDemo(ctx context.Context, out io.Writer, adminEmail, adminS
 			if err := store.CreateNetwork(ctx, tx, n); err != nil {
 				return err
 			}
-			return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorEmail: access.System.Email, Action: "network.create",
+			return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorEmail: actor.System.Email, Action: "network.create",
 				TargetType: "network", TargetID: n.ID, NetworkID: n.ID, Details: map[string]string{"name": n.Name, "cidr": n.CIDR, "by": "demo"}})
 		})
 		if err != nil {
 			return fmt.Errorf("demo network %s: %w", d.Name, err)
 		}
 	}
-	actor := access.Actor{ID: contractor.ID, Email: contractor.Email, Role: contractor.Role}
-	if _, err := s.Access.Create(ctx, actor, ids["staging-internal"], api.NewRequest{Reason: "Deploy and verify the v2.3 release on staging"}); err != nil {
+	casey := contractor.Actor("")
+	if _, err := s.Access.Create(ctx, casey, ids["staging-internal"], api.NewRequest{Reason: "Deploy and verify the v2.3 release on staging"}); err != nil {
 		return fmt.Errorf("demo request: %w", err)
 	}
-	req, err := s.Access.Create(ctx, actor, ids["zero-path"], api.NewRequest{Reason: "Quarterly maintenance of the production bastion"})
+	req, err := s.Access.Create(ctx, casey, ids["zero-path"], api.NewRequest{Reason: "Quarterly maintenance of the production bastion"})
 	if err != nil {
 		return fmt.Errorf("demo request: %w", err)
 	}
-	adminActor := access.Actor{ID: adminUser.ID, Email: adminUser.Email, Role: adminUser.Role}
+	adminActor := adminUser.Actor("")
 	if _, err := s.Access.Do(ctx, req.ID, access.Event{Kind: access.EventApprove, Actor: adminActor, Duration: 30 * 24 * time.Hour}); err != nil {
 		return fmt.Errorf("demo grant: %w", err)
 	}

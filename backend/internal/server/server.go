@@ -169,7 +169,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	// (server-time header, metrics by route).
 	adm := admin.New(admin.Deps{DB: db, Bus: s.Bus, Access: s.Access, Settings: s.Settings, Clock: opt.Clock, Outbox: s.Outbox,
 		Sender: opt.Sender, FirstListenPort: opt.FirstListenPort})
-	signIn, err := signin.New(ctx, signin.Options{DB: db, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
+	signIn, err := signin.New(ctx, signin.Options{DB: db, Bus: s.Bus, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
 	if err != nil {
 		s.abort()
 		return nil, err

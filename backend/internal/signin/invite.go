@@ -58,7 +58,7 @@ func (s *Service) AcceptInvite(ctx context.Context, token, password, src string)
 			return err
 		}
 		return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorID: u.ID, ActorEmail: u.Email, Action: "user.accept_invite",
-			TargetType: "user", TargetID: u.ID, SourceAddr: src})
+			TargetType: "user", TargetID: u.ID, Source: src})
 	})
 	return u, err
 }

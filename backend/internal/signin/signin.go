@@ -59,6 +59,7 @@
 package signin
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -71,6 +72,7 @@ import (
 	"github.com/jonboulle/clockwork"
 
 	"gatepass.dev/backend/internal/auth"
+	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/metrics"
 	"gatepass.dev/backend/internal/store"
@@ -111,10 +113,20 @@ type Options struct {
 	Logger  *slog.Logger
 	// State keeps the limiter's failures; default in memory.
 	State auth.State
+	// Bus hears of sign-outs (their streams end).
+	Bus *events.Bus
+	// TokenTTL is the lifetime of an API token (DefaultTokenTTL).
+	TokenTTL time.Duration
+	// SessionTTL ends a web session this long after sign-in at the latest
+	// (DefaultSessionTTL); IdleTimeout ends it without a page load for this
+	// long (DefaultIdleTimeout).
+	SessionTTL  time.Duration
+	IdleTimeout time.Duration
 }
 
 // Service checks credentials.
 type Service struct {
+	opt     Options
 	db      *store.DB
 	clock   clockwork.Clock
 	metrics *metrics.Metrics
@@ -129,11 +141,17 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
+	if o.Bus == nil {
+		return nil, errors.New("signin: no bus to tell of sign-outs")
+	}
+	o.TokenTTL = cmp.Or(o.TokenTTL, DefaultTokenTTL)
+	o.SessionTTL = cmp.Or(o.SessionTTL, DefaultSessionTTL)
+	o.IdleTimeout = cmp.Or(o.IdleTimeout, DefaultIdleTimeout)
 	d, err := loadDevices(ctx, o.DB)
 	if err != nil {
 		return nil, err
 	}
-	return &Service{db: o.DB, clock: o.Clock, metrics: o.Metrics, log: o.Logger, limiter: auth.NewLimiter(o.Clock, o.State), devices: d}, nil
+	return &Service{opt: o, db: o.DB, clock: o.Clock, metrics: o.Metrics, log: o.Logger, limiter: auth.NewLimiter(o.Clock, o.State), devices: d}, nil
 }
 
 func (s *Service) now() time.Time { return s.clock.Now().UTC() }
@@ -232,7 +250,7 @@ func (s *Service) Succeeded(ctx context.Context, tx *sql.Tx, p Pass, details map
 	}
 	now := s.now()
 	err = store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorID: u.ID, ActorEmail: u.Email, Action: "login",
-		TargetType: "user", TargetID: u.ID, SourceAddr: a.Source, Details: d})
+		TargetType: "user", TargetID: u.ID, Source: a.Source, Details: d})
 	if err != nil {
 		return "", err
 	}
@@ -241,7 +259,7 @@ func (s *Service) Succeeded(ctx context.Context, tx *sql.Tx, p Pass, details map
 
 func (s *Service) audit(ctx context.Context, action string, u store.User, a Attempt, details map[string]string) {
 	err := store.InsertAudit(ctx, s.db, store.AuditEntry{At: s.now(), ActorID: u.ID, ActorEmail: Clip(a.Email, 254), Action: action,
-		TargetType: "user", TargetID: u.ID, SourceAddr: a.Source, Details: details})
+		TargetType: "user", TargetID: u.ID, Source: a.Source, Details: details})
 	if err != nil {
 		s.log.Error("audit: login", "err", err)
 	}

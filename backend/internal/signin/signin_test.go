@@ -111,7 +111,7 @@ func TestDistributedGuessingLeavesOwnerIn(t *testing.T) {
 	if a := apiLogin(t, srv, ownerIP, owner, backendtest.AdminPassword, ""); a.Status != http.StatusOK || a.OK.DeviceToken == "" {
 		t.Fatalf("the owner after Retry-After: %d %+v", a.Status, a.Err)
 	}
-	if r := lastAudit(t, srv, "login"); r.Details["device"] != "new" || r.SourceAddr != ownerIP {
+	if r := lastAudit(t, srv, "login"); r.Details["device"] != "new" || r.Source != ownerIP {
 		t.Errorf("the owner's sign-in without a token audited as %+v", r)
 	}
 }
@@ -136,7 +136,7 @@ func TestLimitsPerAccountAddressAndAddress(t *testing.T) {
 	if a.Status != http.StatusTooManyRequests || a.RetryAfter != 900 || a.Err.Code != api.CodeRateLimited {
 		t.Fatalf("the sixth attempt from the same address: %d Retry-After %d", a.Status, a.RetryAfter)
 	}
-	if r := lastAudit(t, srv, "login.blocked"); r.Details["limits"] != "account_address account" || r.SourceAddr != "127.0.3.1" {
+	if r := lastAudit(t, srv, "login.blocked"); r.Details["limits"] != "account_address account" || r.Source != "127.0.3.1" {
 		t.Errorf("blocked audit %+v", r)
 	}
 	a = apiLogin(t, srv, "127.0.3.2", "alice@example.com", pw, "")

@@ -20,7 +20,7 @@ type AuditEntry struct {
 	TargetType string
 	TargetID   string
 	NetworkID  string
-	SourceAddr string
+	Source     string
 	Details    map[string]string
 }
 
@@ -31,7 +31,7 @@ func (e AuditEntry) API() api.AuditEntry {
 		d = map[string]string{}
 	}
 	return api.AuditEntry{ID: e.ID, At: e.At, ActorID: e.ActorID, ActorEmail: e.ActorEmail, Action: e.Action,
-		TargetType: e.TargetType, TargetID: e.TargetID, NetworkID: e.NetworkID, SourceAddr: e.SourceAddr, Details: d}
+		TargetType: e.TargetType, TargetID: e.TargetID, NetworkID: e.NetworkID, SourceAddr: e.Source, Details: d}
 }
 
 // InsertAudit appends e.
@@ -56,7 +56,7 @@ func auditArgs(e AuditEntry) ([]any, error) {
 		}
 		details = string(b)
 	}
-	return []any{ms(e.At), e.ActorID, e.ActorEmail, e.Action, e.TargetType, e.TargetID, e.NetworkID, e.SourceAddr, details}, nil
+	return []any{ms(e.At), e.ActorID, e.ActorEmail, e.Action, e.TargetType, e.TargetID, e.NetworkID, e.Source, details}, nil
 }
 
 // AuditFilter selects audit rows.
@@ -132,7 +132,7 @@ func ListAudit(ctx context.Context, q Querier, f AuditFilter) ([]AuditEntry, err
 		var e AuditEntry
 		var at sql.NullInt64
 		var details string
-		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.ActorEmail, &e.Action, &e.TargetType, &e.TargetID, &e.NetworkID, &e.SourceAddr, &details); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.ActorEmail, &e.Action, &e.TargetType, &e.TargetID, &e.NetworkID, &e.Source, &details); err != nil {
 			return nil, err
 		}
 		e.At = fromMS(at)

@@ -15,7 +15,7 @@ type Session struct {
 	UserID        string
 	CSRF          string
 	Flash         string
-	SourceAddr    string
+	Source        string
 	UserAgent     string
 	CreatedAt     time.Time
 	LastSeenAt    time.Time
@@ -27,7 +27,7 @@ type Session struct {
 func CreateSession(ctx context.Context, q Querier, s Session) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO web_sessions (id, token_hash, user_id, csrf_token, flash, source_addr, user_agent, created_at, last_seen_at, idle_expires_at, expires_at)
 		VALUES (?, ?, ?, ?, '', ?, ?, ?, ?, ?, ?)`,
-		s.ID, s.Hash, s.UserID, s.CSRF, s.SourceAddr, s.UserAgent, ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.IdleExpiresAt), ms(s.ExpiresAt))
+		s.ID, s.Hash, s.UserID, s.CSRF, s.Source, s.UserAgent, ms(s.CreatedAt), ms(s.LastSeenAt), ms(s.IdleExpiresAt), ms(s.ExpiresAt))
 	return err
 }
 
@@ -45,7 +45,7 @@ func SessionUser(ctx context.Context, q Querier, hash string, now time.Time) (Se
 	var u User
 	var uc, uu sql.NullInt64
 	var disabled int
-	err := row.Scan(&s.ID, &s.UserID, &s.CSRF, &s.Flash, &s.SourceAddr, &s.UserAgent, &sc, &sl, &si, &se,
+	err := row.Scan(&s.ID, &s.UserID, &s.CSRF, &s.Flash, &s.Source, &s.UserAgent, &sc, &sl, &si, &se,
 		&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &disabled, &uc, &uu)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, User{}, ErrNotFound

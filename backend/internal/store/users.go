@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/shared/api"
 )
@@ -21,6 +22,11 @@ type User struct {
 	Disabled     bool
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+}
+
+// Actor is the user acting from source (their client's address).
+func (u User) Actor(source string) actor.Actor {
+	return actor.Actor{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Source: source}
 }
 
 // API returns the wire form.

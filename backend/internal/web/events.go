@@ -38,7 +38,7 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	valid := func() bool {
 		_, u, err := store.SessionUser(r.Context(), s.DB, v.Session.Hash, s.now())
-		return err == nil && u.ID == v.User.ID && v.isAdmin() && u.Role == v.User.Role
+		return err == nil && u.ID == v.Actor.ID && v.isAdmin() && u.Role == v.Actor.Role
 	}
 	if send("hello") != nil {
 		return

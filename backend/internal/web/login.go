@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/signin"
 	"gatepass.dev/backend/internal/store"
 )
@@ -45,13 +46,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, nil, http.StatusForbidden, "login", "Sign in", view)
 		return
 	}
-	password := r.PostFormValue("password")
-	if email == "" || password == "" {
-		view.Error = "Enter your email and password."
-		s.render(w, r, nil, http.StatusBadRequest, "login", "Sign in", view)
-		return
+	old := ""
+	if c, err := r.Cookie(s.cookieName()); err == nil {
+		old = c.Value
 	}
-	pass, err := s.SignIn.Check(r.Context(), signin.Attempt{Email: email, Password: password, Source: sourceAddr(r), DeviceToken: s.deviceToken(r)})
+	start, err := s.SignIn.StartSession(r.Context(), signin.Attempt{Email: email, Password: r.PostFormValue("password"),
+		Source: sourceAddr(r), DeviceToken: s.deviceToken(r)}, r.UserAgent(), old)
 	var blocked *signin.BlockedError
 	switch {
 	case errors.As(err, &blocked):
@@ -63,20 +63,24 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		view.Error = "Wrong email or password."
 		s.render(w, r, nil, http.StatusUnauthorized, "login", "Sign in", view)
 		return
+	case fault.Is(err, fault.Invalid):
+		view.Error = "Enter your email and password."
+		s.render(w, r, nil, http.StatusBadRequest, "login", "Sign in", view)
+		return
 	case err != nil:
 		s.serverError(w, r, nil, err)
 		return
 	}
-	if err := s.startSession(w, r, pass); err != nil {
-		s.serverError(w, r, nil, err)
-		return
-	}
+	s.setSessionCookies(w, start)
 	redirect(w, r, next)
 }
 
-// logout ends the session.
+// logout ends the session (its live pages' streams end at once) and
+// clears its cookie.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, v *visit) {
-	if err := s.endSession(w, r, v); err != nil {
+	err := s.SignIn.Logout(r.Context(), v.Actor, v.Session.Hash)
+	http.SetCookie(w, s.cookie(s.cookieName(), "", -1, http.SameSiteLaxMode))
+	if err != nil {
 		s.serverError(w, r, nil, err)
 		return
 	}

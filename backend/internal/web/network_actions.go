@@ -16,7 +16,7 @@ func (s *Server) createNetwork(w http.ResponseWriter, r *http.Request, v *visit)
 	f, in, err := readNetworkForm(r, nil)
 	var n store.Network
 	if err == nil {
-		n, err = s.Admin.CreateNetwork(r.Context(), v.caller(), in)
+		n, err = s.Admin.CreateNetwork(r.Context(), v.Actor, in)
 	}
 	if err != nil {
 		if !formError(&f, err) {
@@ -42,7 +42,7 @@ func (s *Server) updateNetwork(w http.ResponseWriter, r *http.Request, v *visit)
 	f, in, err := readNetworkForm(r, &cur)
 	var n store.Network
 	if err == nil {
-		n, err = s.Admin.UpdateNetwork(r.Context(), v.caller(), cur.ID, in)
+		n, err = s.Admin.UpdateNetwork(r.Context(), v.Actor, cur.ID, in)
 	}
 	if err != nil {
 		if !formError(&f, err) {
@@ -59,7 +59,7 @@ func (s *Server) updateNetwork(w http.ResponseWriter, r *http.Request, v *visit)
 // toggleJIT turns a network's JIT requirement on or off.
 func (s *Server) toggleJIT(w http.ResponseWriter, r *http.Request, v *visit) {
 	on := r.PostFormValue("enabled") == "true"
-	n, err := s.Admin.UpdateNetwork(r.Context(), v.caller(), r.PathValue("id"), api.NetworkInput{JITEnabled: &on})
+	n, err := s.Admin.UpdateNetwork(r.Context(), v.Actor, r.PathValue("id"), api.NetworkInput{JITEnabled: &on})
 	back := localNext(r.PostFormValue("next"))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -78,7 +78,7 @@ func (s *Server) toggleJIT(w http.ResponseWriter, r *http.Request, v *visit) {
 func (s *Server) deleteNetwork(w http.ResponseWriter, r *http.Request, v *visit) {
 	n, err := store.NetworkByID(r.Context(), s.DB, r.PathValue("id"))
 	if err == nil {
-		err = s.Admin.DeleteNetwork(r.Context(), v.caller(), n.ID)
+		err = s.Admin.DeleteNetwork(r.Context(), v.Actor, n.ID)
 	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):

@@ -46,7 +46,7 @@ func (s *Server) retryMail(w http.ResponseWriter, r *http.Request, v *visit) {
 		redirect(w, r, "/admin/outbox")
 		return
 	}
-	m, err := s.Admin.RetryMail(r.Context(), v.caller(), id)
+	m, err := s.Admin.RetryMail(r.Context(), v.Actor, id)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.setFlash(r.Context(), v, "error", "There is no such email.")

@@ -11,8 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/fault"
-	"gatepass.dev/backend/internal/store"
 )
 
 //go:embed templates/*.html
@@ -61,7 +61,7 @@ func encodeFlash(f flash) string {
 type pageData struct {
 	Title    string
 	Nav      string
-	User     store.User
+	User     actor.Actor // who is signed in
 	SignedIn bool
 	IsAdmin  bool
 	CSRF     string
@@ -81,7 +81,7 @@ var navOf = map[string]string{
 func (s *Server) pageData(v *visit, name, title string, data any) pageData {
 	d := pageData{Title: title, Nav: navOf[name], Now: s.now(), Data: data}
 	if v != nil {
-		d.User, d.SignedIn, d.IsAdmin, d.CSRF = v.User, true, v.isAdmin(), v.Session.CSRF
+		d.User, d.SignedIn, d.IsAdmin, d.CSRF = v.Actor, true, v.isAdmin(), v.Session.CSRF
 	}
 	return d
 }
@@ -94,7 +94,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, v *visit, status
 		d.Mail = s.mailBanner(r.Context())
 	}
 	if v != nil {
-		if raw, err := store.TakeSessionFlash(r.Context(), s.DB, v.Session.Hash); err == nil && raw != "" {
+		if raw, err := s.SignIn.TakeFlash(r.Context(), v.Session.Hash); err == nil && raw != "" {
 			var f flash
 			if json.Unmarshal([]byte(raw), &f) == nil {
 				d.Flash = &f

@@ -19,7 +19,7 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.actionFailed(w, r, v, "Access was not granted", err)
 		return
 	}
-	req, err := s.Access.Do(r.Context(), r.PathValue("id"), access.Event{Kind: access.EventApprove, Actor: v.caller().Actor(), Duration: d})
+	req, err := s.Access.Do(r.Context(), r.PathValue("id"), access.Event{Kind: access.EventApprove, Actor: v.Actor, Duration: d})
 	if err != nil {
 		s.actionFailed(w, r, v, "Access was not granted", err)
 		return
@@ -36,7 +36,7 @@ func (s *Server) deny(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.actionFailed(w, r, v, "The request was not denied", err)
 		return
 	}
-	req, err := s.Access.Do(r.Context(), r.PathValue("id"), access.Event{Kind: access.EventDeny, Actor: v.caller().Actor(), Note: note})
+	req, err := s.Access.Do(r.Context(), r.PathValue("id"), access.Event{Kind: access.EventDeny, Actor: v.Actor, Note: note})
 	if err != nil {
 		s.actionFailed(w, r, v, "The request was not denied", err)
 		return
@@ -52,7 +52,7 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.actionFailed(w, r, v, "Access was not revoked", err)
 		return
 	}
-	req, err := s.Access.Do(r.Context(), r.PathValue("id"), access.Event{Kind: access.EventRevoke, Actor: v.caller().Actor(), Note: note})
+	req, err := s.Access.Do(r.Context(), r.PathValue("id"), access.Event{Kind: access.EventRevoke, Actor: v.Actor, Note: note})
 	if err != nil {
 		s.actionFailed(w, r, v, "Access was not revoked", err)
 		return

@@ -155,7 +155,7 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 	for _, req := range list {
 		n := limits[req.NetworkID]
 		view.Rows = append(view.Rows, requestRow{Request: req, DefaultSeconds: int64(n.DefaultDuration.Seconds()),
-			MaxSeconds: int64(n.MaxDuration.Seconds()), Own: req.UserID == v.User.ID})
+			MaxSeconds: int64(n.MaxDuration.Seconds()), Own: req.UserID == v.Actor.ID})
 		fmt.Fprint(h, req.ID, req.Status, req.ExpiresAt.UnixMilli(), req.DecidedBy, req.EndedBy, req.Note, n.MaxDuration)
 	}
 	view.Version = fmt.Sprintf("%x", h.Sum64())

@@ -4,41 +4,27 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
-	"database/sql"
 	"encoding/base64"
-	"errors"
 	"net/http"
 	"net/url"
 	"time"
 
-	"gatepass.dev/backend/internal/admin"
-	"gatepass.dev/backend/internal/auth"
-	"gatepass.dev/backend/internal/events"
-	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/signin"
-	"gatepass.dev/backend/internal/store"
-	"gatepass.dev/shared/api"
 )
 
-// visit is one request of a signed-in user.
+// visit is one request of a signed-in user: who is acting (Actor) and
+// their session.
 type visit struct {
-	Session store.Session
-	User    store.User
-	Source  string
+	signin.Session
 }
 
-func (v *visit) caller() admin.Caller { return admin.Caller{User: v.User, Source: v.Source} }
-
-func (v *visit) isAdmin() bool { return v.User.Role == api.RoleAdmin }
+func (v *visit) isAdmin() bool { return v.Actor.IsAdmin() }
 
 // checkCSRF compares the form's token with the session's.
 func (v *visit) checkCSRF(r *http.Request) bool {
 	got := r.PostFormValue("csrf")
 	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(v.Session.CSRF)) == 1
 }
-
-// touchEvery bounds how often activity is written to the database.
-const touchEvery = time.Minute
 
 // liveHeader marks the page script's background refreshes, which are not
 // activity of the admin.
@@ -74,31 +60,18 @@ func (s *Server) cookie(name, value string, maxAge int, sameSite http.SameSite) 
 }
 
 // currentSession resolves the session cookie of r; ok is false when there
-// is no valid session.
+// is no valid session. Activity moves the idle expiry; the page's own live
+// refreshes do not.
 func (s *Server) currentSession(r *http.Request) (*visit, bool, error) {
 	c, err := r.Cookie(s.cookieName())
 	if err != nil || c.Value == "" {
 		return nil, false, nil
 	}
-	hash := auth.HashToken(c.Value)
-	now := s.now()
-	sess, u, err := store.SessionUser(r.Context(), s.DB, hash, now)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, false, nil
-	}
-	if err != nil {
+	sess, ok, err := s.SignIn.ResolveSession(r.Context(), c.Value, sourceAddr(r), r.Header.Get(liveHeader) == "")
+	if !ok || err != nil {
 		return nil, false, err
 	}
-	// Activity moves the idle expiry; the page's own live refreshes do not.
-	if now.Sub(sess.LastSeenAt) >= touchEvery && r.Header.Get(liveHeader) == "" {
-		idle := earlier(now.Add(s.IdleTimeout), sess.ExpiresAt)
-		// A failing database does not stop reading pages: the idle
-		// expiry moves at the next page load that can write.
-		if err := store.TouchSession(r.Context(), s.DB, hash, now, idle); err != nil && !fault.Is(err, fault.Unavailable) {
-			return nil, false, err
-		}
-	}
-	return &visit{Session: sess, User: u, Source: sourceAddr(r)}, true, nil
+	return &visit{Session: sess}, true, nil
 }
 
 // signedIn returns the visit of a signed-in user (an admin when adminOnly),
@@ -134,61 +107,16 @@ func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, v *visit) {
 	s.render(w, r, v, http.StatusForbidden, "forbidden", "Admins only", nil)
 }
 
-// startSession creates a new session for the user of pass (never reusing
-// the one the browser presented: no fixation), revokes the old one, sets
-// the cookie and a fresh device cookie, and audits the sign-in.
-func (s *Server) startSession(w http.ResponseWriter, r *http.Request, pass signin.Pass) error {
-	u := pass.User
-	secret, hash := auth.NewToken()
-	now := s.now()
-	sess := store.Session{ID: store.NewID("ses"), Hash: hash, UserID: u.ID, CSRF: randomToken(), SourceAddr: sourceAddr(r),
-		UserAgent: signin.Clip(r.UserAgent(), 200), CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.SessionTTL)}
-	sess.IdleExpiresAt = earlier(now.Add(s.IdleTimeout), sess.ExpiresAt)
-	var device string
-	err := s.DB.Tx(r.Context(), func(tx *sql.Tx) error {
-		if old, err := r.Cookie(s.cookieName()); err == nil && old.Value != "" {
-			if err := store.RevokeSession(r.Context(), tx, auth.HashToken(old.Value), now); err != nil {
-				return err
-			}
-		}
-		if err := store.PruneSessions(r.Context(), tx, now.Add(-30*24*time.Hour)); err != nil {
-			return err
-		}
-		if err := store.CreateSession(r.Context(), tx, sess); err != nil {
-			return err
-		}
-		var err error
-		device, err = s.SignIn.Succeeded(r.Context(), tx, pass, map[string]string{"via": "web", "session": sess.ID, "user_agent": sess.UserAgent})
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	http.SetCookie(w, s.cookie(s.cookieName(), secret, int(s.SessionTTL/time.Second), http.SameSiteLaxMode))
-	http.SetCookie(w, s.cookie(s.deviceCookieName(), device, int(signin.DeviceTokenTTL/time.Second), http.SameSiteLaxMode))
-	return nil
-}
-
-// endSession revokes the visit's session, audits it and clears the cookie.
-func (s *Server) endSession(w http.ResponseWriter, r *http.Request, v *visit) error {
-	now := s.now()
-	err := s.DB.Tx(r.Context(), func(tx *sql.Tx) error {
-		if err := store.RevokeSession(r.Context(), tx, v.Session.Hash, now); err != nil {
-			return err
-		}
-		return store.InsertAudit(r.Context(), tx, store.AuditEntry{At: now, ActorID: v.User.ID, ActorEmail: v.User.Email, Action: "logout",
-			TargetType: "user", TargetID: v.User.ID, SourceAddr: v.Source, Details: map[string]string{"via": "web", "session": v.Session.ID}})
-	})
-	http.SetCookie(w, s.cookie(s.cookieName(), "", -1, http.SameSiteLaxMode))
-	if err == nil {
-		s.Bus.Publish(events.Change{UserIDs: []string{v.User.ID}}) // its live pages' streams end now
-	}
-	return err
+// setSessionCookies sets the cookie of a new session and the browser's
+// fresh device cookie.
+func (s *Server) setSessionCookies(w http.ResponseWriter, st signin.SessionStart) {
+	http.SetCookie(w, s.cookie(s.cookieName(), st.Secret, int(st.Session.ExpiresAt.Sub(st.Session.CreatedAt)/time.Second), http.SameSiteLaxMode))
+	http.SetCookie(w, s.cookie(s.deviceCookieName(), st.DeviceToken, int(signin.DeviceTokenTTL/time.Second), http.SameSiteLaxMode))
 }
 
 // setFlash stores the outcome message shown on the session's next page.
 func (s *Server) setFlash(ctx context.Context, v *visit, kind, text string) {
-	if err := store.SetSessionFlash(ctx, s.DB, v.Session.Hash, encodeFlash(flash{Kind: kind, Text: text})); err != nil {
+	if err := s.SignIn.SetFlash(ctx, v.Session.Hash, encodeFlash(flash{Kind: kind, Text: text})); err != nil {
 		s.Logger.Error("web: flash", "err", err)
 	}
 }

@@ -18,7 +18,7 @@ type settingsView struct {
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	st := s.Settings.Public()
-	view := settingsView{S: st, To: v.User.Email, MaxDevices: strconv.Itoa(st.MaxDevicesPerUser)}
+	view := settingsView{S: st, To: v.Actor.Email, MaxDevices: strconv.Itoa(st.MaxDevicesPerUser)}
 	if st.SMTP.Port != 0 {
 		view.Port = strconv.Itoa(st.SMTP.Port)
 	}
@@ -39,7 +39,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *visit) 
 	smtp := &api.SMTPSettingsInput{Host: &host, Username: &user, From: &from, TLS: &tls, AllowInsecureAuth: &insecure}
 	in := api.SettingsInput{PublicURL: &publicURL, SMTP: smtp}
 	view := settingsView{S: api.Settings{PublicURL: publicURL, SMTP: api.SMTPSettings{Host: host, Username: user, From: from, TLS: tls,
-		AllowInsecureAuth: insecure, PasswordSet: s.Settings.Public().SMTP.PasswordSet}}, Port: portText, To: v.User.Email,
+		AllowInsecureAuth: insecure, PasswordSet: s.Settings.Public().SMTP.PasswordSet}}, Port: portText, To: v.Actor.Email,
 		MaxDevices: strings.TrimSpace(get("max_devices_per_user"))}
 	if view.MaxDevices != "" {
 		n, err := strconv.Atoi(view.MaxDevices)
@@ -66,7 +66,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *visit) 
 		empty := ""
 		smtp.Password = &empty
 	}
-	res, err := s.Admin.UpdateSettings(r.Context(), v.caller(), in)
+	res, err := s.Admin.UpdateSettings(r.Context(), v.Actor, in)
 	if err != nil {
 		text, _, ok := problem(err)
 		if !ok {
@@ -87,7 +87,7 @@ func (s *Server) saveSettings(w http.ResponseWriter, r *http.Request, v *visit) 
 
 // testEmail sends a test email now and reports the SMTP server's answer.
 func (s *Server) testEmail(w http.ResponseWriter, r *http.Request, v *visit) {
-	res, err := s.Admin.TestEmail(r.Context(), v.caller(), r.PostFormValue("to"))
+	res, err := s.Admin.TestEmail(r.Context(), v.Actor, r.PostFormValue("to"))
 	switch {
 	case err != nil:
 		text, _, ok := problem(err)

@@ -38,7 +38,7 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.serverError(w, r, v, err)
 		return
 	}
-	view := userView{U: u, Self: u.ID == v.User.ID, Devices: devs, Names: map[string]string{}}
+	view := userView{U: u, Self: u.ID == v.Actor.ID, Devices: devs, Names: map[string]string{}}
 	for _, n := range nets {
 		view.Names[n.ID] = n.Name
 	}
@@ -48,7 +48,7 @@ func (s *Server) userPage(w http.ResponseWriter, r *http.Request, v *visit) {
 // removeDevice revokes a user's device (access.RemoveDevice, as the API's
 // DELETE /api/v1/admin/devices/{id}).
 func (s *Server) removeDevice(w http.ResponseWriter, r *http.Request, v *visit) {
-	d, err := s.Access.RemoveDevice(r.Context(), v.caller().Actor(), r.PathValue("id"))
+	d, err := s.Access.RemoveDevice(r.Context(), v.Actor, r.PathValue("id"))
 	if err != nil {
 		text, _, ok := problem(err)
 		if !ok {

@@ -35,7 +35,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, v *visit, s
 		return
 	}
 	for _, u := range users {
-		view.Users = append(view.Users, userRow{User: u, Invited: u.PasswordHash == "", Self: u.ID == v.User.ID})
+		view.Users = append(view.Users, userRow{User: u, Invited: u.PasswordHash == "", Self: u.ID == v.Actor.ID})
 	}
 	s.render(w, r, v, status, "users", "Users", view)
 }
@@ -44,7 +44,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, v *visit, s
 // set one (admin.CreateUser, as the API's invite).
 func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, v *visit) {
 	in := api.UserInput{Email: r.PostFormValue("email"), Name: r.PostFormValue("name"), Role: api.Role(r.PostFormValue("role"))}
-	u, err := s.Admin.CreateUser(r.Context(), v.caller(), in)
+	u, err := s.Admin.CreateUser(r.Context(), v.Actor, in)
 	if err != nil {
 		view := usersView{Email: in.Email, Name: in.Name, Role: in.Role}
 		if !userFormError(&view, err) {
@@ -88,7 +88,7 @@ func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, v *visit) {
 		redirect(w, r, "/admin/users")
 		return
 	}
-	u, err := s.Admin.UpdateUser(r.Context(), v.caller(), r.PathValue("id"), patch)
+	u, err := s.Admin.UpdateUser(r.Context(), v.Actor, r.PathValue("id"), patch)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		s.setFlash(r.Context(), v, "error", "There is no such user.")

@@ -37,12 +37,6 @@ type Deps struct {
 	Clock    clockwork.Clock
 	Metrics  *metrics.Metrics
 	Logger   *slog.Logger
-	// IdleTimeout ends a session without a page load for this long
-	// (default 2 hours).
-	IdleTimeout time.Duration
-	// SessionTTL ends a session this long after sign-in at the latest
-	// (default 12 hours).
-	SessionTTL time.Duration
 	// Ping is the interval of keep-alives on the live-update stream
 	// (default 25 s).
 	Ping time.Duration
@@ -56,12 +50,6 @@ type Server struct {
 
 // New returns the web page's server.
 func New(d Deps) *Server {
-	if d.IdleTimeout == 0 {
-		d.IdleTimeout = 2 * time.Hour
-	}
-	if d.SessionTTL == 0 {
-		d.SessionTTL = 12 * time.Hour
-	}
 	if d.Ping == 0 {
 		d.Ping = 25 * time.Second
 	}
