@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -12,7 +11,6 @@ import (
 
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/actor"
-	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/auth"
 	"gatepass.dev/backend/internal/config"
 	"gatepass.dev/backend/internal/datadir"
@@ -69,21 +67,10 @@ func (s *Server) bootstrap(ctx context.Context, out io.Writer) error {
 	return nil
 }
 
+// createUser creates a user with a password as the system, through the
+// administration (validated, audited).
 func (s *Server) createUser(ctx context.Context, email, name string, role api.Role, password string) (store.User, error) {
-	hash, err := auth.HashPassword(password)
-	if err != nil {
-		return store.User{}, err
-	}
-	now := s.Clock.Now().UTC()
-	u := store.User{ID: store.NewID("usr"), Email: email, Name: name, Role: role, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
-	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if err := store.CreateUser(ctx, tx, u); err != nil {
-			return err
-		}
-		return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorEmail: actor.System.Email, Action: "user.create",
-			TargetType: "user", TargetID: u.ID, Details: map[string]string{"email": u.Email, "role": string(role), "by": "bootstrap"}})
-	})
-	return u, err
+	return s.Admin.CreateUser(ctx, actor.System, api.UserInput{Email: email, Name: name, Role: role, Password: password})
 }
 
 // Demo data, as in the product description.
@@ -114,27 +101,13 @@ func (s *Server) loadDemo(ctx context.Context, out io.Writer, adminEmail, adminS
 	if err != nil {
 		return err
 	}
-	now := s.Clock.Now().UTC()
 	ids := map[string]string{}
 	for _, d := range DemoNetworks {
-		err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-			port, err := admin.FreeListenPort(ctx, tx, s.API.FirstListenPort)
-			if err != nil {
-				return err
-			}
-			n := store.Network{ID: store.NewID("net"), Name: d.Name, Description: d.Description, CIDR: d.CIDR,
-				ListenPort: port, Endpoint: admin.DefaultEndpoint(s.Settings.PublicURL(), port), JITEnabled: true,
-				DefaultDuration: admin.DefaultGrant, MaxDuration: admin.DefaultMaxGrant, AllUsers: true, CreatedAt: now, UpdatedAt: now}
-			ids[d.Name] = n.ID
-			if err := store.CreateNetwork(ctx, tx, n); err != nil {
-				return err
-			}
-			return store.InsertAudit(ctx, tx, store.AuditEntry{At: now, ActorEmail: actor.System.Email, Action: "network.create",
-				TargetType: "network", TargetID: n.ID, NetworkID: n.ID, Details: map[string]string{"name": n.Name, "cidr": n.CIDR, "by": "demo"}})
-		})
+		n, err := s.Admin.CreateNetwork(ctx, actor.System, api.NetworkInput{Name: &d.Name, Description: &d.Description, CIDR: &d.CIDR})
 		if err != nil {
 			return fmt.Errorf("demo network %s: %w", d.Name, err)
 		}
+		ids[d.Name] = n.ID
 	}
 	casey := contractor.Actor("")
 	if _, err := s.Access.Create(ctx, casey, ids["staging-internal"], api.NewRequest{Reason: "Deploy and verify the v2.3 release on staging"}); err != nil {

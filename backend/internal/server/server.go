@@ -62,6 +62,7 @@ type Server struct {
 	Bus       *events.Bus
 	Settings  *settings.Store
 	Access    *access.Service
+	Admin     *admin.Service
 	Scheduler *expiry.Scheduler
 	Outbox    *outbox.Worker
 	Gateway   *gateway.Manager
@@ -167,7 +168,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	// The API and the admin web page share the administration and the
 	// sign-in limiter, and serve on one mux behind the API's middleware
 	// (server-time header, metrics by route).
-	adm := admin.New(admin.Deps{DB: db, Bus: s.Bus, Access: s.Access, Settings: s.Settings, Clock: opt.Clock, Outbox: s.Outbox,
+	s.Admin = admin.New(admin.Deps{DB: db, Bus: s.Bus, Access: s.Access, Settings: s.Settings, Clock: opt.Clock, Outbox: s.Outbox,
 		Sender: opt.Sender, FirstListenPort: opt.FirstListenPort})
 	signIn, err := signin.New(ctx, signin.Options{DB: db, Bus: s.Bus, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
 	if err != nil {
@@ -176,8 +177,8 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	}
 	s.API = httpapi.New(httpapi.Deps{DB: db, Access: s.Access, Settings: s.Settings, Bus: s.Bus, Clock: opt.Clock,
 		Metrics: s.Metrics, Logger: opt.Logger, Outbox: s.Outbox, Sender: opt.Sender, Gateway: s.Gateway, FirstListenPort: opt.FirstListenPort,
-		Admin: adm, SignIn: signIn, MetricsToken: cfg.MetricsToken, MetricsSeparate: cfg.MetricsListen != ""})
-	s.Web = web.New(web.Deps{DB: db, Access: s.Access, Admin: adm, SignIn: signIn, Settings: s.Settings, Bus: s.Bus,
+		Admin: s.Admin, SignIn: signIn, MetricsToken: cfg.MetricsToken, MetricsSeparate: cfg.MetricsListen != ""})
+	s.Web = web.New(web.Deps{DB: db, Access: s.Access, Admin: s.Admin, SignIn: signIn, Settings: s.Settings, Bus: s.Bus,
 		Gateway: s.Gateway, Mail: s.Outbox, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
 	mux := http.NewServeMux()
 	s.API.Routes(mux)
