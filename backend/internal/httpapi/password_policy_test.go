@@ -47,7 +47,7 @@ func TestPasswordPolicyCreateUser(t *testing.T) {
 		}
 	}
 	res, err := admin.Audit(t.Context(), url.Values{"action": {"user.create"}})
-	if err != nil || len(res.Entries) != 1 || res.Entries[0].Details["by"] != "bootstrap" {
+	if err != nil || len(res.Entries) != 1 || res.Entries[0].ActorEmail != "system" {
 		t.Fatalf("user.create rows after refusals (the first admin's only): %v %v", res.Entries, err)
 	}
 	const strong = "Orbit-Fennel-Granite-73"
