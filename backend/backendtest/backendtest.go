@@ -6,6 +6,30 @@
 //	srv := backendtest.NewServer(t)
 //	admin := srv.Admin(t)
 //	alice, _ := srv.NewUser(t, "alice@example.com", api.RoleUser)
+//
+// It also holds the one copy of the helpers that the tests of several
+// packages share, so that no test file grows its own:
+//
+//   - raw HTTP: Do (on the test's goroutine; fails the test when the
+//     request cannot be made) and Send (goroutines, load loops, clients of
+//     their own; returns the error), both answering a Response;
+//   - waiting: WaitFor (Timeout), WaitForWithin (another deadline, for
+//     benchmarks) and Poll, the one polling loop, for callers that report a
+//     timeout their own way. Conditions are polled with a deadline on the
+//     real clock; nothing sleeps for a fixed time to wait;
+//   - assertions on API errors: WantStatus (a typed client's error; stops
+//     the test) and Response.WantError (a raw answer; reports and goes on,
+//     so that route walks list every wrong answer). Both hold an error to
+//     the API's contract: its status, the code the API sends with that
+//     status, and a message;
+//   - state as the API shows it: NetworkState (the user's view of one
+//     network), Audit, Outbox, WaitOutboxDrained, WaitFailedAttempts; and
+//     Server.AuditRows, which reads the audit log from the database without
+//     signing anyone in (a sign-in writes audit rows of its own);
+//   - MailTo, the matcher of emails for srv.SMTP.WaitFor.
+//
+// What only one package's tests need stays in that package's
+// helpers_test.go.
 package backendtest
 
 import (
@@ -272,18 +296,6 @@ func (s *Server) NewNetwork(tb testing.TB, name string, opts ...NetworkOption) a
 		tb.Fatalf("create network %s: %v", name, err)
 	}
 	return n
-}
-
-// WaitFor polls cond until it holds or the deadline passes.
-func WaitFor(tb testing.TB, what string, cond func() bool) {
-	tb.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			tb.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
 }
 
 type tbWriter struct{ tb testing.TB }
