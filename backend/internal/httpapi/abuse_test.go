@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,13 +31,13 @@ func TestRequestRateLimit(t *testing.T) {
 		}
 		srv.Advance(time.Minute)
 	}
-	status, hdr, body := azCall(t, srv, "POST", "/api/v1/networks/"+n.ID+"/requests", alice.Token(), "application/json", []byte(`{"reason":"again"}`))
-	if status != http.StatusTooManyRequests || !strings.Contains(string(body), "made 6 access requests in the last 15 minutes, the most allowed: try again in 9 minutes") {
-		t.Fatalf("one request too many: %d %s", status, body)
+	r := backendtest.Do(t, "POST", srv.URL+"/api/v1/networks/"+n.ID+"/requests", alice.Token(), "application/json", `{"reason":"again"}`)
+	if r.Status != http.StatusTooManyRequests || !strings.Contains(string(r.Body), "made 6 access requests in the last 15 minutes, the most allowed: try again in 9 minutes") {
+		t.Fatalf("one request too many: %d %s", r.Status, r.Body)
 	}
 	// The first request was made 6 minutes ago: its slot frees in 9 more.
-	if ra, _ := strconv.Atoi(hdr.Get("Retry-After")); ra != int((access.RequestWindow - 6*time.Minute).Seconds()) {
-		t.Fatalf("Retry-After %q", hdr.Get("Retry-After"))
+	if ra, _ := strconv.Atoi(r.Header.Get("Retry-After")); ra != int((access.RequestWindow - 6*time.Minute).Seconds()) {
+		t.Fatalf("Retry-After %q", r.Header.Get("Retry-After"))
 	}
 	if res, _ := alice.MyRequests(t.Context(), client.RequestQuery{}); len(res.Requests) != access.RequestLimit {
 		t.Fatalf("the refused request was stored: %d requests", len(res.Requests))
@@ -56,20 +57,11 @@ func TestCancelAndRequestAgainMailsOnce(t *testing.T) {
 	admin := srv.Admin(t)
 	alice, _ := srv.NewUser(t, "alice@example.com", api.RoleUser)
 	n := srv.NewNetwork(t, "office-network")
-	adminMails := func() int {
-		k := 0
-		for _, m := range srv.SMTP.Messages() {
-			if m.To[0] == backendtest.AdminEmail && strings.Contains(m.Subject, "Access request") {
-				k++
-			}
-		}
-		return k
-	}
 	first, err := alice.Request(t.Context(), n.ID, "print the report", 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.SMTP.WaitFor(t, mailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
+	srv.SMTP.WaitFor(t, backendtest.MailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
 	if _, err := alice.Cancel(t.Context(), first.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -85,11 +77,11 @@ func TestCancelAndRequestAgainMailsOnce(t *testing.T) {
 		}
 	}
 	srv.Advance(2 * access.AdminMailHold)
-	lpWaitOutboxDrained(t, admin)
-	if k := adminMails(); k != 1 {
+	backendtest.WaitOutboxDrained(t, admin)
+	if k := countMail(srv, backendtest.AdminEmail, "Access request"); k != 1 {
 		t.Fatalf("the admins got %d emails for one request and four withdrawn at once, want 1", k)
 	}
-	audit := lpAuditOf(t, admin, last.ID, "request.cancel")
+	audit := backendtest.Audit(t, admin, url.Values{"target": {last.ID}, "action": {"request.cancel"}})
 	if len(audit) != 1 || !strings.Contains(audit[0].Details["admin_email"], "withdrawn") {
 		t.Fatalf("the cancellation's audit row: %+v", audit)
 	}
@@ -99,9 +91,9 @@ func TestCancelAndRequestAgainMailsOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Advance(access.AdminMailHold)
-	srv.SMTP.WaitFor(t, mailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
-	lpWaitOutboxDrained(t, admin)
-	if k := adminMails(); k != 2 {
+	srv.SMTP.WaitFor(t, backendtest.MailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
+	backendtest.WaitOutboxDrained(t, admin)
+	if k := countMail(srv, backendtest.AdminEmail, "Access request"); k != 2 {
 		t.Fatalf("after a request kept past the hold: %d admin emails, want 2", k)
 	}
 	if r, _ := admin.AdminRequest(t.Context(), kept.ID); r.Status != api.StatusPending {

@@ -17,7 +17,7 @@ import (
 func smtpPatch(t *testing.T, srv *backendtest.Server, admin *client.Client, smtp map[string]any) api.SettingsResponse {
 	t.Helper()
 	body, _ := json.Marshal(map[string]any{"smtp": smtp})
-	r := adDo(t, srv, admin, "PATCH", "/api/v1/admin/settings", string(body))
+	r := backendtest.Do(t, "PATCH", srv.URL+"/api/v1/admin/settings", admin.Token(), "application/json", string(body))
 	var out api.SettingsResponse
 	if err := json.Unmarshal(r.Body, &out); r.Status != 200 || err != nil {
 		t.Fatalf("PATCH smtp %v: %d %s", smtp, r.Status, r.Body)
@@ -72,7 +72,7 @@ func TestAdminSMTPServerChangeClearsPassword(t *testing.T) {
 			t.Errorf("%v cleared the password: %+v", same, out)
 		}
 	}
-	r := adDo(t, srv, admin, "GET", "/api/v1/admin/settings", "")
+	r := backendtest.Do(t, "GET", srv.URL+"/api/v1/admin/settings", admin.Token(), "", "")
 	if strings.Contains(string(r.Body), "smtp_password_cleared") || strings.Contains(string(r.Body), fresh) {
 		t.Errorf("GET settings: %s", r.Body)
 	}
@@ -163,7 +163,7 @@ func TestAdminSMTPAuthNeedsTLS(t *testing.T) {
 		t.Fatalf("test email with insecure auth allowed: %+v %v", res, err)
 	}
 	srv.Advance(5 * time.Minute) // past the outbox's back-off
-	srv.SMTP.WaitFor(t, mailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
+	srv.SMTP.WaitFor(t, backendtest.MailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
 	if !strings.Contains(srv.SMTP.Transcript(), "AUTH PLAIN") {
 		t.Errorf("no AUTH in the transcript once allowed:\n%s", srv.SMTP.Transcript())
 	}

@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
-	"io"
-	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
@@ -20,53 +18,7 @@ import (
 	"gatepass.dev/backend/internal/config"
 	"gatepass.dev/backend/internal/mail/smtptest"
 	"gatepass.dev/shared/api"
-	"gatepass.dev/shared/client"
 )
-
-// adResponse is a raw HTTP answer, for what the typed client hides
-// (headers, content types, non-JSON bodies).
-type adResponse struct {
-	Status int
-	Header http.Header
-	Body   []byte
-}
-
-// adDo sends one request to the test server with c's token (c may be nil).
-func adDo(t *testing.T, srv *backendtest.Server, c *client.Client, method, path, body string) adResponse {
-	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if c != nil && c.Token() != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token())
-	}
-	hc := &http.Client{Timeout: 30 * time.Second}
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return adResponse{Status: resp.StatusCode, Header: resp.Header, Body: b}
-}
-
-func adWantStatus(t *testing.T, what string, err error, status int) {
-	t.Helper()
-	if got := client.StatusOf(err); got != status {
-		t.Fatalf("%s: got %v (status %d), want status %d", what, err, got, status)
-	}
-}
 
 var adInviteLink = regexp.MustCompile(`https?://\S+/invite\?token=([A-Za-z0-9_-]+)`)
 
@@ -83,7 +35,7 @@ func TestAdminInvite(t *testing.T) {
 	if u.Email != "carol@example.com" || u.Role != api.RoleUser || u.Disabled {
 		t.Fatalf("invited user: %+v", u)
 	}
-	m := srv.SMTP.WaitFor(t, mailTo("carol@example.com", "invited"), 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo("carol@example.com", "invited"), 10*time.Second)
 	match := adInviteLink.FindStringSubmatch(m.Text())
 	if match == nil {
 		t.Fatalf("no invitation link in the email:\n%s", m.Text())
@@ -95,12 +47,12 @@ func TestAdminInvite(t *testing.T) {
 
 	// Not usable before the invitation is accepted.
 	_, err = srv.Client().Login(t.Context(), "carol@example.com", "Amber-Ledger-Violin-62")
-	adWantStatus(t, "login before accepting", err, 401)
+	backendtest.WantStatus(t, "login before accepting", err, 401)
 
 	_, err = srv.Client().AcceptInvite(t.Context(), token, "short")
-	adWantStatus(t, "accept with a too-short password", err, 400)
+	backendtest.WantStatus(t, "accept with a too-short password", err, 400)
 	_, err = srv.Client().AcceptInvite(t.Context(), "not-the-token", "Amber-Ledger-Violin-62")
-	adWantStatus(t, "accept with a wrong token", err, 404)
+	backendtest.WantStatus(t, "accept with a wrong token", err, 404)
 
 	got, err := srv.Client().AcceptInvite(t.Context(), token, "Amber-Ledger-Violin-62")
 	if err != nil {
@@ -116,9 +68,9 @@ func TestAdminInvite(t *testing.T) {
 
 	// Single use: the link cannot set another password.
 	_, err = srv.Client().AcceptInvite(t.Context(), token, "Nimbus-Pepper-Oxide-37")
-	adWantStatus(t, "accept twice", err, 404)
+	backendtest.WantStatus(t, "accept twice", err, 404)
 	_, err = srv.Client().Login(t.Context(), "carol@example.com", "Nimbus-Pepper-Oxide-37")
-	adWantStatus(t, "login with the second password", err, 401)
+	backendtest.WantStatus(t, "login with the second password", err, 401)
 
 	res, err := admin.Audit(t.Context(), url.Values{"target": {u.ID}})
 	if err != nil {
@@ -140,7 +92,7 @@ func TestAdminSettingsSecrets(t *testing.T) {
 	admin := srv.Admin(t)
 	const secret = "smtp-Secret-Pa55word"
 
-	r := adDo(t, srv, admin, "GET", "/api/v1/admin/settings", "")
+	r := backendtest.Do(t, "GET", srv.URL+"/api/v1/admin/settings", admin.Token(), "", "")
 	var got api.SettingsResponse
 	if err := json.Unmarshal(r.Body, &got); r.Status != 200 || err != nil {
 		t.Fatalf("GET settings: %d %s %v", r.Status, r.Body, err)
@@ -157,7 +109,7 @@ func TestAdminSettingsSecrets(t *testing.T) {
 	if s.PublicURL != "https://gatepass.example.com" || !s.SMTP.PasswordSet || s.SMTP.Password != "" {
 		t.Fatalf("after PATCH: %+v", s)
 	}
-	r = adDo(t, srv, admin, "GET", "/api/v1/admin/settings", "")
+	r = backendtest.Do(t, "GET", srv.URL+"/api/v1/admin/settings", admin.Token(), "", "")
 	if r.Status != 200 || bytes.Contains(r.Body, []byte(secret)) || !bytes.Contains(r.Body, []byte(`"password_set":true`)) {
 		t.Fatalf("GET settings after setting the password: %d %s", r.Status, r.Body)
 	}
@@ -174,11 +126,11 @@ func TestAdminSettingsSecrets(t *testing.T) {
 	if !slices.Contains(changed, "public_url") || !slices.Contains(changed, "smtp.password") || slices.Contains(changed, "smtp.host") {
 		t.Fatalf("changed fields %v", changed)
 	}
-	r = adDo(t, srv, admin, "GET", "/api/v1/admin/audit?format=csv&limit=10000", "")
+	r = backendtest.Do(t, "GET", srv.URL+"/api/v1/admin/audit?format=csv&limit=10000", admin.Token(), "", "")
 	if r.Status != 200 || bytes.Contains(r.Body, []byte(secret)) {
 		t.Fatalf("the audit export holds the SMTP password: %d\n%s", r.Status, r.Body)
 	}
-	r = adDo(t, srv, admin, "GET", "/api/v1/admin/audit?limit=10000", "")
+	r = backendtest.Do(t, "GET", srv.URL+"/api/v1/admin/audit?limit=10000", admin.Token(), "", "")
 	if r.Status != 200 || bytes.Contains(r.Body, []byte(secret)) {
 		t.Fatalf("the audit log holds the SMTP password: %d\n%s", r.Status, r.Body)
 	}
@@ -186,13 +138,13 @@ func TestAdminSettingsSecrets(t *testing.T) {
 	// A bad public URL: 400, and nothing saved (not even the valid part).
 	for _, bad := range []string{"ftp://gatepass.example.com", "not a url", "https://user:pw@gatepass.example.com", "https://gatepass.example.com/?x=1"} {
 		body, _ := json.Marshal(map[string]any{"public_url": bad})
-		if r := adDo(t, srv, admin, "PATCH", "/api/v1/admin/settings", string(body)); r.Status != 400 {
+		if r := backendtest.Do(t, "PATCH", srv.URL+"/api/v1/admin/settings", admin.Token(), "application/json", string(body)); r.Status != 400 {
 			t.Fatalf("PATCH public_url %q: %d %s, want 400", bad, r.Status, r.Body)
 		}
 	}
 	host := "smtp.elsewhere.example.com"
 	_, err = admin.UpdateSettings(t.Context(), api.SettingsInput{PublicURL: new("not a url"), SMTP: &api.SMTPSettingsInput{Host: &host}})
-	adWantStatus(t, "PATCH with a bad URL and a good host", err, 400)
+	backendtest.WantStatus(t, "PATCH with a bad URL and a good host", err, 400)
 	s, err = admin.Settings(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -208,7 +160,7 @@ func TestAdminSettingsSecrets(t *testing.T) {
 	if _, err := admin.CreateUser(t.Context(), api.UserInput{Email: "dave@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	m := srv.SMTP.WaitFor(t, mailTo("dave@example.com", "invited"), 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo("dave@example.com", "invited"), 10*time.Second)
 	if !strings.Contains(m.Text(), "https://gatepass.example.com/invite?token=") {
 		t.Fatalf("the invitation does not use the new public URL:\n%s", m.Text())
 	}
@@ -227,7 +179,7 @@ func TestAdminSettingsTestEmail(t *testing.T) {
 	if !res.OK || res.Message == "" {
 		t.Fatalf("test email: %+v", res)
 	}
-	srv.SMTP.WaitFor(t, mailTo("ops@example.com", "test"), 10*time.Second)
+	srv.SMTP.WaitFor(t, backendtest.MailTo("ops@example.com", "test"), 10*time.Second)
 
 	srv.SMTP.Stop()
 	res, err = admin.TestEmail(t.Context(), "ops@example.com")
@@ -247,7 +199,7 @@ func TestAdminSettingsTestEmail(t *testing.T) {
 		t.Fatalf("audit of the test emails: %+v", audit.Entries)
 	}
 	_, err = admin.TestEmail(t.Context(), "not an address")
-	adWantStatus(t, "test email to a bad address", err, 400)
+	backendtest.WantStatus(t, "test email to a bad address", err, 400)
 }
 
 // TestAdminOutboxWithoutSMTP: without SMTP the emails are kept as
@@ -288,7 +240,7 @@ func TestAdminOutboxWithoutSMTP(t *testing.T) {
 	if err := admin.RetryMail(t.Context(), msg.ID); err != nil {
 		t.Fatal(err)
 	}
-	m := mailSrv.WaitFor(t, mailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
+	m := mailSrv.WaitFor(t, backendtest.MailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
 	if !strings.Contains(m.Text(), "deploy") {
 		t.Fatalf("retried email:\n%s", m.Text())
 	}
@@ -309,9 +261,9 @@ func TestAdminOutboxWithoutSMTP(t *testing.T) {
 		t.Fatalf("sent message: %+v", msg)
 	}
 	err := admin.RetryMail(t.Context(), msg.ID)
-	adWantStatus(t, "retry a sent message", err, 409)
+	backendtest.WantStatus(t, "retry a sent message", err, 409)
 	err = admin.RetryMail(t.Context(), 999999)
-	adWantStatus(t, "retry an unknown message", err, 404)
+	backendtest.WantStatus(t, "retry an unknown message", err, 404)
 	if mailSrv.Count() != 1 {
 		t.Fatalf("%d emails arrived, want 1: %+v", mailSrv.Count(), mailSrv.Messages())
 	}
@@ -352,7 +304,7 @@ func TestAdminAudit(t *testing.T) {
 	// A failed sign-in records the typed email as the actor: a cell that
 	// starts with '='.
 	_, err = srv.Client().Login(t.Context(), "=cmd|' /c calc'!a0", "whatever-password")
-	adWantStatus(t, "login as a formula", err, 401)
+	backendtest.WantStatus(t, "login as a formula", err, 401)
 
 	// By action prefix.
 	res, err := admin.Audit(t.Context(), url.Values{"action": {"request."}})
@@ -407,7 +359,7 @@ func TestAdminAudit(t *testing.T) {
 		t.Fatalf("between: %v", got)
 	}
 	for _, q := range []string{"since=yesterday", "until=2026-13-01T00:00:00Z", "before=abc", "limit=0", "format=xml"} {
-		if r := adDo(t, srv, admin, "GET", "/api/v1/admin/audit?"+q, ""); r.Status != 400 {
+		if r := backendtest.Do(t, "GET", srv.URL+"/api/v1/admin/audit?"+q, admin.Token(), "", ""); r.Status != 400 {
 			t.Fatalf("audit?%s: %d %s, want 400", q, r.Status, r.Body)
 		}
 	}
@@ -451,7 +403,7 @@ func TestAdminAudit(t *testing.T) {
 	}
 
 	// CSV: a header row and one row per entry of the same filter.
-	r := adDo(t, srv, admin, "GET", "/api/v1/admin/audit?format=csv&action=request.", "")
+	r := backendtest.Do(t, "GET", srv.URL+"/api/v1/admin/audit?format=csv&action=request.", admin.Token(), "", "")
 	if r.Status != 200 || !strings.HasPrefix(r.Header.Get("Content-Type"), "text/csv") {
 		t.Fatalf("CSV export: %d %q", r.Status, r.Header.Get("Content-Type"))
 	}
@@ -463,7 +415,7 @@ func TestAdminAudit(t *testing.T) {
 	for i, h := range rows[0] {
 		col[h] = i
 	}
-	for i, e := range adEntries(t, admin, url.Values{"action": {"request."}}) {
+	for i, e := range backendtest.Audit(t, admin, url.Values{"action": {"request."}}) {
 		row := rows[1+i]
 		if row[col["id"]] != strconv.FormatInt(e.ID, 10) || row[col["action"]] != e.Action || row[col["target_id"]] != e.TargetID {
 			t.Fatalf("CSV row %d %q does not match entry %+v", i, row, e)
@@ -475,7 +427,7 @@ func TestAdminAudit(t *testing.T) {
 
 	// No cell of the whole export may start like a formula; the one that
 	// would (the typed email of the failed sign-in) gets a leading '.
-	r = adDo(t, srv, admin, "GET", "/api/v1/admin/audit?format=csv&limit=10000", "")
+	r = backendtest.Do(t, "GET", srv.URL+"/api/v1/admin/audit?format=csv&limit=10000", admin.Token(), "", "")
 	rows = adCSV(t, r.Body)
 	found := false
 	for _, row := range rows[1:] {
@@ -491,15 +443,6 @@ func TestAdminAudit(t *testing.T) {
 	if !found {
 		t.Fatalf("no login.failure row with the escaped email in:\n%s", r.Body)
 	}
-}
-
-func adEntries(t *testing.T, admin *client.Client, q url.Values) []api.AuditEntry {
-	t.Helper()
-	res, err := admin.Audit(t.Context(), q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Entries
 }
 
 // TestAdminNetworks: defaults, membership, validation and deletion.
@@ -537,7 +480,7 @@ func TestAdminNetworks(t *testing.T) {
 	if n2.ListenPort < first || n2.ListenPort == n.ListenPort {
 		t.Fatalf("second network's port %d (first %d)", n2.ListenPort, n.ListenPort)
 	}
-	networkState(t, bob, n.ID) // every user sees it
+	backendtest.NetworkState(t, bob, n.ID) // every user sees it
 
 	// Members: a list replaces "all users".
 	members := []string{aliceUser.ID}
@@ -548,7 +491,7 @@ func TestAdminNetworks(t *testing.T) {
 	if n.AllUsers || len(n.MemberIDs) != 1 || n.MemberIDs[0] != aliceUser.ID {
 		t.Fatalf("after setting members: %+v", n)
 	}
-	networkState(t, alice, n.ID)
+	backendtest.NetworkState(t, alice, n.ID)
 	res, err := bob.MyNetworks(t.Context())
 	if err != nil {
 		t.Fatal(err)
@@ -559,23 +502,23 @@ func TestAdminNetworks(t *testing.T) {
 		}
 	}
 	_, err = bob.Request(t.Context(), n.ID, "let me in", 0)
-	adWantStatus(t, "a non-member requests", err, 403)
+	backendtest.WantStatus(t, "a non-member requests", err, 403)
 
 	unknown := []string{aliceUser.ID, "usr_nobody"}
 	_, err = adm.UpdateNetwork(t.Context(), n.ID, api.NetworkInput{MemberIDs: &unknown})
-	adWantStatus(t, "an unknown member", err, 400)
+	backendtest.WantStatus(t, "an unknown member", err, 400)
 
 	// Validation.
 	_, err = adm.CreateNetwork(t.Context(), api.NetworkInput{Name: &name, CIDR: new("10.52.0.0/24")})
-	adWantStatus(t, "a duplicate name", err, 409)
+	backendtest.WantStatus(t, "a duplicate name", err, 409)
 	def, max := int64(48*3600), int64(24*3600)
 	_, err = adm.CreateNetwork(t.Context(), api.NetworkInput{Name: new("lab3"), CIDR: new("10.53.0.0/24"), DefaultDurationSeconds: &def, MaxDurationSeconds: &max})
-	adWantStatus(t, "default over max on create", err, 400)
+	backendtest.WantStatus(t, "default over max on create", err, 400)
 	_, err = adm.UpdateNetwork(t.Context(), n.ID, api.NetworkInput{MaxDurationSeconds: new(int64(3600))})
-	adWantStatus(t, "max under the default on update", err, 400)
+	backendtest.WantStatus(t, "max under the default on update", err, 400)
 	_, err = adm.UpdateNetwork(t.Context(), n.ID, api.NetworkInput{CIDR: new("10.60.0.0/24")})
-	adWantStatus(t, "changing the cidr", err, 400)
-	got := adDo(t, srv, adm, "GET", "/api/v1/admin/networks/"+n.ID, "")
+	backendtest.WantStatus(t, "changing the cidr", err, 400)
+	got := backendtest.Do(t, "GET", srv.URL+"/api/v1/admin/networks/"+n.ID, adm.Token(), "", "")
 	var cur api.NetworkResponse
 	if err := json.Unmarshal(got.Body, &cur); got.Status != 200 || err != nil {
 		t.Fatalf("GET network: %d %s", got.Status, got.Body)
@@ -588,59 +531,13 @@ func TestAdminNetworks(t *testing.T) {
 	if err := adm.DeleteNetwork(t.Context(), n.ID); err != nil {
 		t.Fatal(err)
 	}
-	if r := adDo(t, srv, adm, "GET", "/api/v1/admin/networks/"+n.ID, ""); r.Status != 404 {
+	if r := backendtest.Do(t, "GET", srv.URL+"/api/v1/admin/networks/"+n.ID, adm.Token(), "", ""); r.Status != 404 {
 		t.Fatalf("GET a deleted network: %d %s", r.Status, r.Body)
 	}
-	adWantStatus(t, "delete twice", adm.DeleteNetwork(t.Context(), n.ID), 404)
+	backendtest.WantStatus(t, "delete twice", adm.DeleteNetwork(t.Context(), n.ID), 404)
 	if res, err := alice.MyNetworks(t.Context()); err != nil || len(res.Networks) != 1 || res.Networks[0].ID != n2.ID {
 		t.Fatalf("alice's networks after the delete: %+v %v", res.Networks, err)
 	}
-}
-
-// adMetric reads an unlabelled sample from Prometheus text.
-func adMetric(t *testing.T, text, name string) float64 {
-	t.Helper()
-	for _, line := range strings.Split(text, "\n") {
-		if v, ok := strings.CutPrefix(line, name+" "); ok {
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil {
-				t.Fatalf("metric line %q: %v", line, err)
-			}
-			return f
-		}
-	}
-	t.Fatalf("no sample %s in:\n%s", name, text)
-	return 0
-}
-
-const metricsToken = "test-metrics-token-0123456789"
-
-// adMetrics reads /metrics on the API port with metricsToken.
-func adMetrics(t *testing.T, srv *backendtest.Server) adResponse {
-	t.Helper()
-	return adGet(t, srv.URL+"/metrics", "Bearer "+metricsToken)
-}
-
-// adGet sends GET url with an Authorization header (none when empty).
-func adGet(t *testing.T, url, authorization string) adResponse {
-	t.Helper()
-	req, err := http.NewRequestWithContext(t.Context(), "GET", url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if authorization != "" {
-		req.Header.Set("Authorization", authorization)
-	}
-	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return adResponse{Status: resp.StatusCode, Header: resp.Header, Body: b}
 }
 
 // TestAdminHealthAndMetrics: liveness with the server time, and the
@@ -651,13 +548,13 @@ func TestAdminHealthAndMetrics(t *testing.T) {
 	alice, _ := srv.NewUser(t, "alice@example.com", api.RoleUser)
 	net := srv.NewNetwork(t, "prod")
 
-	r := adDo(t, srv, nil, "GET", "/healthz", "")
+	r := backendtest.Do(t, "GET", srv.URL+"/healthz", "", "", "")
 	var h api.Health
 	if err := json.Unmarshal(r.Body, &h); r.Status != 200 || err != nil || h.Status != "ok" || h.Store != "sqlite" || !h.ServerTime.Equal(srv.Now()) {
 		t.Fatalf("healthz: %d %s", r.Status, r.Body)
 	}
 
-	r = adMetrics(t, srv)
+	r = scrapeMetrics(t, srv)
 	if r.Status != 200 {
 		t.Fatalf("metrics: %d", r.Status)
 	}
@@ -666,9 +563,9 @@ func TestAdminHealthAndMetrics(t *testing.T) {
 			t.Errorf("metrics lack %s", name)
 		}
 	}
-	before := adMetric(t, string(r.Body), "gatepass_approvals_total")
-	expBefore := adMetric(t, string(r.Body), "gatepass_expiries_total")
-	latBefore := adMetric(t, string(r.Body), "gatepass_expiry_lateness_seconds_count")
+	before := metricValue(t, string(r.Body), "gatepass_approvals_total")
+	expBefore := metricValue(t, string(r.Body), "gatepass_expiries_total")
+	latBefore := metricValue(t, string(r.Body), "gatepass_expiry_lateness_seconds_count")
 
 	req, err := alice.Request(t.Context(), net.ID, "deploy", 0)
 	if err != nil {
@@ -677,8 +574,8 @@ func TestAdminHealthAndMetrics(t *testing.T) {
 	if _, err := admin.Approve(t.Context(), req.ID, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	text := string(adMetrics(t, srv).Body)
-	if got := adMetric(t, text, "gatepass_approvals_total"); got != before+1 {
+	text := string(scrapeMetrics(t, srv).Body)
+	if got := metricValue(t, text, "gatepass_approvals_total"); got != before+1 {
 		t.Fatalf("approvals %v after an approval, want %v", got, before+1)
 	}
 
@@ -689,13 +586,13 @@ func TestAdminHealthAndMetrics(t *testing.T) {
 	})
 	// The sweep counts its expiries just after its commit.
 	backendtest.WaitFor(t, "the expiry to be counted", func() bool {
-		text = string(adMetrics(t, srv).Body)
-		return adMetric(t, text, "gatepass_expiries_total") >= expBefore+1 && adMetric(t, text, "gatepass_expiry_lateness_seconds_count") >= latBefore+1
+		text = string(scrapeMetrics(t, srv).Body)
+		return metricValue(t, text, "gatepass_expiries_total") >= expBefore+1 && metricValue(t, text, "gatepass_expiry_lateness_seconds_count") >= latBefore+1
 	})
-	if got := adMetric(t, text, "gatepass_expiries_total"); got != expBefore+1 {
+	if got := metricValue(t, text, "gatepass_expiries_total"); got != expBefore+1 {
 		t.Fatalf("expiries %v after an expiry, want %v", got, expBefore+1)
 	}
-	if got := adMetric(t, text, "gatepass_expiry_lateness_seconds_count"); got != latBefore+1 {
+	if got := metricValue(t, text, "gatepass_expiry_lateness_seconds_count"); got != latBefore+1 {
 		t.Fatalf("lateness observations %v after an expiry, want %v", got, latBefore+1)
 	}
 }
@@ -709,22 +606,26 @@ func TestAdminServerTimeHeader(t *testing.T) {
 	srv.Advance(90 * time.Second)
 
 	for _, tc := range []struct {
-		c            *client.Client
+		token        string
 		method, path string
 		body         string
 		status       int
 	}{
-		{alice, "GET", "/api/v1/me/networks", "", 200},
-		{admin, "GET", "/api/v1/admin/networks", "", 200},
-		{nil, "GET", "/healthz", "", 200},
-		{nil, "POST", "/api/v1/login", `{"email":"alice@example.com","password":"wrong-password"}`, 401},
-		{nil, "GET", "/api/v1/me/networks", "", 401},
-		{alice, "GET", "/api/v1/admin/users", "", 403},
-		{alice, "GET", "/api/v1/requests/req_nope", "", 404},
-		{alice, "GET", "/api/v1/no-such-endpoint", "", 404},
-		{alice, "POST", "/api/v1/networks/net_nope/requests", `{"reason":`, 400},
+		{alice.Token(), "GET", "/api/v1/me/networks", "", 200},
+		{admin.Token(), "GET", "/api/v1/admin/networks", "", 200},
+		{"", "GET", "/healthz", "", 200},
+		{"", "POST", "/api/v1/login", `{"email":"alice@example.com","password":"wrong-password"}`, 401},
+		{"", "GET", "/api/v1/me/networks", "", 401},
+		{alice.Token(), "GET", "/api/v1/admin/users", "", 403},
+		{alice.Token(), "GET", "/api/v1/requests/req_nope", "", 404},
+		{alice.Token(), "GET", "/api/v1/no-such-endpoint", "", 404},
+		{alice.Token(), "POST", "/api/v1/networks/net_nope/requests", `{"reason":`, 400},
 	} {
-		r := adDo(t, srv, tc.c, tc.method, tc.path, tc.body)
+		ct := ""
+		if tc.body != "" {
+			ct = "application/json"
+		}
+		r := backendtest.Do(t, tc.method, srv.URL+tc.path, tc.token, ct, tc.body)
 		if r.Status != tc.status {
 			t.Errorf("%s %s: status %d, want %d (%s)", tc.method, tc.path, r.Status, tc.status, r.Body)
 		}

@@ -3,44 +3,22 @@ package httpapi_test
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"gatepass.dev/backend/backendtest"
-	"gatepass.dev/backend/internal/gateway"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
 )
-
-// newDeviceKey returns a fresh device public key (base64).
-func newDeviceKey(t testing.TB) string {
-	t.Helper()
-	k, err := gateway.NewPrivateKey()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k.Public().String()
-}
 
 // onGateway reports whether a network's WireGuard device has a peer with
 // this key: the device's own state (IpcGet), not the reconciler's books.
 func onGateway(srv *backendtest.Server, networkID, key string) bool {
 	_, ok := srv.Gateway.DevicePeers(networkID)[key]
 	return ok
-}
-
-// wantStatus checks an API error's HTTP status and that its message
-// contains want.
-func wantStatus(t *testing.T, what string, err error, status int, want string) {
-	t.Helper()
-	var ae *api.Error
-	if !errors.As(err, &ae) || ae.Status != status || !strings.Contains(ae.Message, want) {
-		t.Fatalf("%s: %v, want %d with %q", what, err, status, want)
-	}
 }
 
 // grantWithDevice gives user a device and an approved grant on the network.
@@ -90,7 +68,7 @@ func TestRemovedMemberLosesGrantAndPeer(t *testing.T) {
 	if got.Status != api.StatusRevoked || got.Note != "removed from office-network" {
 		t.Fatalf("the grant after the removal: %s note %q", got.Status, got.Note)
 	}
-	m := srv.SMTP.WaitFor(t, mailTo("alice@example.com", "revoked"), 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "revoked"), 10*time.Second)
 	if !strings.Contains(m.Text(), "removed from office-network") {
 		t.Fatalf("the revocation email does not say why:\n%s", m.Text())
 	}
@@ -99,7 +77,7 @@ func TestRemovedMemberLosesGrantAndPeer(t *testing.T) {
 		t.Fatalf("audit of the revocation: %+v %v", audit.Entries, err)
 	}
 	_, err = alice.Tunnel(t.Context(), n.ID, dev.ID)
-	wantStatus(t, "tunnel config of a removed member", err, 403, "not a member")
+	backendtest.WantStatus(t, "tunnel config of a removed member", err, 403, "not a member")
 }
 
 // TestAllUsersToMemberListEndsOthers: switching a network from all users
@@ -133,7 +111,7 @@ func TestAllUsersToMemberListEndsOthers(t *testing.T) {
 			t.Fatalf("request %s: %+v %v, want %s with the reason", c.id, r, err, c.want)
 		}
 	}
-	srv.SMTP.WaitFor(t, mailTo("carol@example.com", "denied"), 10*time.Second)
+	srv.SMTP.WaitFor(t, backendtest.MailTo("carol@example.com", "denied"), 10*time.Second)
 }
 
 // TestApproveNonMemberRefused: a pending request of someone who is not (or
@@ -161,7 +139,7 @@ func TestApproveNonMemberRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = admin.Approve(t.Context(), id, time.Hour)
-	wantStatus(t, "approving a non-member", err, http.StatusConflict, "alice@example.com is not a member of network office-network")
+	backendtest.WantStatus(t, "approving a non-member", err, http.StatusConflict, "alice@example.com is not a member of network office-network")
 	if r, _ := admin.AdminRequest(t.Context(), id); r.Status != api.StatusPending {
 		t.Fatalf("the refused approval changed the request: %s", r.Status)
 	}
@@ -181,7 +159,7 @@ func TestDeletedNetworkTellsItsUsers(t *testing.T) {
 	if err := admin.DeleteNetwork(t.Context(), n.ID); err != nil {
 		t.Fatal(err)
 	}
-	m := srv.SMTP.WaitFor(t, mailTo("alice@example.com", "revoked"), 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "revoked"), 10*time.Second)
 	if !strings.Contains(m.Text(), "network zero-path was deleted") {
 		t.Fatalf("the email does not say the network was deleted:\n%s", m.Text())
 	}
@@ -209,7 +187,7 @@ func TestRoleChangeDropsStandingPeer(t *testing.T) {
 		t.Fatal("a former admin's standing peer stayed")
 	}
 	_, err = ops.Tunnel(t.Context(), n.ID, dev.ID)
-	wantStatus(t, "tunnel config of a former admin", err, 403, "no valid grant")
+	backendtest.WantStatus(t, "tunnel config of a former admin", err, 403, "no valid grant")
 }
 
 // TestRemovedDeviceLeavesTheGateway: removing a device takes its peer off
@@ -228,7 +206,7 @@ func TestRemovedDeviceLeavesTheGateway(t *testing.T) {
 	if onGateway(srv, n.ID, dev.PublicKey) {
 		t.Fatal("a removed device's peer stayed")
 	}
-	if _, err := alice.MyNetworks(t.Context()); !isStatus(err, 401) {
+	if _, err := alice.MyNetworks(t.Context()); client.StatusOf(err) != 401 {
 		t.Fatalf("the token registered with the removed device still works: %v", err)
 	}
 	if r, _ := admin.AdminRequest(t.Context(), req.ID); r.Status != api.StatusApproved {
@@ -236,7 +214,7 @@ func TestRemovedDeviceLeavesTheGateway(t *testing.T) {
 	}
 	alice = srv.Login(t, "alice@example.com", backendtest.UserPassword)
 	_, err := alice.RegisterDevice(t.Context(), "laptop", dev.PublicKey)
-	wantStatus(t, "re-registering a removed key", err, 400, "removed")
+	backendtest.WantStatus(t, "re-registering a removed key", err, 400, "removed")
 	again, err := alice.RegisterDevice(t.Context(), "laptop", newDeviceKey(t))
 	if err != nil {
 		t.Fatal(err)
@@ -247,9 +225,4 @@ func TestRemovedDeviceLeavesTheGateway(t *testing.T) {
 	if !onGateway(srv, n.ID, again.PublicKey) {
 		t.Fatal("the new device of a valid grant is not on the gateway")
 	}
-}
-
-func isStatus(err error, status int) bool {
-	var ae *api.Error
-	return errors.As(err, &ae) && ae.Status == status
 }

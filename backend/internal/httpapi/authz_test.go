@@ -1,10 +1,8 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -125,103 +123,6 @@ func azFill(path string, def string, ids map[string]string) string {
 	return strings.Join(parts, "/")
 }
 
-// azCall sends one HTTP request with a raw body and returns the status, the
-// headers and the body. token "" sends no Authorization header; a token
-// starting with "raw:" is sent as the whole header value.
-func azCall(t *testing.T, srv *backendtest.Server, method, path, token, contentType string, body []byte) (int, http.Header, []byte) {
-	t.Helper()
-	var rd *bytes.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	} else {
-		rd = bytes.NewReader(nil)
-	}
-	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	switch {
-	case strings.HasPrefix(token, "raw:"):
-		req.Header.Set("Authorization", strings.TrimPrefix(token, "raw:"))
-	case token != "":
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	hc := &http.Client{Timeout: 30 * time.Second}
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	var buf bytes.Buffer
-	if _, err := buf.ReadFrom(resp.Body); err != nil {
-		t.Fatalf("%s %s: read: %v", method, path, err)
-	}
-	return resp.StatusCode, resp.Header, buf.Bytes()
-}
-
-// azWantError checks an answer is the API error wantStatus: a JSON body
-// {"error":{"code","message"}} with wantCode and a message.
-func azWantError(t *testing.T, what string, status int, hdr http.Header, body []byte, wantStatus int, wantCode api.ErrorCode) api.Error {
-	t.Helper()
-	if status != wantStatus {
-		t.Errorf("%s: status %d, want %d; body %s", what, status, wantStatus, bytes.TrimSpace(body))
-		return api.Error{}
-	}
-	if ct := hdr.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		t.Errorf("%s: Content-Type %q, want application/json", what, ct)
-	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil || len(raw) != 1 || raw["error"] == nil {
-		t.Errorf("%s: body %s is not {\"error\":{…}}", what, bytes.TrimSpace(body))
-		return api.Error{}
-	}
-	var e api.Error
-	if err := json.Unmarshal(raw["error"], &e); err != nil {
-		t.Errorf("%s: error object %s: %v", what, raw["error"], err)
-		return api.Error{}
-	}
-	if e.Code != wantCode || strings.TrimSpace(e.Message) == "" {
-		t.Errorf("%s: error %+v, want code %q and a message", what, e, wantCode)
-	}
-	e.Status = status
-	return e
-}
-
-// azWantErr checks that a typed client call failed with the API error
-// wantStatus/wantCode (the client only fills Code from a JSON error body).
-func azWantErr(t *testing.T, what string, err error, wantStatus int, wantCode api.ErrorCode) *api.Error {
-	t.Helper()
-	var e *api.Error
-	if !errors.As(err, &e) {
-		t.Errorf("%s: error %v, want an API error %d %s", what, err, wantStatus, wantCode)
-		return &api.Error{}
-	}
-	if e.Status != wantStatus || e.Code != wantCode || strings.TrimSpace(e.Message) == "" {
-		t.Errorf("%s: got %d %q %q, want %d %q with a message", what, e.Status, e.Code, e.Message, wantStatus, wantCode)
-	}
-	return e
-}
-
-// azRequest returns any request as an admin sees it.
-func azRequest(t *testing.T, admin *client.Client, id string) api.Request {
-	t.Helper()
-	r, err := admin.AdminRequest(t.Context(), id)
-	if err != nil {
-		t.Fatalf("admin get request %s: %v", id, err)
-	}
-	return r
-}
-
-// azKey is a valid WireGuard public key (32 non-zero bytes) made from seed.
-func azKey(seed byte) string {
-	b := bytes.Repeat([]byte{seed}, 32)
-	b[0] = 1
-	return base64.StdEncoding.EncodeToString(b)
-}
-
 // TestAuthzEveryRouteNeedsAToken walks every /api/v1 route of the package
 // except login and invites/accept: without a token, with a garbage or
 // malformed one, with a token revoked by logout and with an expired one,
@@ -262,11 +163,11 @@ func TestAuthzEveryRouteNeedsAToken(t *testing.T) {
 		t.Helper()
 		for _, r := range protected {
 			path := azFill(r.Path, "x1", nil)
-			status, hdr, body := azCall(t, srv, r.Method, path, token, "application/json", []byte(`{}`))
+			res := backendtest.Do(t, r.Method, srv.URL+path, token, "application/json", `{}`)
 			what := label + ": " + r.Method + " " + path
-			azWantError(t, what, status, hdr, body, http.StatusUnauthorized, api.CodeUnauthorized)
-			if status == http.StatusUnauthorized && !strings.HasPrefix(hdr.Get("WWW-Authenticate"), "Bearer") {
-				t.Errorf("%s: WWW-Authenticate %q, want a Bearer challenge", what, hdr.Get("WWW-Authenticate"))
+			res.WantError(t, what, http.StatusUnauthorized)
+			if res.Status == http.StatusUnauthorized && !strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Bearer") {
+				t.Errorf("%s: WWW-Authenticate %q, want a Bearer challenge", what, res.Header.Get("WWW-Authenticate"))
 			}
 		}
 	}
@@ -285,15 +186,15 @@ func TestAuthzEveryRouteNeedsAToken(t *testing.T) {
 	check("expired token", expiringToken)
 
 	// The public routes answer without a token.
-	if status, _, body := azCall(t, srv, "GET", "/healthz", "", "", nil); status != http.StatusOK {
-		t.Errorf("GET /healthz without a token: %d %s", status, body)
+	if res := backendtest.Do(t, "GET", srv.URL+"/healthz", "", "", ""); res.Status != http.StatusOK {
+		t.Errorf("GET /healthz without a token: %d %s", res.Status, res.Body)
 	}
-	if status, _, body := azCall(t, srv, "GET", "/metrics", "", "", nil); status != http.StatusNotFound {
-		t.Errorf("GET /metrics without a metrics setting: %d %s, want 404", status, body)
+	if res := backendtest.Do(t, "GET", srv.URL+"/metrics", "", "", ""); res.Status != http.StatusNotFound {
+		t.Errorf("GET /metrics without a metrics setting: %d %s, want 404", res.Status, res.Body)
 	}
 	for r := range azPublic {
-		status, hdr, body := azCall(t, srv, r.Method, r.Path, "", "application/json", []byte(`{}`))
-		azWantError(t, r.String()+" without a token and with an empty object", status, hdr, body, http.StatusBadRequest, api.CodeBadRequest)
+		res := backendtest.Do(t, r.Method, srv.URL+r.Path, "", "application/json", `{}`)
+		res.WantError(t, r.String()+" without a token and with an empty object", http.StatusBadRequest)
 	}
 }
 
@@ -361,13 +262,13 @@ func TestAuthzAdminRoutesRefuseUsers(t *testing.T) {
 		if method == "" {
 			method = "GET"
 		}
-		body := []byte(bodies[r.Path])
-		if len(body) == 0 {
-			body = []byte(`{}`)
+		body := bodies[r.Path]
+		if body == "" {
+			body = `{}`
 		}
 		path := azFill(r.Path, "x1", ids)
-		status, hdr, resp := azCall(t, srv, method, path, alice.Token(), "application/json", body)
-		azWantError(t, "user: "+method+" "+path, status, hdr, resp, http.StatusForbidden, api.CodeForbidden)
+		res := backendtest.Do(t, method, srv.URL+path, alice.Token(), "application/json", body)
+		res.WantError(t, "user: "+method+" "+path, http.StatusForbidden)
 	}
 	if admins < 19 {
 		t.Fatalf("the walk found only %d admin routes", admins)
@@ -375,21 +276,21 @@ func TestAuthzAdminRoutesRefuseUsers(t *testing.T) {
 
 	// The typed client's admin calls are refused too.
 	_, err = alice.Approve(t.Context(), pending.ID, time.Hour)
-	azWantErr(t, "user approves", err, 403, api.CodeForbidden)
+	backendtest.WantStatus(t, "user approves", err, 403)
 	_, err = alice.Deny(t.Context(), pending.ID, "")
-	azWantErr(t, "user denies", err, 403, api.CodeForbidden)
+	backendtest.WantStatus(t, "user denies", err, 403)
 	_, err = alice.Revoke(t.Context(), approved.ID, "")
-	azWantErr(t, "user revokes", err, 403, api.CodeForbidden)
+	backendtest.WantStatus(t, "user revokes", err, 403)
 	_, err = alice.Networks(t.Context())
-	azWantErr(t, "user lists networks", err, 403, api.CodeForbidden)
+	backendtest.WantStatus(t, "user lists networks", err, 403)
 	_, err = alice.Users(t.Context())
-	azWantErr(t, "user lists users", err, 403, api.CodeForbidden)
+	backendtest.WantStatus(t, "user lists users", err, 403)
 
 	// Nothing changed.
-	if r := azRequest(t, admin, pending.ID); r.Status != api.StatusPending {
+	if r := adminRequest(t, admin, pending.ID); r.Status != api.StatusPending {
 		t.Errorf("pending request is now %s", r.Status)
 	}
-	if r := azRequest(t, admin, approved.ID); r.Status != api.StatusApproved {
+	if r := adminRequest(t, admin, approved.ID); r.Status != api.StatusApproved {
 		t.Errorf("approved request is now %s", r.Status)
 	}
 	nets, err := admin.Networks(t.Context())
@@ -441,10 +342,10 @@ func TestAuthzNoSelfDecision(t *testing.T) {
 		t.Fatalf("an admin files a request: %v", err)
 	}
 	_, err = a.Approve(t.Context(), req.ID, time.Hour)
-	azWantErr(t, "A approves own request", err, 403, api.CodeForbidden)
+	backendtest.WantStatus(t, "A approves own request", err, 403)
 	_, err = a.Deny(t.Context(), req.ID, "")
-	azWantErr(t, "A denies own request", err, 403, api.CodeForbidden)
-	if r := azRequest(t, b, req.ID); r.Status != api.StatusPending {
+	backendtest.WantStatus(t, "A denies own request", err, 403)
+	if r := adminRequest(t, b, req.ID); r.Status != api.StatusPending {
 		t.Fatalf("after the refused self decisions: %s", r.Status)
 	}
 	got, err := b.Approve(t.Context(), req.ID, time.Hour)
@@ -461,9 +362,9 @@ func TestAuthzNoSelfDecision(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = b.Deny(t.Context(), req2.ID, "no")
-	azWantErr(t, "B denies own request", err, 403, api.CodeForbidden)
+	backendtest.WantStatus(t, "B denies own request", err, 403)
 	_, err = b.Approve(t.Context(), req2.ID, 0)
-	azWantErr(t, "B approves own request", err, 403, api.CodeForbidden)
+	backendtest.WantStatus(t, "B approves own request", err, 403)
 	if got, err := a.Deny(t.Context(), req2.ID, "not now"); err != nil || got.Status != api.StatusDenied {
 		t.Fatalf("A denies B's request: %+v %v", got, err)
 	}
@@ -500,15 +401,15 @@ func TestAuthzOtherUsersRequest(t *testing.T) {
 
 	tryAll := func(stage string, want api.RequestStatus) {
 		t.Helper()
-		before := azRequest(t, admin, req.ID)
+		before := adminRequest(t, admin, req.ID)
 		_, err := bob.GetRequest(t.Context(), req.ID)
-		azWantErr(t, stage+": bob reads alice's request", err, 403, api.CodeForbidden)
+		backendtest.WantStatus(t, stage+": bob reads alice's request", err, 403)
 		_, err = bob.Cancel(t.Context(), req.ID)
-		azWantErr(t, stage+": bob cancels alice's request", err, 403, api.CodeForbidden)
+		backendtest.WantStatus(t, stage+": bob cancels alice's request", err, 403)
 		_, err = bob.Release(t.Context(), req.ID)
-		azWantErr(t, stage+": bob releases alice's request", err, 403, api.CodeForbidden)
-		after := azRequest(t, admin, req.ID)
-		if after.Status != want || !azJSONEqual(t, before, after) {
+		backendtest.WantStatus(t, stage+": bob releases alice's request", err, 403)
+		after := adminRequest(t, admin, req.ID)
+		if after.Status != want || !jsonEqual(t, before, after) {
 			t.Errorf("%s: alice's request changed:\nbefore %+v\nafter  %+v", stage, before, after)
 		}
 		if mine, err := alice.GetRequest(t.Context(), req.ID); err != nil || mine.Status != want {
@@ -520,7 +421,7 @@ func TestAuthzOtherUsersRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	tryAll("approved", api.StatusApproved)
-	if st := networkState(t, alice, n.ID).State; st != api.StateActive {
+	if st := backendtest.NetworkState(t, alice, n.ID).State; st != api.StateActive {
 		t.Errorf("alice's network after bob's attempts: %s", st)
 	}
 	audit, err := admin.Audit(t.Context(), url.Values{"target": {req.ID}})
@@ -530,19 +431,6 @@ func TestAuthzOtherUsersRequest(t *testing.T) {
 	if len(audit.Entries) != 2 {
 		t.Errorf("audit rows of the request: %+v, want create and approve", audit.Entries)
 	}
-}
-
-func azJSONEqual(t *testing.T, a, b any) bool {
-	t.Helper()
-	ja, err := json.Marshal(a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	jb, err := json.Marshal(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return bytes.Equal(ja, jb)
 }
 
 // TestAuthzNonMemberRequest: a request on a network the user does not
@@ -563,7 +451,7 @@ func TestAuthzNonMemberRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = alice.Request(t.Context(), private.ID, "let me in", 0)
-	azWantErr(t, "alice requests bob-only", err, 403, api.CodeForbidden)
+	backendtest.WantStatus(t, "alice requests bob-only", err, 403)
 
 	mine, err := alice.MyNetworks(t.Context())
 	if err != nil {
@@ -697,36 +585,35 @@ func TestAuthzLoginRateLimit(t *testing.T) {
 	admin := srv.Admin(t) // before the source address is blocked too
 	_, alice := srv.NewUser(t, "alice@example.com", api.RoleUser)
 
-	login := func(password string) (int, http.Header, []byte) {
+	login := func(password string) backendtest.Response {
 		body, _ := json.Marshal(api.LoginRequest{Email: "alice@example.com", Password: password})
-		return azCall(t, srv, "POST", "/api/v1/login", "", "application/json", body)
+		return backendtest.Do(t, "POST", srv.URL+"/api/v1/login", "", "application/json", string(body))
 	}
 	for i := 1; i <= 5; i++ {
-		status, hdr, body := login("wrong-password-" + strconv.Itoa(i))
-		azWantError(t, "wrong password #"+strconv.Itoa(i), status, hdr, body, http.StatusUnauthorized, api.CodeUnauthorized)
+		login("wrong-password-"+strconv.Itoa(i)).WantError(t, "wrong password #"+strconv.Itoa(i), http.StatusUnauthorized)
 	}
-	status, hdr, body := login(backendtest.UserPassword)
-	azWantError(t, "6th attempt with the right password", status, hdr, body, http.StatusTooManyRequests, api.CodeRateLimited)
-	ra, err := strconv.Atoi(hdr.Get("Retry-After"))
+	r := login(backendtest.UserPassword)
+	r.WantError(t, "6th attempt with the right password", http.StatusTooManyRequests)
+	ra, err := strconv.Atoi(r.Header.Get("Retry-After"))
 	if err != nil || ra <= 0 || ra > 15*60 {
-		t.Errorf("Retry-After %q, want seconds up to 900", hdr.Get("Retry-After"))
+		t.Errorf("Retry-After %q, want seconds up to 900", r.Header.Get("Retry-After"))
 	}
 
 	srv.Advance(14 * time.Minute)
-	status, hdr, body = login(backendtest.UserPassword)
-	azWantError(t, "after 14 minutes", status, hdr, body, http.StatusTooManyRequests, api.CodeRateLimited)
-	if ra2, _ := strconv.Atoi(hdr.Get("Retry-After")); ra2 <= 0 || ra2 > 60 {
-		t.Errorf("Retry-After after 14 minutes: %q, want at most 60", hdr.Get("Retry-After"))
+	r = login(backendtest.UserPassword)
+	r.WantError(t, "after 14 minutes", http.StatusTooManyRequests)
+	if ra2, _ := strconv.Atoi(r.Header.Get("Retry-After")); ra2 <= 0 || ra2 > 60 {
+		t.Errorf("Retry-After after 14 minutes: %q, want at most 60", r.Header.Get("Retry-After"))
 	}
 
 	srv.Advance(time.Minute + time.Second)
-	status, _, body = login(backendtest.UserPassword)
-	if status != http.StatusOK {
-		t.Fatalf("after 15 minutes the right password: %d %s", status, body)
+	r = login(backendtest.UserPassword)
+	if r.Status != http.StatusOK {
+		t.Fatalf("after 15 minutes the right password: %d %s", r.Status, r.Body)
 	}
 	var ok api.LoginResponse
-	if err := json.Unmarshal(body, &ok); err != nil || ok.Token == "" || ok.User.ID != alice.ID {
-		t.Fatalf("login answer %s: %v", body, err)
+	if err := json.Unmarshal(r.Body, &ok); err != nil || ok.Token == "" || ok.User.ID != alice.ID {
+		t.Fatalf("login answer %s: %v", r.Body, err)
 	}
 
 	failures, err := admin.Audit(t.Context(), url.Values{"action": {"login.failure"}})
@@ -789,7 +676,7 @@ func TestAuthzAdminCannotLockThemselvesOut(t *testing.T) {
 		{"both", api.UserPatch{Role: &user, Disabled: &yes}},
 	} {
 		_, err := admin.UpdateUser(t.Context(), me.ID, tc.patch)
-		azWantErr(t, tc.name, err, 409, api.CodeConflict)
+		backendtest.WantStatus(t, tc.name, err, 409)
 	}
 	after, err := admin.Me(t.Context())
 	if err != nil {
@@ -824,7 +711,7 @@ func TestAuthzDeviceKeys(t *testing.T) {
 	n3 := srv.NewNetwork(t, "bob-only", func(in *api.NetworkInput) { in.MemberIDs = &[]string{bobUser.ID} }) // 10.102.0.0/24
 	_ = aliceUser
 
-	d1, err := alice.RegisterDevice(t.Context(), "laptop", azKey(1))
+	d1, err := alice.RegisterDevice(t.Context(), "laptop", fixedKey(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -832,7 +719,7 @@ func TestAuthzDeviceKeys(t *testing.T) {
 	if !maps.Equal(d1.Addresses, want1) {
 		t.Errorf("first device addresses %v, want %v", d1.Addresses, want1)
 	}
-	d2, err := alice.RegisterDevice(t.Context(), "desktop", azKey(2))
+	d2, err := alice.RegisterDevice(t.Context(), "desktop", fixedKey(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -842,28 +729,27 @@ func TestAuthzDeviceKeys(t *testing.T) {
 	}
 
 	// Alice registers her first key again: 200, the same device.
-	status, hdr, body := azCall(t, srv, "POST", "/api/v1/devices", alice.Token(), "application/json",
-		[]byte(`{"name":"laptop again","public_key":"`+azKey(1)+`"}`))
-	if status != http.StatusOK {
-		t.Fatalf("re-register own key: %d %s", status, body)
+	r := backendtest.Do(t, "POST", srv.URL+"/api/v1/devices", alice.Token(), "application/json",
+		`{"name":"laptop again","public_key":"`+fixedKey(1)+`"}`)
+	if r.Status != http.StatusOK {
+		t.Fatalf("re-register own key: %d %s", r.Status, r.Body)
 	}
 	var again api.DeviceResponse
-	if err := json.Unmarshal(body, &again); err != nil {
+	if err := json.Unmarshal(r.Body, &again); err != nil {
 		t.Fatal(err)
 	}
-	if again.ID != d1.ID || again.PublicKey != azKey(1) || !maps.Equal(again.Addresses, want1) {
+	if again.ID != d1.ID || again.PublicKey != fixedKey(1) || !maps.Equal(again.Addresses, want1) {
 		t.Errorf("re-registered device %+v, want %s with %v", again.Device, d1.ID, want1)
 	}
 
 	// Bob registers alice's key: 400 (another device's key), nothing stored for bob.
-	status, hdr, body = azCall(t, srv, "POST", "/api/v1/devices", bob.Token(), "application/json",
-		[]byte(`{"name":"stolen","public_key":"`+azKey(1)+`"}`))
-	azWantError(t, "bob registers alice's key", status, hdr, body, http.StatusBadRequest, api.CodeBadRequest)
+	backendtest.Do(t, "POST", srv.URL+"/api/v1/devices", bob.Token(), "application/json",
+		`{"name":"stolen","public_key":"`+fixedKey(1)+`"}`).WantError(t, "bob registers alice's key", http.StatusBadRequest)
 	if devs, err := bob.Devices(t.Context()); err != nil || len(devs) != 0 {
 		t.Errorf("bob's devices after the refusal: %+v %v", devs, err)
 	}
 	// Bob's own key gets the next addresses, and one in his own network.
-	db, err := bob.RegisterDevice(t.Context(), "bob's laptop", azKey(3))
+	db, err := bob.RegisterDevice(t.Context(), "bob's laptop", fixedKey(3))
 	if err != nil {
 		t.Fatal(err)
 	}

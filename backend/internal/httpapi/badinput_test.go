@@ -89,16 +89,8 @@ func biRun(t *testing.T, srv *backendtest.Server, method, path, token string, ca
 		if want == 0 {
 			want = http.StatusBadRequest
 		}
-		code := api.CodeBadRequest
-		switch want {
-		case http.StatusRequestEntityTooLarge:
-			code = api.CodeTooLarge
-		case http.StatusNotFound:
-			code = api.CodeNotFound
-		}
 		what := fmt.Sprintf("%s %s: %s", method, path, tc.name)
-		status, hdr, body := azCall(t, srv, method, path, token, ct, []byte(tc.body))
-		e := azWantError(t, what, status, hdr, body, want, code)
+		e := backendtest.Do(t, method, srv.URL+path, token, ct, tc.body).WantError(t, what, want)
 		if tc.mention != "" && e.Message != "" && !strings.Contains(strings.ToLower(e.Message), strings.ToLower(tc.mention)) {
 			t.Errorf("%s: message %q does not mention %q", what, e.Message, tc.mention)
 		}
@@ -144,19 +136,18 @@ func TestBadInputReason(t *testing.T) {
 	before := biSnapshot(t, admin)
 	biRun(t, srv, "POST", path, alice.Token(), biReasonCases())
 	biSame(t, "bad reasons", before, biSnapshot(t, admin))
-	if st := networkState(t, alice, n.ID); st.State != api.StateRequest || st.Request != nil {
+	if st := backendtest.NetworkState(t, alice, n.ID); st.State != api.StateRequest || st.Request != nil {
 		t.Errorf("after the refused reasons: %+v", st)
 	}
 
 	// A surrogate pair (a valid escape) is fine, and exactly 1000
 	// characters are accepted.
 	reason := strings.Repeat("é", 998) + "😀x"
-	status, _, body := azCall(t, srv, "POST", path, alice.Token(), "application/json",
-		[]byte(`{"reason":"`+strings.Repeat("é", 998)+`\ud83d\ude00x"}`))
-	if status != http.StatusCreated {
-		t.Fatalf("a 1000-character reason: %d %s", status, body)
+	if res := backendtest.Do(t, "POST", srv.URL+path, alice.Token(), "application/json",
+		`{"reason":"`+strings.Repeat("é", 998)+`\ud83d\ude00x"}`); res.Status != http.StatusCreated {
+		t.Fatalf("a 1000-character reason: %d %s", res.Status, res.Body)
 	}
-	r, err := alice.GetRequest(t.Context(), networkState(t, alice, n.ID).Request.ID)
+	r, err := alice.GetRequest(t.Context(), backendtest.NetworkState(t, alice, n.ID).Request.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +180,7 @@ func TestBadInputHeaderInjection(t *testing.T) {
 	if _, err := admin.Approve(t.Context(), approved.ID, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	srv.SMTP.WaitFor(t, mailTo("alice@example.com", "approved"), 10*time.Second)
+	srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "approved"), 10*time.Second)
 	tok := admin.Token()
 
 	before := biSnapshot(t, admin)
@@ -221,10 +212,10 @@ func TestBadInputHeaderInjection(t *testing.T) {
 		})
 	}
 	biSame(t, "header injections", before, biSnapshot(t, admin))
-	if r := azRequest(t, admin, pending.ID); r.Status != api.StatusPending || r.Note != "" {
+	if r := adminRequest(t, admin, pending.ID); r.Status != api.StatusPending || r.Note != "" {
 		t.Errorf("pending request after the refused denials: %+v", r)
 	}
-	if r := azRequest(t, admin, approved.ID); r.Status != api.StatusApproved || r.Note != "" {
+	if r := adminRequest(t, admin, approved.ID); r.Status != api.StatusApproved || r.Note != "" {
 		t.Errorf("approved request after the refused revocations: %+v", r)
 	}
 	if u, err := admin.Users(t.Context()); err == nil {
@@ -319,14 +310,14 @@ func TestBadInputDurations(t *testing.T) {
 		{name: "approve with an unknown field", body: `{"duration":3600}`, mention: "duration"},
 	})
 	biSame(t, "bad approvals", before, biSnapshot(t, admin))
-	if r := azRequest(t, admin, req.ID); r.Status != api.StatusPending || r.DecidedAt != nil || r.ExpiresAt != nil {
+	if r := adminRequest(t, admin, req.ID); r.Status != api.StatusPending || r.DecidedAt != nil || r.ExpiresAt != nil {
 		t.Fatalf("after the refused approvals: %+v", r)
 	}
 	// The typed client refuses the same way.
 	_, err = admin.Approve(t.Context(), req.ID, -time.Second)
-	azWantErr(t, "typed approve -1s", err, 400, api.CodeBadRequest)
+	backendtest.WantStatus(t, "typed approve -1s", err, 400)
 	_, err = admin.Approve(t.Context(), req.ID, 25*time.Hour)
-	azWantErr(t, "typed approve 25h", err, 400, api.CodeBadRequest)
+	backendtest.WantStatus(t, "typed approve 25h", err, 400)
 
 	// The maximum itself is fine.
 	got, err := admin.Approve(t.Context(), req.ID, 24*time.Hour)
@@ -391,7 +382,7 @@ func TestBadInputMalformedBodies(t *testing.T) {
 			{name: "reason an array", body: `{"reason":["x"]}`, mention: "reason"},
 			{name: "reason true", body: `{"reason":true}`, mention: "reason"},
 		}},
-		{"POST", "/api/v1/devices", alice.Token(), `{"name":"laptop","public_key":"` + azKey(9) + `"}`, false, []biCase{
+		{"POST", "/api/v1/devices", alice.Token(), `{"name":"laptop","public_key":"` + fixedKey(9) + `"}`, false, []biCase{
 			{name: "public_key a number", body: `{"public_key":5}`, mention: "public_key"},
 		}},
 		{"POST", "/api/v1/admin/requests/" + req.ID + "/approve", admin.Token(), `{"duration_seconds":3600}`, true, nil},
@@ -425,7 +416,7 @@ func TestBadInputMalformedBodies(t *testing.T) {
 		biRun(t, srv, ep.method, ep.path, ep.token, append(common(ep.valid, ep.emptyOK), ep.extra...))
 	}
 	biSame(t, "malformed bodies", before, biSnapshot(t, admin))
-	if r := azRequest(t, admin, req.ID); r.Status != api.StatusPending {
+	if r := adminRequest(t, admin, req.ID); r.Status != api.StatusPending {
 		t.Errorf("the request is %s after the malformed bodies", r.Status)
 	}
 	if s, err := admin.Settings(t.Context()); err != nil || s.PublicURL != settingsBefore.PublicURL {
@@ -443,13 +434,13 @@ func TestBadInputMalformedBodies(t *testing.T) {
 
 	// A JSON content type with parameters, or none at all, is fine: the
 	// valid bodies were refused for their damage alone.
-	status, _, body := azCall(t, srv, "POST", "/api/v1/admin/requests/"+req.ID+"/deny", admin.Token(), "Application/JSON; charset=utf-8", []byte(`{"note":"x"}`))
-	if status != http.StatusOK {
-		t.Fatalf("deny with a JSON content type and charset: %d %s", status, body)
+	r := backendtest.Do(t, "POST", srv.URL+"/api/v1/admin/requests/"+req.ID+"/deny", admin.Token(), "Application/JSON; charset=utf-8", `{"note":"x"}`)
+	if r.Status != http.StatusOK {
+		t.Fatalf("deny with a JSON content type and charset: %d %s", r.Status, r.Body)
 	}
-	status, _, body = azCall(t, srv, "POST", "/api/v1/networks/"+n.ID+"/requests", alice.Token(), "", []byte(`{"reason":"x"}`))
-	if status != http.StatusCreated {
-		t.Fatalf("a request without a content type: %d %s", status, body)
+	r = backendtest.Do(t, "POST", srv.URL+"/api/v1/networks/"+n.ID+"/requests", alice.Token(), "", `{"reason":"x"}`)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("a request without a content type: %d %s", r.Status, r.Body)
 	}
 }
 
@@ -484,8 +475,7 @@ func TestBadInputNotFound(t *testing.T) {
 		{"GET", "/api/v1/no-such-endpoint", ut, ``},
 	} {
 		what := tc.method + " " + tc.path
-		status, hdr, body := azCall(t, srv, tc.method, tc.path, tc.token, "application/json", []byte(tc.body))
-		azWantError(t, what, status, hdr, body, http.StatusNotFound, api.CodeNotFound)
+		backendtest.Do(t, tc.method, srv.URL+tc.path, tc.token, "application/json", tc.body).WantError(t, what, http.StatusNotFound)
 	}
 	biSame(t, "missing ids", before, biSnapshot(t, admin))
 }
@@ -498,7 +488,7 @@ func TestBadInputPublicKeys(t *testing.T) {
 	alice, _ := srv.NewUser(t, "alice@example.com", api.RoleUser)
 	srv.NewNetwork(t, "staging")
 	b64 := base64.StdEncoding.EncodeToString
-	valid := azKey(7)
+	valid := fixedKey(7)
 
 	var cases []biCase
 	for _, k := range []struct{ name, key string }{
@@ -596,7 +586,7 @@ func TestBadInputNetworkCreate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(nets) != 1 || nets[0].ID != existing.ID || !azJSONEqual(t, nets, netsBefore) {
+	if len(nets) != 1 || nets[0].ID != existing.ID || !jsonEqual(t, nets, netsBefore) {
 		t.Errorf("networks after the refusals: %+v, want %+v", nets, netsBefore)
 	}
 	// The valid body is accepted: the refusals were for the damage alone.
@@ -632,16 +622,15 @@ func TestBadInputRequestLists(t *testing.T) {
 		{"/api/v1/admin/audit?since=yesterday", admin.Token(), "since"},
 		{"/api/v1/admin/audit?format=xml", admin.Token(), "format"},
 	} {
-		status, hdr, body := azCall(t, srv, "GET", tc.path, tc.token, "", nil)
-		e := azWantError(t, "GET "+tc.path, status, hdr, body, http.StatusBadRequest, api.CodeBadRequest)
+		e := backendtest.Do(t, "GET", srv.URL+tc.path, tc.token, "", "").WantError(t, "GET "+tc.path, http.StatusBadRequest)
 		if e.Message != "" && !strings.Contains(e.Message, tc.mention) {
 			t.Errorf("GET %s: message %q does not name %q", tc.path, e.Message, tc.mention)
 		}
 	}
 	// The limits themselves are fine.
 	for _, q := range []string{"limit=1", "limit=500", "status=ended", "status=pending,approved"} {
-		if status, _, body := azCall(t, srv, "GET", "/api/v1/admin/requests?"+q, admin.Token(), "", nil); status != http.StatusOK {
-			t.Errorf("GET /api/v1/admin/requests?%s: %d %s", q, status, body)
+		if r := backendtest.Do(t, "GET", srv.URL+"/api/v1/admin/requests?"+q, admin.Token(), "", ""); r.Status != http.StatusOK {
+			t.Errorf("GET /api/v1/admin/requests?%s: %d %s", q, r.Status, r.Body)
 		}
 	}
 }

@@ -28,33 +28,10 @@ import (
 
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/backend/internal/access"
-	"gatepass.dev/backend/internal/auth"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
-
-// bnUsers creates n users (role user, no password) in one transaction and
-// returns them.
-func bnUsers(tb testing.TB, srv *backendtest.Server, prefix string, n int) []store.User {
-	tb.Helper()
-	now := srv.Now()
-	users := make([]store.User, n)
-	err := srv.DB.Tx(context.Background(), func(tx *sql.Tx) error {
-		for i := range users {
-			users[i] = store.User{ID: store.NewID("usr"), Email: fmt.Sprintf("%s-%d@example.com", prefix, i), Name: fmt.Sprintf("%s %d", prefix, i),
-				Role: api.RoleUser, CreatedAt: now, UpdatedAt: now}
-			if err := store.CreateUser(context.Background(), tx, users[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		tb.Fatalf("create %d users: %v", n, err)
-	}
-	return users
-}
 
 // bnInsertRequest stores a request in its final form: inserted with its
 // status, then the decision and end fields set with the store's own
@@ -64,62 +41,6 @@ func bnInsertRequest(ctx context.Context, q store.Querier, r store.Request) erro
 		return err
 	}
 	return store.UpdateRequestCAS(ctx, q, r, r.Status)
-}
-
-// bnTokens gives each user an API token and returns the secrets.
-func bnTokens(tb testing.TB, srv *backendtest.Server, users []store.User) []string {
-	tb.Helper()
-	now := srv.Now()
-	secrets := make([]string, len(users))
-	err := srv.DB.Tx(context.Background(), func(tx *sql.Tx) error {
-		for i, u := range users {
-			secret, hash := auth.NewToken()
-			secrets[i] = secret
-			if err := store.CreateToken(context.Background(), tx, store.Token{ID: store.NewID("tok"), UserID: u.ID, Hash: hash, Kind: store.TokenAPI,
-				CreatedAt: now, ExpiresAt: now.Add(30 * 24 * time.Hour)}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		tb.Fatalf("create tokens: %v", err)
-	}
-	return secrets
-}
-
-// bnHTTP is a keep-alive client for many concurrent connections to one host.
-func bnHTTP(conns int) *http.Client {
-	return &http.Client{Transport: &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, MaxConnsPerHost: 0, IdleConnTimeout: time.Minute}}
-}
-
-// bnDo sends one authorized request, drains the answer and checks its status.
-func bnDo(hc *http.Client, method, url, token, body string, want int) error {
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := hc.Do(req)
-	if err != nil {
-		return err
-	}
-	b, err := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != want {
-		return fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, b)
-	}
-	return nil
 }
 
 // BenchmarkApprovals measures approvals per second over HTTP on SQLite:
@@ -143,11 +64,15 @@ func bnApprovals(b *testing.B, callers int) {
 	srv := backendtest.NewServer(b, backendtest.WithoutSMTP())
 	token := srv.Admin(b).Token()
 	net := srv.NewNetwork(b, "bench-approvals")
-	users := bnUsers(b, srv, "approve", b.N)
-	ids := bnPending(b, srv, net.ID, users, "benchmark")
-	hc := bnHTTP(64)
+	users := storeUsers(b, srv, "approve", b.N)
+	ids := storePending(b, srv, net.ID, users, "benchmark")
+	hc := keepAliveClient(64)
 	approve := func(id string) error {
-		return bnDo(hc, http.MethodPost, srv.URL+"/api/v1/admin/requests/"+id+"/approve", token, `{"duration_seconds":3600}`, http.StatusOK)
+		r, err := backendtest.Send(hc, http.MethodPost, srv.URL+"/api/v1/admin/requests/"+id+"/approve", token, "application/json", `{"duration_seconds":3600}`)
+		if err == nil && r.Status != http.StatusOK {
+			err = fmt.Errorf("approve %s: %d %s", id, r.Status, r.Body)
+		}
+		return err
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -181,8 +106,8 @@ func BenchmarkMyNetworks(b *testing.B) {
 	for i := range 10 {
 		nets = append(nets, srv.NewNetwork(b, fmt.Sprintf("bench-net-%02d", i)))
 	}
-	users := bnUsers(b, srv, "mynet", 101)
-	token := bnTokens(b, srv, users[:1])[0]
+	users := storeUsers(b, srv, "mynet", 101)
+	token := storeTokens(b, srv, users[:1])[0]
 	now := srv.Now()
 	ended := []api.RequestStatus{api.StatusExpired, api.StatusDenied, api.StatusRevoked, api.StatusCancelled}
 	err := srv.DB.Tx(b.Context(), func(tx *sql.Tx) error {
@@ -228,16 +153,22 @@ func BenchmarkMyNetworks(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	hc := bnHTTP(64)
-	url := srv.URL + "/api/v1/me/networks"
-	if err := bnDo(hc, http.MethodGet, url, token, "", http.StatusOK); err != nil {
+	hc := keepAliveClient(64)
+	get := func() error {
+		r, err := backendtest.Send(hc, http.MethodGet, srv.URL+"/api/v1/me/networks", token, "", "")
+		if err == nil && r.Status != http.StatusOK {
+			err = fmt.Errorf("GET /api/v1/me/networks: %d %s", r.Status, r.Body)
+		}
+		return err
+	}
+	if err := get(); err != nil {
 		b.Fatal(err)
 	}
 
 	b.Run("serial", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
-			if err := bnDo(hc, http.MethodGet, url, token, "", http.StatusOK); err != nil {
+			if err := get(); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -248,7 +179,7 @@ func BenchmarkMyNetworks(b *testing.B) {
 		b.SetParallelism(4)
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				if err := bnDo(hc, http.MethodGet, url, token, "", http.StatusOK); err != nil {
+				if err := get(); err != nil {
 					b.Error(err)
 					return
 				}
@@ -284,7 +215,7 @@ func bnExpiryLateness(b *testing.B, step time.Duration) {
 		b.StopTimer()
 		srv := backendtest.NewServer(b, backendtest.WithRealClock(), backendtest.WithoutSMTP())
 		net := srv.NewNetwork(b, "bench-expiry")
-		users := bnUsers(b, srv, "expiry", grants)
+		users := storeUsers(b, srv, "expiry", grants)
 		var mu sync.Mutex
 		seen := make(map[string]time.Time, grants)
 		srv.Bus.OnChange(func(c events.Change) {
@@ -324,12 +255,12 @@ func bnExpiryLateness(b *testing.B, step time.Duration) {
 		srv.Scheduler.Wake()
 		b.StartTimer()
 
-		bnWait(b, 30*time.Second, "1000 grants to expire", func() bool {
+		backendtest.WaitForWithin(b, 30*time.Second, "1000 grants to expire", func() bool {
 			mu.Lock()
 			defer mu.Unlock()
 			return len(seen) == grants
 		})
-		bnWait(b, 30*time.Second, "1000 expiry emails to be queued", func() bool {
+		backendtest.WaitForWithin(b, 30*time.Second, "1000 expiry emails to be queued", func() bool {
 			var n int
 			err := srv.DB.QueryRowContext(b.Context(), `SELECT COUNT(*) FROM outbox WHERE kind = ?`, access.MailExpired).Scan(&n)
 			return err == nil && n == grants
@@ -372,18 +303,6 @@ func bnPercentile(ds []time.Duration, p float64) time.Duration {
 	slices.Sort(s)
 	i := int(float64(len(s))*p/100+0.5) - 1
 	return s[min(max(i, 0), len(s)-1)]
-}
-
-// bnWait polls cond until it holds or the deadline passes.
-func bnWait(b *testing.B, timeout time.Duration, what string, cond func() bool) {
-	b.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			b.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
-	}
 }
 
 // bnRSS returns the process's resident set size (VmRSS) in bytes.
@@ -442,7 +361,7 @@ func bnSSEStreams(b *testing.B, open bnOpener) {
 	for i := range 3 {
 		srv.NewNetwork(b, fmt.Sprintf("bench-sse-%d", i))
 	}
-	tokens := bnTokens(b, srv, bnUsers(b, srv, "sse", users))
+	tokens := storeTokens(b, srv, storeUsers(b, srv, "sse", users))
 	hc := &http.Client{Transport: &http.Transport{MaxConnsPerHost: 0, MaxIdleConnsPerHost: streams, DisableCompression: true}}
 
 	var rssMB, rssDeltaMB, kbPerStream, kbStack, goPerStream float64
@@ -494,7 +413,7 @@ func bnSSEStreams(b *testing.B, open bnOpener) {
 		for _, s := range opened {
 			_ = s.Close()
 		}
-		bnWait(b, 30*time.Second, "the streams to close", func() bool { return srv.Bus.Count() == 0 })
+		backendtest.WaitForWithin(b, 30*time.Second, "the streams to close", func() bool { return srv.Bus.Count() == 0 })
 		hc.CloseIdleConnections()
 	}
 	b.ReportMetric(rssMB, "MB_total_rss")
@@ -581,26 +500,4 @@ func bnReadSnapshot(br *bufio.Reader) error {
 			return nil
 		}
 	}
-}
-
-// bnPending stores one pending request of each user on a network, in one
-// transaction, and returns their ids.
-func bnPending(tb testing.TB, srv *backendtest.Server, networkID string, users []store.User, reason string) []string {
-	tb.Helper()
-	ids := make([]string, len(users))
-	now := srv.Now()
-	err := srv.DB.Tx(tb.Context(), func(tx *sql.Tx) error {
-		for i, u := range users {
-			ids[i] = store.NewID("req")
-			if err := store.InsertRequest(tb.Context(), tx, store.Request{ID: ids[i], NetworkID: networkID, UserID: u.ID, Status: api.StatusPending,
-				Reason: reason, RequestedAt: now}); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return ids
 }

@@ -10,6 +10,7 @@ import (
 
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/client"
 )
 
 // TestDeviceLimit: a user may register at most the device limit (a
@@ -28,7 +29,7 @@ func TestDeviceLimit(t *testing.T) {
 		devs = append(devs, d)
 	}
 	_, err := alice.RegisterDevice(t.Context(), "one too many", newDeviceKey(t))
-	wantStatus(t, "the sixth device", err, http.StatusConflict, "5 devices registered, the most allowed: remove one")
+	backendtest.WantStatus(t, "the sixth device", err, http.StatusConflict, "5 devices registered, the most allowed: remove one")
 	if err := alice.RemoveDevice(t.Context(), devs[0].ID); err != nil {
 		t.Fatal(err)
 	}
@@ -51,10 +52,10 @@ func TestDeviceLimit(t *testing.T) {
 		}
 	}
 	_, err = bob.RegisterDevice(t.Context(), "third", newDeviceKey(t))
-	wantStatus(t, "over a lowered limit", err, http.StatusConflict, "2 devices")
+	backendtest.WantStatus(t, "over a lowered limit", err, http.StatusConflict, "2 devices")
 	zero := 0
 	_, err = admin.UpdateSettings(t.Context(), api.SettingsInput{MaxDevicesPerUser: &zero})
-	wantStatus(t, "a limit of 0", err, http.StatusBadRequest, "max_devices_per_user")
+	backendtest.WantStatus(t, "a limit of 0", err, http.StatusBadRequest, "max_devices_per_user")
 }
 
 // TestFullRangeDoesNotBlockOtherNetworks: a network whose address range is
@@ -92,7 +93,7 @@ func TestFullRangeDoesNotBlockOtherNetworks(t *testing.T) {
 		t.Fatalf("the tunnel of the network with room: %v", err)
 	}
 	_, err = bob.Tunnel(t.Context(), small.ID, d.ID)
-	wantStatus(t, "the tunnel of the full network", err, http.StatusConflict, "is full")
+	backendtest.WantStatus(t, "the tunnel of the full network", err, http.StatusConflict, "is full")
 
 	// An admin removes one of alice's junk devices: its address is free.
 	if err := admin.AdminRemoveDevice(t.Context(), filled[2].ID); err != nil {
@@ -134,13 +135,13 @@ func TestDeviceKeyRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = bob.RegisterDevice(t.Context(), "x", cfg.GatewayPublicKey)
-	wantStatus(t, "a gateway's key", err, 400, "gateway's public key")
+	backendtest.WantStatus(t, "a gateway's key", err, 400, "gateway's public key")
 	_, err = bob.RegisterDevice(t.Context(), "x", d.PublicKey)
-	wantStatus(t, "another device's key", err, 400, "another device")
+	backendtest.WantStatus(t, "another device's key", err, 400, "another device")
 	for _, h := range lowOrderPoints {
 		b, _ := hex.DecodeString(h)
 		_, err = bob.RegisterDevice(t.Context(), "x", base64.StdEncoding.EncodeToString(b))
-		wantStatus(t, "low-order point "+h, err, 400, "not a usable Curve25519 key")
+		backendtest.WantStatus(t, "low-order point "+h, err, 400, "not a usable Curve25519 key")
 	}
 	if devs, _ := bob.Devices(t.Context()); len(devs) != 0 {
 		t.Fatalf("a refused key was stored: %+v", devs)
@@ -187,7 +188,7 @@ func TestDeviceList(t *testing.T) {
 	}
 	// Bob cannot remove or even see alice's device.
 	err = bob.RemoveDevice(t.Context(), laptop.ID)
-	wantStatus(t, "removing another user's device", err, 404, "no device")
+	backendtest.WantStatus(t, "removing another user's device", err, 404, "no device")
 	listed, err := admin.UserDevices(t.Context(), aliceU.ID)
 	if err != nil || len(listed) != 2 {
 		t.Fatalf("the admin's list: %+v %v", listed, err)
@@ -198,7 +199,7 @@ func TestDeviceList(t *testing.T) {
 	if devs, _ := alice.Devices(t.Context()); len(devs) != 1 || devs[0].ID != laptop.ID {
 		t.Fatalf("after the admin removed the desktop: %+v", devs)
 	}
-	if _, err := other.Devices(t.Context()); !isStatus(err, 401) {
+	if _, err := other.Devices(t.Context()); client.StatusOf(err) != 401 {
 		t.Fatalf("the desktop's token still works: %v", err)
 	}
 	audit, err := admin.Audit(t.Context(), map[string][]string{"action": {"device.remove"}})

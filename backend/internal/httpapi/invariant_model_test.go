@@ -408,13 +408,9 @@ func (m *model) advance() {
 
 func (m *model) waitFor(what string, cond func() bool) {
 	m.t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			m.check() // reports the difference, if that is what is missing
-			m.fail("timed out waiting for %s", what)
-		}
-		time.Sleep(time.Millisecond)
+	if !backendtest.Poll(backendtest.Timeout, cond) {
+		m.check() // reports the difference, if that is what is missing
+		m.fail("timed out waiting for %s", what)
 	}
 }
 

@@ -12,29 +12,23 @@ import (
 	"gatepass.dev/shared/client"
 )
 
-// lpTopOutboxID is the id of the newest email in the outbox (0 when empty).
+// topOutboxID is the id of the newest email in the outbox (0 when empty).
 // Outbox rows are written in the same transaction as the change they
 // report, so comparing it before and after a call tells, without waiting,
 // whether the call queued any email.
-func lpTopOutboxID(t *testing.T, admin *client.Client) int64 {
+func topOutboxID(t *testing.T, admin *client.Client) int64 {
 	t.Helper()
-	msgs, err := admin.Outbox(t.Context(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	msgs := backendtest.Outbox(t, admin, "")
 	if len(msgs) == 0 {
 		return 0
 	}
 	return msgs[0].ID // newest first
 }
 
-// lpOutboxAfter lists the emails queued after id.
-func lpOutboxAfter(t *testing.T, admin *client.Client, id int64) []api.OutboxMessage {
+// queuedAfter lists the emails queued after id.
+func queuedAfter(t *testing.T, admin *client.Client, id int64) []api.OutboxMessage {
 	t.Helper()
-	msgs, err := admin.Outbox(t.Context(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
+	msgs := backendtest.Outbox(t, admin, "")
 	var out []api.OutboxMessage
 	for _, m := range msgs {
 		if m.ID > id {
@@ -42,33 +36,6 @@ func lpOutboxAfter(t *testing.T, admin *client.Client, id int64) []api.OutboxMes
 		}
 	}
 	return out
-}
-
-// lpWaitOutboxDrained waits until no email is waiting for delivery, so that
-// what the SMTP catcher holds is everything that will ever arrive.
-func lpWaitOutboxDrained(t *testing.T, admin *client.Client) {
-	t.Helper()
-	backendtest.WaitFor(t, "the outbox to drain", func() bool {
-		msgs, err := admin.Outbox(t.Context(), api.OutboxPending)
-		return err == nil && len(msgs) == 0
-	})
-}
-
-// lpAuditOf returns the audit entries of one action on one target, newest first.
-func lpAuditOf(t *testing.T, admin *client.Client, target, action string) []api.AuditEntry {
-	t.Helper()
-	res, err := admin.Audit(t.Context(), url.Values{"target": {target}, "action": {action}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return res.Entries
-}
-
-func lpWantStatus(t *testing.T, what string, err error, status int) {
-	t.Helper()
-	if got := client.StatusOf(err); got != status {
-		t.Fatalf("%s: got %v (status %d), want status %d", what, err, got, status)
-	}
 }
 
 // TestLifecycleDenyWithNote: deny with a note → the user is emailed who
@@ -92,20 +59,20 @@ func TestLifecycleDenyWithNote(t *testing.T) {
 		t.Fatalf("denied request: %+v", denied)
 	}
 
-	m := srv.SMTP.WaitFor(t, mailTo("alice@example.com", "denied"), 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "denied"), 10*time.Second)
 	for _, want := range []string{"prod-db", backendtest.AdminEmail, note} {
 		if !strings.Contains(m.Text(), want) || !strings.Contains(m.HTML(), want) {
 			t.Errorf("denied email lacks %q:\n%s", want, m.Text())
 		}
 	}
 
-	n := networkState(t, alice, net.ID)
+	n := backendtest.NetworkState(t, alice, net.ID)
 	if n.State != api.StateRequest || n.ExpiresAt != nil || n.Request == nil || n.Request.ID != req.ID ||
 		n.Request.Status != api.StatusDenied || n.Request.Note != note {
 		t.Fatalf("after deny: %+v (request %+v)", n, n.Request)
 	}
 
-	audit := lpAuditOf(t, admin, req.ID, "request.deny")
+	audit := backendtest.Audit(t, admin, url.Values{"target": {req.ID}, "action": {"request.deny"}})
 	if len(audit) != 1 || audit[0].Details["note"] != note || audit[0].ActorEmail != backendtest.AdminEmail ||
 		audit[0].Details["from"] != "pending" || audit[0].Details["to"] != "denied" {
 		t.Fatalf("audit of the deny: %+v", audit)
@@ -113,12 +80,12 @@ func TestLifecycleDenyWithNote(t *testing.T) {
 
 	// Denying again is not possible; a new request is.
 	_, err = admin.Deny(t.Context(), req.ID, "again")
-	lpWantStatus(t, "deny a denied request", err, 409)
+	backendtest.WantStatus(t, "deny a denied request", err, 409)
 	again, err := alice.Request(t.Context(), net.ID, "Run the migration, replica is down", 0)
 	if err != nil {
 		t.Fatalf("new request after a deny: %v", err)
 	}
-	if n := networkState(t, alice, net.ID); n.State != api.StatePending || n.Request == nil || n.Request.ID != again.ID {
+	if n := backendtest.NetworkState(t, alice, net.ID); n.State != api.StatePending || n.Request == nil || n.Request.ID != again.ID {
 		t.Fatalf("after the new request: %+v", n)
 	}
 }
@@ -138,16 +105,16 @@ func TestLifecycleCancelByRequester(t *testing.T) {
 	}
 	// The admins heard of the request; wait for that email so that it is
 	// not mistaken for one about the cancel.
-	srv.SMTP.WaitFor(t, mailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
-	lpWaitOutboxDrained(t, admin)
-	before := lpTopOutboxID(t, admin)
+	srv.SMTP.WaitFor(t, backendtest.MailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
+	backendtest.WaitOutboxDrained(t, admin)
+	before := topOutboxID(t, admin)
 	smtpBefore := srv.SMTP.Count()
 
 	// Someone else cannot cancel it; an admin neither (only the requester).
 	_, err = bob.Cancel(t.Context(), req.ID)
-	lpWantStatus(t, "bob cancels alice's request", err, 403)
+	backendtest.WantStatus(t, "bob cancels alice's request", err, 403)
 	_, err = admin.Cancel(t.Context(), req.ID)
-	lpWantStatus(t, "an admin cancels alice's request", err, 403)
+	backendtest.WantStatus(t, "an admin cancels alice's request", err, 403)
 
 	got, err := alice.Cancel(t.Context(), req.ID)
 	if err != nil {
@@ -156,24 +123,24 @@ func TestLifecycleCancelByRequester(t *testing.T) {
 	if got.Status != api.StatusCancelled || got.EndedBy != "alice@example.com" || got.EndedAt == nil {
 		t.Fatalf("cancelled request: %+v", got)
 	}
-	if n := networkState(t, alice, net.ID); n.State != api.StateRequest || n.Request == nil || n.Request.Status != api.StatusCancelled {
+	if n := backendtest.NetworkState(t, alice, net.ID); n.State != api.StateRequest || n.Request == nil || n.Request.Status != api.StatusCancelled {
 		t.Fatalf("after cancel: %+v", n)
 	}
-	if queued := lpOutboxAfter(t, admin, before); len(queued) != 0 {
+	if queued := queuedAfter(t, admin, before); len(queued) != 0 {
 		t.Fatalf("the cancel queued emails: %+v", queued)
 	}
-	lpWaitOutboxDrained(t, admin)
+	backendtest.WaitOutboxDrained(t, admin)
 	if n := srv.SMTP.Count(); n != smtpBefore {
 		t.Fatalf("%d emails arrived after the cancel: %+v", n-smtpBefore, srv.SMTP.Messages()[smtpBefore:])
 	}
-	if audit := lpAuditOf(t, admin, req.ID, "request.cancel"); len(audit) != 1 || audit[0].ActorID != aliceUser.ID {
+	if audit := backendtest.Audit(t, admin, url.Values{"target": {req.ID}, "action": {"request.cancel"}}); len(audit) != 1 || audit[0].ActorID != aliceUser.ID {
 		t.Fatalf("audit of the cancel: %+v", audit)
 	}
 	// Cancelled is final.
 	_, err = alice.Cancel(t.Context(), req.ID)
-	lpWantStatus(t, "cancel twice", err, 409)
+	backendtest.WantStatus(t, "cancel twice", err, 409)
 	_, err = admin.Approve(t.Context(), req.ID, 0)
-	lpWantStatus(t, "approve a cancelled request", err, 409)
+	backendtest.WantStatus(t, "approve a cancelled request", err, 409)
 }
 
 // TestLifecycleRevokeByAdmin: an admin ends an active grant at once, with a
@@ -191,7 +158,7 @@ func TestLifecycleRevokeByAdmin(t *testing.T) {
 	if _, err := admin.Approve(t.Context(), req.ID, 4*time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if n := networkState(t, alice, net.ID); n.State != api.StateActive {
+	if n := backendtest.NetworkState(t, alice, net.ID); n.State != api.StateActive {
 		t.Fatalf("after approval: %q", n.State)
 	}
 	srv.Advance(30 * time.Minute)
@@ -206,24 +173,24 @@ func TestLifecycleRevokeByAdmin(t *testing.T) {
 		t.Fatalf("revoked request: %+v", got)
 	}
 	// At once: no clock movement, no waiting for the scheduler.
-	if n := networkState(t, alice, net.ID); n.State != api.StateRequest || n.ExpiresAt != nil || n.Request == nil || n.Request.Status != api.StatusRevoked {
+	if n := backendtest.NetworkState(t, alice, net.ID); n.State != api.StateRequest || n.ExpiresAt != nil || n.Request == nil || n.Request.Status != api.StatusRevoked {
 		t.Fatalf("right after revoke: %+v", n)
 	}
 
-	m := srv.SMTP.WaitFor(t, mailTo("alice@example.com", "revoked"), 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "revoked"), 10*time.Second)
 	for _, want := range []string{"prod", note, backendtest.AdminEmail} {
 		if !strings.Contains(m.Text(), want) {
 			t.Errorf("revoked email lacks %q:\n%s", want, m.Text())
 		}
 	}
-	audit := lpAuditOf(t, admin, req.ID, "request.revoke")
+	audit := backendtest.Audit(t, admin, url.Values{"target": {req.ID}, "action": {"request.revoke"}})
 	if len(audit) != 1 || audit[0].Details["note"] != note || audit[0].Details["to"] != "revoked" || audit[0].ActorEmail != backendtest.AdminEmail {
 		t.Fatalf("audit of the revoke: %+v", audit)
 	}
 
 	_, err = admin.Revoke(t.Context(), req.ID, "again")
-	lpWantStatus(t, "second revoke", err, 409)
-	if audit := lpAuditOf(t, admin, req.ID, "request.revoke"); len(audit) != 1 {
+	backendtest.WantStatus(t, "second revoke", err, 409)
+	if audit := backendtest.Audit(t, admin, url.Values{"target": {req.ID}, "action": {"request.revoke"}}); len(audit) != 1 {
 		t.Fatalf("the failed second revoke was audited: %+v", audit)
 	}
 	// A user cannot revoke, not even their own grant (that is release).
@@ -255,17 +222,17 @@ func TestLifecycleRelease(t *testing.T) {
 	}
 	// Release needs an approved request.
 	_, err = alice.Release(t.Context(), req.ID)
-	lpWantStatus(t, "release a pending request", err, 409)
+	backendtest.WantStatus(t, "release a pending request", err, 409)
 	if _, err := admin.Approve(t.Context(), req.ID, 2*time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	srv.SMTP.WaitFor(t, mailTo("alice@example.com", "approved"), 10*time.Second)
-	lpWaitOutboxDrained(t, admin)
-	before := lpTopOutboxID(t, admin)
+	srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "approved"), 10*time.Second)
+	backendtest.WaitOutboxDrained(t, admin)
+	before := topOutboxID(t, admin)
 	smtpBefore := srv.SMTP.Count()
 
 	_, err = bob.Release(t.Context(), req.ID)
-	lpWantStatus(t, "bob releases alice's grant", err, 403)
+	backendtest.WantStatus(t, "bob releases alice's grant", err, 403)
 
 	srv.Advance(5 * time.Minute)
 	got, err := alice.Release(t.Context(), req.ID)
@@ -275,25 +242,25 @@ func TestLifecycleRelease(t *testing.T) {
 	if got.Status != api.StatusRevoked || got.EndedBy != "alice@example.com" || got.EndedAt == nil || !got.EndedAt.Equal(srv.Now()) {
 		t.Fatalf("released request: %+v", got)
 	}
-	if n := networkState(t, alice, net.ID); n.State != api.StateRequest || n.ExpiresAt != nil {
+	if n := backendtest.NetworkState(t, alice, net.ID); n.State != api.StateRequest || n.ExpiresAt != nil {
 		t.Fatalf("after release: %+v", n)
 	}
-	audit := lpAuditOf(t, admin, req.ID, "request.release")
+	audit := backendtest.Audit(t, admin, url.Values{"target": {req.ID}, "action": {"request.release"}})
 	if len(audit) != 1 || audit[0].ActorID != aliceUser.ID || audit[0].Details["to"] != "revoked" {
 		t.Fatalf("audit of the release: %+v", audit)
 	}
-	if revokes := lpAuditOf(t, admin, req.ID, "request.revoke"); len(revokes) != 0 {
+	if revokes := backendtest.Audit(t, admin, url.Values{"target": {req.ID}, "action": {"request.revoke"}}); len(revokes) != 0 {
 		t.Fatalf("a release was audited as a revoke: %+v", revokes)
 	}
-	if queued := lpOutboxAfter(t, admin, before); len(queued) != 0 {
+	if queued := queuedAfter(t, admin, before); len(queued) != 0 {
 		t.Fatalf("the release queued emails: %+v", queued)
 	}
-	lpWaitOutboxDrained(t, admin)
+	backendtest.WaitOutboxDrained(t, admin)
 	if n := srv.SMTP.Count(); n != smtpBefore {
 		t.Fatalf("%d emails arrived after the release: %+v", n-smtpBefore, srv.SMTP.Messages()[smtpBefore:])
 	}
 	_, err = alice.Release(t.Context(), req.ID)
-	lpWantStatus(t, "release twice", err, 409)
+	backendtest.WantStatus(t, "release twice", err, 409)
 }
 
 // TestLifecyclePendingTimeout: a request nobody decides on expires after
@@ -308,7 +275,7 @@ func TestLifecyclePendingTimeout(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.SMTP.WaitFor(t, mailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
+	srv.SMTP.WaitFor(t, backendtest.MailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
 
 	srv.Advance(59 * time.Minute)
 	if r, err := alice.GetRequest(t.Context(), req.ID); err != nil || r.Status != api.StatusPending {
@@ -323,18 +290,18 @@ func TestLifecyclePendingTimeout(t *testing.T) {
 	if r.ExpiresAt != nil || r.EndedAt == nil || !r.EndedAt.Equal(req.RequestedAt.Add(time.Hour)) {
 		t.Fatalf("timed-out request: %+v", r)
 	}
-	m := srv.SMTP.WaitFor(t, mailTo("alice@example.com", "timed out"), 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "timed out"), 10*time.Second)
 	if !strings.Contains(m.Text(), "staging") {
 		t.Errorf("timeout email lacks the network:\n%s", m.Text())
 	}
-	if n := networkState(t, alice, net.ID); n.State != api.StateRequest {
+	if n := backendtest.NetworkState(t, alice, net.ID); n.State != api.StateRequest {
 		t.Fatalf("after the timeout: %+v", n)
 	}
-	if audit := lpAuditOf(t, admin, req.ID, "request.timeout"); len(audit) != 1 || audit[0].ActorEmail != "system" {
+	if audit := backendtest.Audit(t, admin, url.Values{"target": {req.ID}, "action": {"request.timeout"}}); len(audit) != 1 || audit[0].ActorEmail != "system" {
 		t.Fatalf("audit of the timeout: %+v", audit)
 	}
 	_, err = admin.Approve(t.Context(), req.ID, 0)
-	lpWantStatus(t, "approve a timed-out request", err, 409)
+	backendtest.WantStatus(t, "approve a timed-out request", err, 409)
 }
 
 // TestLifecycleStanding: admins and networks without JIT have standing
@@ -347,18 +314,18 @@ func TestLifecycleStanding(t *testing.T) {
 	off := false
 	open := srv.NewNetwork(t, "office", func(in *api.NetworkInput) { in.JITEnabled = &off })
 
-	if n := networkState(t, admin, jit.ID); n.State != api.StateStanding || n.ExpiresAt != nil {
+	if n := backendtest.NetworkState(t, admin, jit.ID); n.State != api.StateStanding || n.ExpiresAt != nil {
 		t.Fatalf("admin on a JIT network: %+v", n)
 	}
-	if n := networkState(t, alice, jit.ID); n.State != api.StateRequest {
+	if n := backendtest.NetworkState(t, alice, jit.ID); n.State != api.StateRequest {
 		t.Fatalf("user on a JIT network: %+v", n)
 	}
-	if n := networkState(t, alice, open.ID); n.State != api.StateStanding || n.JITEnabled || n.ExpiresAt != nil {
+	if n := backendtest.NetworkState(t, alice, open.ID); n.State != api.StateStanding || n.JITEnabled || n.ExpiresAt != nil {
 		t.Fatalf("user on a network without JIT: %+v", n)
 	}
 	_, err := alice.Request(t.Context(), open.ID, "why not", 0)
-	lpWantStatus(t, "request on a network without JIT", err, 409)
-	if n := networkState(t, alice, open.ID); n.State != api.StateStanding || n.Request != nil {
+	backendtest.WantStatus(t, "request on a network without JIT", err, 409)
+	if n := backendtest.NetworkState(t, alice, open.ID); n.State != api.StateStanding || n.Request != nil {
 		t.Fatalf("after the refused request: %+v", n)
 	}
 
@@ -367,7 +334,7 @@ func TestLifecycleStanding(t *testing.T) {
 	if _, err := admin.UpdateNetwork(t.Context(), open.ID, api.NetworkInput{JITEnabled: &on}); err != nil {
 		t.Fatal(err)
 	}
-	if n := networkState(t, alice, open.ID); n.State != api.StateRequest {
+	if n := backendtest.NetworkState(t, alice, open.ID); n.State != api.StateRequest {
 		t.Fatalf("after JIT was turned on: %+v", n)
 	}
 }
@@ -403,11 +370,11 @@ func TestLifecycleApproveDurations(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = admin.Approve(t.Context(), req.ID, 24*time.Hour+time.Second)
-	lpWantStatus(t, "approve over the maximum", err, 400)
+	backendtest.WantStatus(t, "approve over the maximum", err, 400)
 	if r, err := admin.AdminRequest(t.Context(), req.ID); err != nil || r.Status != api.StatusPending || r.ExpiresAt != nil {
 		t.Fatalf("after the refused approval: %+v %v", r, err)
 	}
-	if audit := lpAuditOf(t, admin, req.ID, "request.approve"); len(audit) != 0 {
+	if audit := backendtest.Audit(t, admin, url.Values{"target": {req.ID}, "action": {"request.approve"}}); len(audit) != 0 {
 		t.Fatalf("the refused approval was audited: %+v", audit)
 	}
 	got, err = admin.Approve(t.Context(), req.ID, 24*time.Hour)
@@ -434,7 +401,7 @@ func TestLifecycleOneOpenRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = alice.Request(t.Context(), net.ID, "two", 0)
-	lpWantStatus(t, "second request while pending", err, 409)
+	backendtest.WantStatus(t, "second request while pending", err, 409)
 	// Other networks and other users are not affected.
 	if _, err := alice.Request(t.Context(), other.ID, "elsewhere", 0); err != nil {
 		t.Fatalf("request on another network: %v", err)
@@ -446,7 +413,7 @@ func TestLifecycleOneOpenRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = alice.Request(t.Context(), net.ID, "three", 0)
-	lpWantStatus(t, "second request while approved", err, 409)
+	backendtest.WantStatus(t, "second request while approved", err, 409)
 
 	list, err := alice.MyRequests(t.Context(), client.RequestQuery{Network: net.ID})
 	if err != nil {
@@ -500,23 +467,23 @@ func TestLifecycleDisableUser(t *testing.T) {
 	if r, err := admin.AdminRequest(t.Context(), pending.ID); err != nil || r.Status != api.StatusDenied {
 		t.Fatalf("alice's pending request after disabling: %+v %v", r, err)
 	}
-	if audit := lpAuditOf(t, admin, active.ID, "request.revoke"); len(audit) != 1 {
+	if audit := backendtest.Audit(t, admin, url.Values{"target": {active.ID}, "action": {"request.revoke"}}); len(audit) != 1 {
 		t.Fatalf("audit of the revoke by disabling: %+v", audit)
 	}
-	if audit := lpAuditOf(t, admin, pending.ID, "request.deny"); len(audit) != 1 {
+	if audit := backendtest.Audit(t, admin, url.Values{"target": {pending.ID}, "action": {"request.deny"}}); len(audit) != 1 {
 		t.Fatalf("audit of the deny by disabling: %+v", audit)
 	}
 	// Bob is untouched.
-	if n := networkState(t, bob, prod.ID); n.State != api.StateActive {
+	if n := backendtest.NetworkState(t, bob, prod.ID); n.State != api.StateActive {
 		t.Fatalf("bob after alice was disabled: %+v", n)
 	}
 
 	_, err = alice.MyNetworks(t.Context())
-	lpWantStatus(t, "alice's token after disabling", err, 401)
+	backendtest.WantStatus(t, "alice's token after disabling", err, 401)
 	_, err = alice.Request(t.Context(), prod.ID, "let me back in", 0)
-	lpWantStatus(t, "alice requests after disabling", err, 401)
+	backendtest.WantStatus(t, "alice requests after disabling", err, 401)
 	_, err = srv.Client().Login(t.Context(), "alice@example.com", backendtest.UserPassword)
-	lpWantStatus(t, "alice logs in after disabling", err, 401)
+	backendtest.WantStatus(t, "alice logs in after disabling", err, 401)
 
 	users, err := admin.Users(t.Context())
 	if err != nil {
@@ -535,9 +502,9 @@ func TestLifecycleDisableUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = alice.MyNetworks(t.Context())
-	lpWantStatus(t, "alice's old token after re-enabling", err, 401)
+	backendtest.WantStatus(t, "alice's old token after re-enabling", err, 401)
 	again := srv.Login(t, "alice@example.com", backendtest.UserPassword)
-	if n := networkState(t, again, prod.ID); n.State != api.StateRequest {
+	if n := backendtest.NetworkState(t, again, prod.ID); n.State != api.StateRequest {
 		t.Fatalf("alice re-enabled: %+v", n)
 	}
 }

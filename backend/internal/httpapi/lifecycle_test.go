@@ -8,31 +8,8 @@ import (
 	"time"
 
 	"gatepass.dev/backend/backendtest"
-	"gatepass.dev/backend/internal/mail/smtptest"
 	"gatepass.dev/shared/api"
-	"gatepass.dev/shared/client"
 )
-
-func mailTo(to, subjectPart string) func(smtptest.Received) bool {
-	return func(m smtptest.Received) bool {
-		return len(m.To) == 1 && m.To[0] == to && strings.Contains(m.Subject, subjectPart)
-	}
-}
-
-func networkState(t *testing.T, c *client.Client, id string) api.MyNetwork {
-	t.Helper()
-	res, err := c.MyNetworks(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range res.Networks {
-		if n.ID == id {
-			return n
-		}
-	}
-	t.Fatalf("network %s not in the user's list", id)
-	return api.MyNetwork{}
-}
 
 // TestLifecycleApproveExpire is the API end to end: request → admin email
 // with a working review link → approve → user email → active with the
@@ -43,7 +20,7 @@ func TestLifecycleApproveExpire(t *testing.T) {
 	alice, _ := srv.NewUser(t, "alice@example.com", api.RoleUser)
 	net := srv.NewNetwork(t, "staging-internal")
 
-	if got := networkState(t, alice, net.ID); got.State != api.StateRequest {
+	if got := backendtest.NetworkState(t, alice, net.ID); got.State != api.StateRequest {
 		t.Fatalf("before any request: state %q, want request", got.State)
 	}
 	req, err := alice.Request(t.Context(), net.ID, "  Deploy the v2.3 release  ", 2*time.Hour)
@@ -53,12 +30,12 @@ func TestLifecycleApproveExpire(t *testing.T) {
 	if req.Status != api.StatusPending || req.Reason != "Deploy the v2.3 release" || req.DurationSeconds != 7200 {
 		t.Fatalf("new request: %+v", req)
 	}
-	if got := networkState(t, alice, net.ID); got.State != api.StatePending || got.Request == nil || got.Request.ID != req.ID {
+	if got := backendtest.NetworkState(t, alice, net.ID); got.State != api.StatePending || got.Request == nil || got.Request.ID != req.ID {
 		t.Fatalf("after request: %+v", got)
 	}
 
 	// The admin is emailed with a direct link to review this request.
-	m := srv.SMTP.WaitFor(t, mailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
 	for _, want := range []string{"alice@example.com", "staging-internal", "Deploy the v2.3 release"} {
 		if !strings.Contains(m.Text(), want) || !strings.Contains(m.HTML(), want) {
 			t.Errorf("admin email lacks %q:\n%s", want, m.Text())
@@ -88,18 +65,18 @@ func TestLifecycleApproveExpire(t *testing.T) {
 	if got.Status != api.StatusApproved || got.ExpiresAt == nil || !got.ExpiresAt.Equal(wantExp) || got.DecidedBy != backendtest.AdminEmail {
 		t.Fatalf("approved: %+v (want expiry %s)", got, wantExp)
 	}
-	m = srv.SMTP.WaitFor(t, mailTo("alice@example.com", "approved"), 10*time.Second)
+	m = srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "approved"), 10*time.Second)
 	if !strings.Contains(m.Text(), "staging-internal") || !strings.Contains(m.Text(), backendtest.AdminEmail) {
 		t.Errorf("approval email lacks the network or the approver:\n%s", m.Text())
 	}
-	n := networkState(t, alice, net.ID)
+	n := backendtest.NetworkState(t, alice, net.ID)
 	if n.State != api.StateActive || n.ExpiresAt == nil || !n.ExpiresAt.Equal(wantExp) {
 		t.Fatalf("after approval: state %q expires %v, want active at %s", n.State, n.ExpiresAt, wantExp)
 	}
 
 	// One second before expiry it is still active; past it, expired.
 	srv.Advance(time.Hour - 10*time.Second)
-	if n := networkState(t, alice, net.ID); n.State != api.StateActive {
+	if n := backendtest.NetworkState(t, alice, net.ID); n.State != api.StateActive {
 		t.Fatalf("10 s before expiry: %q", n.State)
 	}
 	srv.Advance(10 * time.Second)
@@ -107,10 +84,10 @@ func TestLifecycleApproveExpire(t *testing.T) {
 		r, err := alice.GetRequest(t.Context(), req.ID)
 		return err == nil && r.Status == api.StatusExpired
 	})
-	if n := networkState(t, alice, net.ID); n.State != api.StateRequest || n.ExpiresAt != nil {
+	if n := backendtest.NetworkState(t, alice, net.ID); n.State != api.StateRequest || n.ExpiresAt != nil {
 		t.Fatalf("after expiry: %+v", n)
 	}
-	srv.SMTP.WaitFor(t, mailTo("alice@example.com", "expired"), 10*time.Second)
+	srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "expired"), 10*time.Second)
 
 	// The audit trail has every step.
 	audit, err := admin.Audit(t.Context(), url.Values{"target": {req.ID}})

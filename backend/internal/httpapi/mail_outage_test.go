@@ -7,24 +7,7 @@ import (
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/shared/api"
-	"gatepass.dev/shared/client"
 )
-
-// moFailedAttempts waits until n emails are pending after a failed attempt.
-func moFailedAttempts(t *testing.T, admin *client.Client, n int) []api.OutboxMessage {
-	t.Helper()
-	var waiting []api.OutboxMessage
-	backendtest.WaitFor(t, "failed attempts", func() bool {
-		waiting = waiting[:0]
-		for _, m := range rsOutbox(t, admin, api.OutboxPending) {
-			if m.Attempts > 0 {
-				waiting = append(waiting, m)
-			}
-		}
-		return len(waiting) == n
-	})
-	return waiting
-}
 
 // TestResilienceBacklogWhenSMTPReturns: mail that waits because the SMTP
 // server was down goes within a probe interval of its return — not at the
@@ -34,35 +17,35 @@ func TestResilienceBacklogWhenSMTPReturns(t *testing.T) {
 	srv := backendtest.NewServer(t)
 	admin := srv.Admin(t)
 	net := srv.NewNetwork(t, "outage-net")
-	users := bnUsers(t, srv, "outage", 5)
-	tokens := bnTokens(t, srv, users)
-	hc := bnHTTP(1)
+	users := storeUsers(t, srv, "outage", 5)
+	tokens := storeTokens(t, srv, users)
+	hc := keepAliveClient(1)
 
 	srv.SMTP.Stop()
 	failedAt := srv.Now()
 	for _, tok := range tokens {
-		if st, err := sfStatus(hc, "POST", srv.URL+"/api/v1/networks/"+net.ID+"/requests", tok, `{"reason":"while the mail server is down"}`); err != nil || st != 201 {
-			t.Fatalf("request: %d %v", st, err)
+		if r, err := backendtest.Send(hc, "POST", srv.URL+"/api/v1/networks/"+net.ID+"/requests", tok, "application/json", `{"reason":"while the mail server is down"}`); err != nil || r.Status != 201 {
+			t.Fatalf("request: %d %v", r.Status, err)
 		}
 	}
-	moFailedAttempts(t, admin, len(users))
+	backendtest.WaitFailedAttempts(t, admin, len(users))
 
 	srv.Advance(outbox.ProbeInterval) // a probe, still refused
 	srv.Advance(outbox.ProbeInterval)
-	if got := moFailedAttempts(t, admin, len(users)); got[0].Attempts != 1 {
+	if got := backendtest.WaitFailedAttempts(t, admin, len(users)); got[0].Attempts != 1 {
 		t.Fatalf("after probes of a stopped server: %+v, want still one attempt each", got[0])
 	}
 
 	srv.SMTP.Restart()
 	srv.Advance(outbox.ProbeInterval)
 	for _, u := range users {
-		srv.SMTP.WaitFor(t, rsMail(backendtest.AdminEmail, u.Email), rsMailWait)
+		srv.SMTP.WaitFor(t, backendtest.MailTo(backendtest.AdminEmail, u.Email), backendtest.Timeout)
 	}
-	rsWaitDrained(t, admin)
+	backendtest.WaitOutboxDrained(t, admin)
 	if waited := srv.Now().Sub(failedAt); waited >= outbox.FirstRetry {
 		t.Fatalf("the backlog went %s after the failure, not before the retry (%s)", waited, outbox.FirstRetry)
 	}
-	for _, m := range rsOutbox(t, admin, api.OutboxSent) {
+	for _, m := range backendtest.Outbox(t, admin, api.OutboxSent) {
 		if m.Attempts != 2 || m.SentAt == nil || !m.SentAt.Equal(failedAt.Add(3*outbox.ProbeInterval)) {
 			t.Errorf("email %d: %+v, want sent at the third probe on its second attempt", m.ID, m)
 		}
@@ -84,11 +67,11 @@ func TestResilienceBacklogAfterRestart(t *testing.T) {
 	if _, err := alice.Request(t.Context(), net.ID, "before the restart", 0); err != nil {
 		t.Fatal(err)
 	}
-	moFailedAttempts(t, admin, 1)
+	backendtest.WaitFailedAttempts(t, admin, 1)
 	srv.Stop()
 	srv.SMTP.Restart()
 	srv.Restart(t)
-	srv.SMTP.WaitFor(t, rsMail(backendtest.AdminEmail, "alice@example.com"), rsMailWait)
+	srv.SMTP.WaitFor(t, backendtest.MailTo(backendtest.AdminEmail, "alice@example.com"), backendtest.Timeout)
 	if n := srv.SMTP.Count(); n != 1 || !strings.Contains(srv.SMTP.Messages()[0].Subject, "restart-net") {
 		t.Errorf("%d emails after the restart: %v", n, srv.SMTP.Messages())
 	}

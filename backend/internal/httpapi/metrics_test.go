@@ -1,14 +1,12 @@
 package httpapi_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/backend/internal/config"
-	"gatepass.dev/shared/api"
 )
 
 // TestMetricsAccess: /metrics is served only when asked for. Without a
@@ -17,17 +15,14 @@ import (
 // separate listen address, there (and only /metrics there) and 404 on the
 // API port, even with the token.
 func TestMetricsAccess(t *testing.T) {
-	wantError := func(t *testing.T, what string, r adResponse, status int) {
+	wantError := func(t *testing.T, what string, r backendtest.Response, status int) {
 		t.Helper()
-		var body api.ErrorBody
-		if r.Status != status || json.Unmarshal(r.Body, &body) != nil || body.Error.Message == "" {
-			t.Errorf("%s: %d %s, want %d with a JSON error", what, r.Status, r.Body, status)
-		}
+		r.WantError(t, what, status)
 		if strings.Contains(string(r.Body), "gatepass_") {
 			t.Errorf("%s: the answer holds metrics", what)
 		}
 	}
-	wantMetrics := func(t *testing.T, what string, r adResponse) {
+	wantMetrics := func(t *testing.T, what string, r backendtest.Response) {
 		t.Helper()
 		if r.Status != http.StatusOK || !strings.Contains(string(r.Body), "gatepass_outbox_depth") {
 			t.Errorf("%s: %d, want 200 with the metrics\n%.300s", what, r.Status, r.Body)
@@ -38,24 +33,24 @@ func TestMetricsAccess(t *testing.T) {
 
 	t.Run("neither", func(t *testing.T) {
 		srv := backendtest.NewServer(t, backendtest.WithoutSMTP())
-		wantError(t, "no token", adGet(t, srv.URL+"/metrics", ""), http.StatusNotFound)
-		wantError(t, "an admin's API token", adGet(t, srv.URL+"/metrics", "Bearer "+srv.Admin(t).Token()), http.StatusNotFound)
-		wantError(t, "some token", adGet(t, srv.URL+"/metrics", "Bearer "+metricsToken), http.StatusNotFound)
+		wantError(t, "no token", backendtest.Do(t, "GET", srv.URL+"/metrics", "", "", ""), http.StatusNotFound)
+		wantError(t, "an admin's API token", backendtest.Do(t, "GET", srv.URL+"/metrics", srv.Admin(t).Token(), "", ""), http.StatusNotFound)
+		wantError(t, "some token", backendtest.Do(t, "GET", srv.URL+"/metrics", metricsToken, "", ""), http.StatusNotFound)
 	})
 
 	t.Run("token", func(t *testing.T) {
 		srv := backendtest.NewServer(t, backendtest.WithoutSMTP(), withToken)
-		for what, auth := range map[string]string{"no token": "", "a wrong token": "Bearer wrong-" + metricsToken,
-			"a prefix of the token": "Bearer " + metricsToken[:len(metricsToken)-1], "an admin's API token": "Bearer " + srv.Admin(t).Token(),
-			"basic auth": "Basic " + metricsToken} {
-			r := adGet(t, srv.URL+"/metrics", auth)
+		for what, auth := range map[string]string{"no token": "", "a wrong token": "wrong-" + metricsToken,
+			"a prefix of the token": metricsToken[:len(metricsToken)-1], "an admin's API token": srv.Admin(t).Token(),
+			"basic auth": "raw:Basic " + metricsToken} {
+			r := backendtest.Do(t, "GET", srv.URL+"/metrics", auth, "", "")
 			wantError(t, what, r, http.StatusUnauthorized)
 			if !strings.HasPrefix(r.Header.Get("WWW-Authenticate"), "Bearer") {
 				t.Errorf("%s: WWW-Authenticate %q", what, r.Header.Get("WWW-Authenticate"))
 			}
 		}
-		wantMetrics(t, "the token", adGet(t, srv.URL+"/metrics", "Bearer "+metricsToken))
-		wantMetrics(t, "the token, scheme in lower case", adGet(t, srv.URL+"/metrics", "bearer "+metricsToken))
+		wantMetrics(t, "the token", backendtest.Do(t, "GET", srv.URL+"/metrics", metricsToken, "", ""))
+		wantMetrics(t, "the token, scheme in lower case", backendtest.Do(t, "GET", srv.URL+"/metrics", "raw:bearer "+metricsToken, "", ""))
 	})
 
 	t.Run("separate", func(t *testing.T) {
@@ -63,16 +58,16 @@ func TestMetricsAccess(t *testing.T) {
 		if srv.MetricsURL == "" || srv.MetricsURL == srv.URL {
 			t.Fatalf("metrics URL %q", srv.MetricsURL)
 		}
-		wantMetrics(t, "the metrics address", adGet(t, srv.MetricsURL+"/metrics", ""))
-		wantError(t, "the API port", adGet(t, srv.URL+"/metrics", ""), http.StatusNotFound)
-		wantError(t, "the API on the metrics address", adGet(t, srv.MetricsURL+"/api/v1/me", "Bearer "+srv.Admin(t).Token()), http.StatusNotFound)
-		wantError(t, "healthz on the metrics address", adGet(t, srv.MetricsURL+"/healthz", ""), http.StatusNotFound)
+		wantMetrics(t, "the metrics address", backendtest.Do(t, "GET", srv.MetricsURL+"/metrics", "", "", ""))
+		wantError(t, "the API port", backendtest.Do(t, "GET", srv.URL+"/metrics", "", "", ""), http.StatusNotFound)
+		wantError(t, "the API on the metrics address", backendtest.Do(t, "GET", srv.MetricsURL+"/api/v1/me", srv.Admin(t).Token(), "", ""), http.StatusNotFound)
+		wantError(t, "healthz on the metrics address", backendtest.Do(t, "GET", srv.MetricsURL+"/healthz", "", "", ""), http.StatusNotFound)
 	})
 
 	t.Run("separate with token", func(t *testing.T) {
 		srv := backendtest.NewServer(t, backendtest.WithoutSMTP(), separate, withToken)
-		wantError(t, "the metrics address without the token", adGet(t, srv.MetricsURL+"/metrics", ""), http.StatusUnauthorized)
-		wantMetrics(t, "the metrics address with the token", adGet(t, srv.MetricsURL+"/metrics", "Bearer "+metricsToken))
-		wantError(t, "the API port with the token", adGet(t, srv.URL+"/metrics", "Bearer "+metricsToken), http.StatusNotFound)
+		wantError(t, "the metrics address without the token", backendtest.Do(t, "GET", srv.MetricsURL+"/metrics", "", "", ""), http.StatusUnauthorized)
+		wantMetrics(t, "the metrics address with the token", backendtest.Do(t, "GET", srv.MetricsURL+"/metrics", metricsToken, "", ""))
+		wantError(t, "the API port with the token", backendtest.Do(t, "GET", srv.URL+"/metrics", metricsToken, "", ""), http.StatusNotFound)
 	})
 }

@@ -79,7 +79,7 @@ func TestAdminOutboxPaging(t *testing.T) {
 		{"limit=0", "limit"}, {"limit=1001", "limit"}, {"limit=x", "limit"},
 		{"cursor=abc", "cursor"}, {"cursor=-5", "cursor"}, {"status=lost", "status"},
 	} {
-		r := adDo(t, srv, admin, "GET", "/api/v1/admin/outbox?"+c.query, "")
+		r := backendtest.Do(t, "GET", srv.URL+"/api/v1/admin/outbox?"+c.query, admin.Token(), "", "")
 		var body api.ErrorBody
 		if err := json.Unmarshal(r.Body, &body); err != nil || r.Status != 400 || body.Error.Field != c.field {
 			t.Errorf("?%s: %d %s, want 400 naming %s", c.query, r.Status, r.Body, c.field)

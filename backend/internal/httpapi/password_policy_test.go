@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"errors"
 	"net/url"
 	"strings"
 	"testing"
@@ -19,15 +18,6 @@ var ppWeak = []struct{ password, reason string }{
 	{"contractor2026!", "password: must not contain your email name"},
 }
 
-// ppWantRefused asserts a 400 naming the password field and the reason.
-func ppWantRefused(t *testing.T, what string, err error, reason string) {
-	t.Helper()
-	var e *api.Error
-	if !errors.As(err, &e) || e.Status != 400 || e.Code != api.CodeBadRequest || e.Field != "password" || !strings.HasPrefix(e.Message, reason) {
-		t.Errorf("%s: %v, want 400 on the password field: %q…", what, err, reason)
-	}
-}
-
 // TestPasswordPolicyCreateUser: the admin API refuses weak passwords with
 // the reason and creates nothing; a strong one works.
 func TestPasswordPolicyCreateUser(t *testing.T) {
@@ -35,7 +25,9 @@ func TestPasswordPolicyCreateUser(t *testing.T) {
 	admin := srv.Admin(t)
 	for _, w := range ppWeak {
 		_, err := admin.CreateUser(t.Context(), api.UserInput{Email: "contractor@example.com", Name: "Casey Contractor", Password: w.password})
-		ppWantRefused(t, "create with "+w.password, err, w.reason)
+		if e := backendtest.WantStatus(t, "create with "+w.password, err, 400); e.Field != "password" || !strings.HasPrefix(e.Message, w.reason) {
+			t.Errorf("create with %s: %v, want 400 on the password field: %q…", w.password, err, w.reason)
+		}
 	}
 	users, err := admin.Users(t.Context())
 	if err != nil {
@@ -64,14 +56,16 @@ func TestPasswordPolicyAcceptInvite(t *testing.T) {
 	if _, err := srv.Admin(t).CreateUser(t.Context(), api.UserInput{Email: "contractor@example.com"}); err != nil {
 		t.Fatal(err)
 	}
-	m := srv.SMTP.WaitFor(t, mailTo("contractor@example.com", "invited"), 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo("contractor@example.com", "invited"), 10*time.Second)
 	match := adInviteLink.FindStringSubmatch(m.Text())
 	if match == nil {
 		t.Fatalf("no invitation link in:\n%s", m.Text())
 	}
 	for _, w := range ppWeak {
 		_, err := srv.Client().AcceptInvite(t.Context(), match[1], w.password)
-		ppWantRefused(t, "accept with "+w.password, err, w.reason)
+		if e := backendtest.WantStatus(t, "accept with "+w.password, err, 400); e.Field != "password" || !strings.HasPrefix(e.Message, w.reason) {
+			t.Errorf("accept with %s: %v, want 400 on the password field: %q…", w.password, err, w.reason)
+		}
 	}
 	if _, err := srv.Client().AcceptInvite(t.Context(), match[1], "Orbit-Fennel-Granite-73"); err != nil {
 		t.Fatalf("the link after refusals, with a strong password: %v", err)

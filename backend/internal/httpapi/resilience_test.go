@@ -6,6 +6,7 @@ package httpapi_test
 // deadline (backendtest.WaitFor, srv.SMTP.WaitFor).
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -17,61 +18,17 @@ import (
 
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/backend/internal/config"
-	"gatepass.dev/backend/internal/mail/smtptest"
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
 )
 
-const rsMailWait = 10 * time.Second
-
-// rsMail matches an email to one recipient whose subject contains part.
-func rsMail(to, part string) func(smtptest.Received) bool {
-	return func(m smtptest.Received) bool {
-		return len(m.To) == 1 && strings.EqualFold(m.To[0], to) && strings.Contains(m.Subject, part)
-	}
-}
-
-// rsCountMail counts the received emails to one recipient whose subject
-// contains part.
-func rsCountMail(srv *backendtest.Server, to, part string) int {
-	n := 0
-	match := rsMail(to, part)
-	for _, m := range srv.SMTP.Messages() {
-		if match(m) {
-			n++
-		}
-	}
-	return n
-}
-
-// rsAudit lists the audit rows matching q, newest first.
-func rsAudit(t *testing.T, admin *client.Client, q url.Values) []api.AuditEntry {
-	t.Helper()
-	q.Set("limit", "1000")
-	list, err := admin.Audit(t.Context(), q)
-	if err != nil {
-		t.Fatalf("audit %v: %v", q, err)
-	}
-	return list.Entries
-}
-
-// rsOutbox lists every email of the outbox.
-func rsOutbox(t *testing.T, admin *client.Client, status api.OutboxStatus) []api.OutboxMessage {
-	t.Helper()
-	msgs, err := admin.Outbox(t.Context(), status)
-	if err != nil {
-		t.Fatalf("outbox: %v", err)
-	}
-	return msgs
-}
-
-// rsOutboxFind returns the outbox message of a kind to a recipient; ok is
+// outboxFind returns the outbox message of a kind to a recipient; ok is
 // false when there is none. It fails when there are several.
-func rsOutboxFind(t *testing.T, admin *client.Client, kind, to string) (api.OutboxMessage, bool) {
+func outboxFind(t *testing.T, admin *client.Client, kind, to string) (api.OutboxMessage, bool) {
 	t.Helper()
 	var found []api.OutboxMessage
-	for _, m := range rsOutbox(t, admin, "") {
+	for _, m := range backendtest.Outbox(t, admin, "") {
 		if m.Kind == kind && strings.EqualFold(m.To, to) {
 			found = append(found, m)
 		}
@@ -85,10 +42,10 @@ func rsOutboxFind(t *testing.T, admin *client.Client, kind, to string) (api.Outb
 	return found[0], true
 }
 
-// rsOutboxByID returns one outbox message.
-func rsOutboxByID(t *testing.T, admin *client.Client, id int64) api.OutboxMessage {
+// outboxByID returns one outbox message.
+func outboxByID(t *testing.T, admin *client.Client, id int64) api.OutboxMessage {
 	t.Helper()
-	for _, m := range rsOutbox(t, admin, "") {
+	for _, m := range backendtest.Outbox(t, admin, "") {
 		if m.ID == id {
 			return m
 		}
@@ -97,21 +54,11 @@ func rsOutboxByID(t *testing.T, admin *client.Client, id int64) api.OutboxMessag
 	return api.OutboxMessage{}
 }
 
-// rsWaitDrained waits until the outbox holds no pending message (every
-// message was sent, or gave up).
-func rsWaitDrained(t *testing.T, admin *client.Client) {
-	t.Helper()
-	backendtest.WaitFor(t, "the outbox to be drained", func() bool {
-		msgs, err := admin.Outbox(t.Context(), api.OutboxPending)
-		return err == nil && len(msgs) == 0
-	})
-}
-
-// rsWaitStatus waits until request id has one of the statuses and returns it.
-func rsWaitStatus(t *testing.T, admin *client.Client, id string, want ...api.RequestStatus) api.Request {
+// waitStatus waits until request id has one of the statuses and returns it.
+func waitStatus(t *testing.T, admin *client.Client, id string, want ...api.RequestStatus) api.Request {
 	t.Helper()
 	var last api.Request
-	backendtest.WaitFor(t, "request "+id+" to become "+rsFmtStatuses(want), func() bool {
+	backendtest.WaitFor(t, "request "+id+" to become "+joinStatuses(want), func() bool {
 		r, err := admin.AdminRequest(t.Context(), id)
 		if err != nil {
 			return false
@@ -127,7 +74,7 @@ func rsWaitStatus(t *testing.T, admin *client.Client, id string, want ...api.Req
 	return last
 }
 
-func rsFmtStatuses(ss []api.RequestStatus) string {
+func joinStatuses(ss []api.RequestStatus) string {
 	parts := make([]string, len(ss))
 	for i, s := range ss {
 		parts[i] = string(s)
@@ -135,15 +82,15 @@ func rsFmtStatuses(ss []api.RequestStatus) string {
 	return strings.Join(parts, " or ")
 }
 
-// rsDeliver moves the fake clock forward, FirstRetry at a time, until the
+// deliver moves the fake clock forward, FirstRetry at a time, until the
 // outbox message id is delivered (sent), and returns it. Each round it
 // either waits for the worker to make the attempt that is due, or
 // advances the clock to the next attempt. It fails if the message gives up
 // or is not sent within a bounded number of rounds.
-func rsDeliver(t *testing.T, srv *backendtest.Server, admin *client.Client, id int64) api.OutboxMessage {
+func deliver(t *testing.T, srv *backendtest.Server, admin *client.Client, id int64) api.OutboxMessage {
 	t.Helper()
 	for range 40 {
-		m := rsOutboxByID(t, admin, id)
+		m := outboxByID(t, admin, id)
 		switch m.Status {
 		case api.OutboxSent:
 			return m
@@ -154,14 +101,14 @@ func rsDeliver(t *testing.T, srv *backendtest.Server, admin *client.Client, id i
 		if m.NextAttemptAt != nil && !srv.Now().Before(*m.NextAttemptAt) {
 			// Due: wait for the worker's attempt.
 			backendtest.WaitFor(t, "a delivery attempt of message "+strconv.FormatInt(id, 10), func() bool {
-				cur := rsOutboxByID(t, admin, id)
+				cur := outboxByID(t, admin, id)
 				return cur.Status != api.OutboxPending || cur.Attempts > m.Attempts
 			})
 			continue
 		}
 		srv.Advance(outbox.FirstRetry)
 	}
-	t.Fatalf("message %d not delivered after 40 rounds: %+v", id, rsOutboxByID(t, admin, id))
+	t.Fatalf("message %d not delivered after 40 rounds: %+v", id, outboxByID(t, admin, id))
 	return api.OutboxMessage{}
 }
 
@@ -219,18 +166,18 @@ func TestResilienceConcurrentApprovals(t *testing.T) {
 	if got, err := admin.AdminRequest(t.Context(), req.ID); err != nil || got.Status != api.StatusApproved || got.GrantedSeconds != 3600 {
 		t.Fatalf("after the race: %v %+v", err, got)
 	}
-	if rows := rsAudit(t, admin, url.Values{"target": {req.ID}, "action": {"request.approve"}}); len(rows) != 1 {
+	if rows := backendtest.Audit(t, admin, url.Values{"target": {req.ID}, "action": {"request.approve"}}); len(rows) != 1 {
 		t.Fatalf("%d request.approve audit rows, want 1: %+v", len(rows), rows)
 	}
 
 	// One approval email arrives; once the outbox is drained there is still
 	// only one, and only one was ever queued.
-	srv.SMTP.WaitFor(t, rsMail("alice@example.com", "Access approved: race-net"), rsMailWait)
-	rsWaitDrained(t, admin)
-	if got := rsCountMail(srv, "alice@example.com", "Access approved"); got != 1 {
+	srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "Access approved: race-net"), backendtest.Timeout)
+	backendtest.WaitOutboxDrained(t, admin)
+	if got := countMail(srv, "alice@example.com", "Access approved"); got != 1 {
 		t.Fatalf("%d approval emails, want 1", got)
 	}
-	if m, found := rsOutboxFind(t, admin, "approved", "alice@example.com"); !found || m.Status != api.OutboxSent || m.Attempts != 1 {
+	if m, found := outboxFind(t, admin, "approved", "alice@example.com"); !found || m.Status != api.OutboxSent || m.Attempts != 1 {
 		t.Fatalf("approval email in the outbox: found=%v %+v", found, m)
 	}
 }
@@ -264,7 +211,7 @@ func TestResilienceRestartCatchUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rsWaitDrained(t, admin)
+	backendtest.WaitOutboxDrained(t, admin)
 
 	srv.Stop()
 	const down = 2*time.Hour + 30*time.Minute
@@ -291,7 +238,7 @@ func TestResilienceRestartCatchUp(t *testing.T) {
 	}
 
 	// Each expiry records how late it was (exact on the fake clock).
-	rows := rsAudit(t, admin, url.Values{"action": {"request.expire"}})
+	rows := backendtest.Audit(t, admin, url.Values{"action": {"request.expire"}})
 	if len(rows) != 2 {
 		t.Fatalf("%d request.expire rows, want 2: %+v", len(rows), rows)
 	}
@@ -307,10 +254,10 @@ func TestResilienceRestartCatchUp(t *testing.T) {
 			t.Errorf("%s grant: late_ms %q, want %d", durations[i], got, want.Milliseconds())
 		}
 	}
-	if rows := rsAudit(t, admin, url.Values{"action": {"request.timeout"}, "target": {pending.ID}}); len(rows) != 1 {
+	if rows := backendtest.Audit(t, admin, url.Values{"action": {"request.timeout"}, "target": {pending.ID}}); len(rows) != 1 {
 		t.Errorf("%d request.timeout rows for the stale pending request, want 1", len(rows))
 	}
-	catchUp := rsAudit(t, admin, url.Values{"action": {"expiry.catch_up"}})
+	catchUp := backendtest.Audit(t, admin, url.Values{"action": {"expiry.catch_up"}})
 	if len(catchUp) != 1 {
 		t.Fatalf("%d expiry.catch_up rows, want 1: %+v", len(catchUp), catchUp)
 	}
@@ -320,22 +267,22 @@ func TestResilienceRestartCatchUp(t *testing.T) {
 	}
 
 	// The emails of the catch-up are delivered after the restart.
-	srv.SMTP.WaitFor(t, rsMail("alice@example.com", "Access expired: net-1h"), rsMailWait)
-	srv.SMTP.WaitFor(t, rsMail("alice@example.com", "Access expired: net-2h"), rsMailWait)
-	srv.SMTP.WaitFor(t, rsMail("bob@example.com", "timed out: net-1h"), rsMailWait)
-	rsWaitDrained(t, admin)
-	if got := rsCountMail(srv, "alice@example.com", "Access expired"); got != 2 {
+	srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "Access expired: net-1h"), backendtest.Timeout)
+	srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "Access expired: net-2h"), backendtest.Timeout)
+	srv.SMTP.WaitFor(t, backendtest.MailTo("bob@example.com", "timed out: net-1h"), backendtest.Timeout)
+	backendtest.WaitOutboxDrained(t, admin)
+	if got := countMail(srv, "alice@example.com", "Access expired"); got != 2 {
 		t.Errorf("%d expiry emails after the restart, want 2", got)
 	}
 
 	// The 3h grant still expires on time, live, with no new catch-up row.
 	srv.Advance(30 * time.Minute)
-	rsWaitStatus(t, admin, reqs[2].ID, api.StatusExpired)
-	srv.SMTP.WaitFor(t, rsMail("alice@example.com", "Access expired: net-3h"), rsMailWait)
-	if rows := rsAudit(t, admin, url.Values{"action": {"request.expire"}, "target": {reqs[2].ID}}); len(rows) != 1 || rows[0].Details["late_ms"] != "0" {
+	waitStatus(t, admin, reqs[2].ID, api.StatusExpired)
+	srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "Access expired: net-3h"), backendtest.Timeout)
+	if rows := backendtest.Audit(t, admin, url.Values{"action": {"request.expire"}, "target": {reqs[2].ID}}); len(rows) != 1 || rows[0].Details["late_ms"] != "0" {
 		t.Errorf("live expiry of the 3h grant: %+v", rows)
 	}
-	if n := len(rsAudit(t, admin, url.Values{"action": {"expiry.catch_up"}})); n != 1 {
+	if n := len(backendtest.Audit(t, admin, url.Values{"action": {"expiry.catch_up"}})); n != 1 {
 		t.Errorf("%d catch-up rows after a live expiry, want still 1", n)
 	}
 }
@@ -355,8 +302,8 @@ func TestResilienceSMTPDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.SMTP.WaitFor(t, rsMail(backendtest.AdminEmail, "alice@example.com"), rsMailWait)
-	rsWaitDrained(t, admin)
+	srv.SMTP.WaitFor(t, backendtest.MailTo(backendtest.AdminEmail, "alice@example.com"), backendtest.Timeout)
+	backendtest.WaitOutboxDrained(t, admin)
 
 	// --- connection refused ---
 	srv.SMTP.Stop()
@@ -367,31 +314,31 @@ func TestResilienceSMTPDown(t *testing.T) {
 	if approved.Status != api.StatusApproved {
 		t.Fatalf("approved: %+v", approved)
 	}
-	if n := rsNetworkState(t, alice, net.ID); n.State != api.StateActive {
+	if n := backendtest.NetworkState(t, alice, net.ID); n.State != api.StateActive {
 		t.Fatalf("state with SMTP down: %q, want active", n.State)
 	}
 	var m api.OutboxMessage
 	backendtest.WaitFor(t, "a failed first attempt of the approval email", func() bool {
 		var found bool
-		m, found = rsOutboxFind(t, admin, "approved", "alice@example.com")
+		m, found = outboxFind(t, admin, "approved", "alice@example.com")
 		return found && m.Attempts >= 1
 	})
 	if m.Status != api.OutboxPending || !strings.Contains(m.LastError, "connection refused") ||
 		m.NextAttemptAt == nil || m.NextAttemptAt.Before(srv.Now()) {
 		t.Fatalf("approval email after a refused connection: %+v (want pending, connection refused, a next attempt)", m)
 	}
-	if got := rsCountMail(srv, "alice@example.com", "Access approved"); got != 0 {
+	if got := countMail(srv, "alice@example.com", "Access approved"); got != 0 {
 		t.Fatalf("%d approval emails with SMTP down", got)
 	}
 
 	srv.SMTP.Restart()
-	m = rsDeliver(t, srv, admin, m.ID)
+	m = deliver(t, srv, admin, m.ID)
 	if m.Attempts < 2 || m.SentAt == nil || m.LastError != "" {
 		t.Fatalf("delivered approval email: %+v", m)
 	}
-	srv.SMTP.WaitFor(t, rsMail("alice@example.com", "Access approved: mail-net"), rsMailWait)
-	rsWaitDrained(t, admin)
-	if got := rsCountMail(srv, "alice@example.com", "Access approved"); got != 1 {
+	srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "Access approved: mail-net"), backendtest.Timeout)
+	backendtest.WaitOutboxDrained(t, admin)
+	if got := countMail(srv, "alice@example.com", "Access approved"); got != 1 {
 		t.Fatalf("%d approval emails after the retry, want exactly 1", got)
 	}
 
@@ -402,19 +349,19 @@ func TestResilienceSMTPDown(t *testing.T) {
 	}
 	backendtest.WaitFor(t, "a failed first attempt of the revocation email", func() bool {
 		var found bool
-		m, found = rsOutboxFind(t, admin, "revoked", "alice@example.com")
+		m, found = outboxFind(t, admin, "revoked", "alice@example.com")
 		return found && m.Attempts >= 1
 	})
 	if m.Status != api.OutboxPending || !strings.Contains(m.LastError, "451") {
 		t.Fatalf("revocation email after a 451: %+v (want pending with the 451 reply)", m)
 	}
-	m = rsDeliver(t, srv, admin, m.ID)
+	m = deliver(t, srv, admin, m.ID)
 	if m.Attempts != 2 {
 		t.Errorf("revocation email sent after %d attempts, want 2", m.Attempts)
 	}
-	srv.SMTP.WaitFor(t, rsMail("alice@example.com", "Access revoked: mail-net"), rsMailWait)
-	rsWaitDrained(t, admin)
-	if got := rsCountMail(srv, "alice@example.com", "Access revoked"); got != 1 {
+	srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "Access revoked: mail-net"), backendtest.Timeout)
+	backendtest.WaitOutboxDrained(t, admin)
+	if got := countMail(srv, "alice@example.com", "Access revoked"); got != 1 {
 		t.Fatalf("%d revocation emails, want 1", got)
 	}
 
@@ -429,7 +376,7 @@ func TestResilienceSMTPDown(t *testing.T) {
 	}
 	var failed api.OutboxMessage
 	backendtest.WaitFor(t, "the approval email to a rejected recipient to fail", func() bool {
-		for _, x := range rsOutbox(t, admin, api.OutboxFailed) {
+		for _, x := range backendtest.Outbox(t, admin, api.OutboxFailed) {
 			if x.Kind == "approved" && x.To == "alice@example.com" {
 				failed = x
 				return true
@@ -446,29 +393,14 @@ func TestResilienceSMTPDown(t *testing.T) {
 	if _, err := bob.Request(t.Context(), net.ID, "sync point", 0); err != nil {
 		t.Fatal(err)
 	}
-	srv.SMTP.WaitFor(t, rsMail(backendtest.AdminEmail, "bob@example.com"), rsMailWait)
-	rsWaitDrained(t, admin)
-	if again := rsOutboxByID(t, admin, failed.ID); again.Status != api.OutboxFailed || again.Attempts != 1 {
+	srv.SMTP.WaitFor(t, backendtest.MailTo(backendtest.AdminEmail, "bob@example.com"), backendtest.Timeout)
+	backendtest.WaitOutboxDrained(t, admin)
+	if again := outboxByID(t, admin, failed.ID); again.Status != api.OutboxFailed || again.Attempts != 1 {
 		t.Fatalf("the rejected email was retried: %+v", again)
 	}
-	if got := rsCountMail(srv, "alice@example.com", "Access approved"); got != 1 {
+	if got := countMail(srv, "alice@example.com", "Access approved"); got != 1 {
 		t.Fatalf("%d approval emails received, want still 1", got)
 	}
-}
-
-func rsNetworkState(t *testing.T, c *client.Client, id string) api.MyNetwork {
-	t.Helper()
-	res, err := c.MyNetworks(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range res.Networks {
-		if n.ID == id {
-			return n
-		}
-	}
-	t.Fatalf("network %s not in the user's list", id)
-	return api.MyNetwork{}
 }
 
 // TestResilienceExpiryOnTimeRealClock: on the real clock a 2-second grant
@@ -492,8 +424,8 @@ func TestResilienceExpiryOnTimeRealClock(t *testing.T) {
 	if approved.ExpiresAt == nil {
 		t.Fatalf("approved without expires_at: %+v", approved)
 	}
-	rsWaitStatus(t, admin, req.ID, api.StatusExpired)
-	rows := rsAudit(t, admin, url.Values{"action": {"request.expire"}, "target": {req.ID}})
+	waitStatus(t, admin, req.ID, api.StatusExpired)
+	rows := backendtest.Audit(t, admin, url.Values{"action": {"request.expire"}, "target": {req.ID}})
 	if len(rows) != 1 {
 		t.Fatalf("%d request.expire rows, want 1", len(rows))
 	}
@@ -505,7 +437,7 @@ func TestResilienceExpiryOnTimeRealClock(t *testing.T) {
 	if lateMS < 0 || lateMS >= 1000 {
 		t.Fatalf("expired %d ms after expires_at, want under 1000 ms", lateMS)
 	}
-	srv.SMTP.WaitFor(t, rsMail("alice@example.com", "Access expired: realtime"), rsMailWait)
+	srv.SMTP.WaitFor(t, backendtest.MailTo("alice@example.com", "Access expired: realtime"), backendtest.Timeout)
 }
 
 // TestResilienceRevokeRacesExpiry: a revocation and the clock passing
@@ -526,8 +458,8 @@ func TestResilienceRevokeRacesExpiry(t *testing.T) {
 		if _, err := admin.Approve(t.Context(), req.ID, time.Hour); err != nil {
 			t.Fatal(err)
 		}
-		rsWaitDrained(t, admin)
-		before := rsCountMail(srv, "alice@example.com", "Access expired") + rsCountMail(srv, "alice@example.com", "Access revoked")
+		backendtest.WaitOutboxDrained(t, admin)
+		before := countMail(srv, "alice@example.com", "Access expired") + countMail(srv, "alice@example.com", "Access revoked")
 
 		var revokeErr error
 		start := make(chan struct{})
@@ -553,12 +485,12 @@ func TestResilienceRevokeRacesExpiry(t *testing.T) {
 		if revokeErr != nil {
 			want = []api.RequestStatus{api.StatusExpired}
 		}
-		final := rsWaitStatus(t, admin, req.ID, want...)
+		final := waitStatus(t, admin, req.ID, want...)
 		outcomes[final.Status]++
 
-		rsWaitDrained(t, admin)
+		backendtest.WaitOutboxDrained(t, admin)
 		terminal := 0
-		for _, r := range rsAudit(t, admin, url.Values{"target": {req.ID}}) {
+		for _, r := range backendtest.Audit(t, admin, url.Values{"target": {req.ID}}) {
 			if r.Action == "request.revoke" || r.Action == "request.expire" {
 				terminal++
 				if r.Action != "request."+map[api.RequestStatus]string{api.StatusRevoked: "revoke", api.StatusExpired: "expire"}[final.Status] {
@@ -569,7 +501,7 @@ func TestResilienceRevokeRacesExpiry(t *testing.T) {
 		if terminal != 1 {
 			t.Fatalf("round %d: %d terminal audit rows, want 1", round, terminal)
 		}
-		after := rsCountMail(srv, "alice@example.com", "Access expired") + rsCountMail(srv, "alice@example.com", "Access revoked")
+		after := countMail(srv, "alice@example.com", "Access expired") + countMail(srv, "alice@example.com", "Access revoked")
 		if after-before != 1 {
 			t.Fatalf("round %d (%s): %d end-of-access emails, want 1", round, final.Status, after-before)
 		}
@@ -586,9 +518,9 @@ func TestResilienceManyConcurrentApprovals(t *testing.T) {
 	token := srv.Admin(t).Token()
 	net := srv.NewNetwork(t, "many-approvals")
 	const n, callers = 64, 16
-	users := bnUsers(t, srv, "many", n)
-	ids := bnPending(t, srv, net.ID, users, "many at once")
-	hc := bnHTTP(callers)
+	users := storeUsers(t, srv, "many", n)
+	ids := storePending(t, srv, net.ID, users, "many at once")
+	hc := keepAliveClient(callers)
 	var next atomic.Int64
 	var mu sync.Mutex
 	var failures []string
@@ -600,7 +532,10 @@ func TestResilienceManyConcurrentApprovals(t *testing.T) {
 			defer wg.Done()
 			for i := next.Add(1) - 1; i < n; i = next.Add(1) - 1 {
 				start := time.Now()
-				err := bnDo(hc, http.MethodPost, srv.URL+"/api/v1/admin/requests/"+ids[i]+"/approve", token, `{"duration_seconds":3600}`, http.StatusOK)
+				r, err := backendtest.Send(hc, http.MethodPost, srv.URL+"/api/v1/admin/requests/"+ids[i]+"/approve", token, "application/json", `{"duration_seconds":3600}`)
+				if err == nil && r.Status != http.StatusOK {
+					err = fmt.Errorf("approve %s: %d %s", ids[i], r.Status, r.Body)
+				}
 				took := time.Since(start)
 				mu.Lock()
 				slowest = max(slowest, took)
@@ -619,7 +554,7 @@ func TestResilienceManyConcurrentApprovals(t *testing.T) {
 	if slowest > 5*time.Second {
 		t.Fatalf("slowest approval took %s: something waited for the busy timeout", slowest)
 	}
-	if rows := rsAudit(t, srv.Admin(t), url.Values{"action": {"request.approve"}}); len(rows) != n {
+	if rows := backendtest.Audit(t, srv.Admin(t), url.Values{"action": {"request.approve"}}); len(rows) != n {
 		t.Fatalf("%d request.approve audit rows, want %d", len(rows), n)
 	}
 }

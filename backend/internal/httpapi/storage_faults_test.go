@@ -6,10 +6,8 @@ package httpapi_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,23 +19,6 @@ import (
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
-
-// sfStatus sends one authorized request and returns its status code.
-func sfStatus(hc *http.Client, method, url, token, body string) (int, error) {
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	return resp.StatusCode, nil
-}
 
 // sfFill fills the disk of srv's database. The WAL is checkpointed and
 // truncated first: a commit that fits in the WAL's space already allocated
@@ -53,7 +34,7 @@ func sfFill(t *testing.T, srv *backendtest.Server, disk *backendtest.Disk) {
 // sfHealth reads /healthz.
 func sfHealth(t *testing.T, srv *backendtest.Server) (int, api.Health) {
 	t.Helper()
-	r := adDo(t, srv, nil, "GET", "/healthz", "")
+	r := backendtest.Do(t, "GET", srv.URL+"/healthz", "", "", "")
 	var h api.Health
 	if err := json.Unmarshal(r.Body, &h); err != nil {
 		t.Fatalf("healthz body %q: %v", r.Body, err)
@@ -94,7 +75,7 @@ func TestStorageFullAnswers503(t *testing.T) {
 		if c.admin {
 			caller = admin
 		}
-		r := adDo(t, srv, caller, c.method, c.path, c.body)
+		r := backendtest.Do(t, c.method, srv.URL+c.path, caller.Token(), "application/json", c.body)
 		var body api.ErrorBody
 		_ = json.Unmarshal(r.Body, &body)
 		if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") != "10" ||
@@ -111,15 +92,15 @@ func TestStorageFullAnswers503(t *testing.T) {
 	if r, err := admin.AdminRequest(t.Context(), pending.ID); err != nil || r.Status != api.StatusPending {
 		t.Errorf("the request whose approval failed: %+v %v, want still pending", r, err)
 	}
-	if rows := rsAudit(t, admin, url.Values{"action": {"request.create"}}); len(rows) != 1 {
+	if rows := backendtest.Audit(t, admin, url.Values{"action": {"request.create"}}); len(rows) != 1 {
 		t.Errorf("%d request.create audit rows, want only the one from before", len(rows))
 	}
 	srv.Advance(time.Second) // past the probe's cache
 	if st, h := sfHealth(t, srv); st != http.StatusServiceUnavailable || h.Status != "degraded" || h.Store != "sqlite" {
 		t.Errorf("healthz on a full disk: %d %+v, want 503 degraded", st, h)
 	}
-	text := string(adMetrics(t, srv).Body)
-	if n := adMetric(t, text, `gatepass_store_write_failures_total{reason="full"}`); n < 4 {
+	text := string(scrapeMetrics(t, srv).Body)
+	if n := metricValue(t, text, `gatepass_store_write_failures_total{reason="full"}`); n < 4 {
 		t.Errorf("gatepass_store_write_failures_total{reason=\"full\"} = %v, want at least 4", n)
 	}
 
@@ -145,16 +126,16 @@ func TestStorageFullMailAtMostOnce(t *testing.T) {
 	srv.Admin(t)
 	net := srv.NewNetwork(t, "load-net")
 	const backlog, during, after = 60, 40, 10
-	users := bnUsers(t, srv, "load", backlog+during+after)
-	tokens := bnTokens(t, srv, users)
-	hc := bnHTTP(8)
+	users := storeUsers(t, srv, "load", backlog+during+after)
+	tokens := storeTokens(t, srv, users)
+	hc := keepAliveClient(8)
 	status := make([]int, len(users))
 	request := func(i int) {
-		st, err := sfStatus(hc, "POST", srv.URL+"/api/v1/networks/"+net.ID+"/requests", tokens[i], `{"reason":"load"}`)
+		r, err := backendtest.Send(hc, "POST", srv.URL+"/api/v1/networks/"+net.ID+"/requests", tokens[i], "application/json", `{"reason":"load"}`)
 		if err != nil {
 			t.Errorf("request of user %d: %v", i, err)
 		}
-		status[i] = st
+		status[i] = r.Status
 	}
 
 	// A backlog waits for SMTP, then goes out at once; the disk fills up
@@ -165,7 +146,7 @@ func TestStorageFullMailAtMostOnce(t *testing.T) {
 	}
 	srv.SMTP.Restart()
 	srv.Advance(outbox.ProbeInterval)
-	srv.SMTP.WaitFor(t, nil, rsMailWait)
+	srv.SMTP.WaitFor(t, nil, backendtest.Timeout)
 	sfFill(t, srv, disk)
 
 	// Load while the disk is full; the worker retries past its back-off.
@@ -208,7 +189,7 @@ func TestStorageFullMailAtMostOnce(t *testing.T) {
 		srv.Advance(outbox.StoreMaxBackoff) // past any back-off of the worker
 		return srv.SMTP.Count() >= len(stored)
 	})
-	rsWaitDrained(t, srv.Admin(t))
+	backendtest.WaitOutboxDrained(t, srv.Admin(t))
 
 	got := map[string]int{}
 	for _, m := range srv.SMTP.Messages() {

@@ -3,7 +3,6 @@ package httpapi_test
 import (
 	"context"
 	"database/sql"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -24,16 +23,10 @@ func TestWGQuickRefusesStoredInjection(t *testing.T) {
 		t.Fatal(err)
 	}
 	get := func() (int, string) {
-		req, _ := http.NewRequestWithContext(t.Context(), "GET", srv.URL+"/api/v1/networks/"+n.ID+"/tunnel?format=wg-quick&device="+d.ID, nil)
-		req.Header.Set("Authorization", "Bearer "+alice.Token())
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
+		r := backendtest.Do(t, "GET", srv.URL+"/api/v1/networks/"+n.ID+"/tunnel?format=wg-quick&device="+d.ID, alice.Token(), "", "")
+		return r.Status, string(r.Body)
 	}
+
 	if st, body := get(); st != 200 || !strings.Contains(body, "Endpoint = ") {
 		t.Fatalf("a clean config: %d\n%s", st, body)
 	}
