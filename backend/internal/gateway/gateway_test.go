@@ -60,13 +60,8 @@ func newWGClient(t testing.TB, key gateway.Key, cfg api.TunnelConfig) *wgClient 
 // get fetches url through the tunnel on a fresh connection.
 func (c *wgClient) get(url string, timeout time.Duration) (string, error) {
 	hc := &http.Client{Timeout: timeout, Transport: &http.Transport{DialContext: c.tnet.DialContext, DisableKeepAlives: true}}
-	resp, err := hc.Get(url)
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return string(b), err
+	r, err := backendtest.Send(hc, "GET", url, "", "", "")
+	return string(r.Body), err
 }
 
 func TestGatewayEnforcesGrant(t *testing.T) {

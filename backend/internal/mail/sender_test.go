@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/backend/internal/mail"
 	"gatepass.dev/backend/internal/mail/smtptest"
 	"gatepass.dev/shared/api"
@@ -26,17 +27,13 @@ func plainConfig(srv *smtptest.Server) mail.Config {
 	}
 }
 
-func toAddr(addr string) func(smtptest.Received) bool {
-	return func(r smtptest.Received) bool { return len(r.To) == 1 && r.To[0] == addr }
-}
-
 func TestSendPlain(t *testing.T) {
 	srv := smtptest.Start(t)
 	m := allMessages("")["new_request"]
 	if err := mail.NewSender().Send(t.Context(), plainConfig(srv), m); err != nil {
 		t.Fatalf("Send: %v", err)
 	}
-	r := srv.WaitFor(t, toAddr("admin@example.com"), wait)
+	r := srv.WaitFor(t, backendtest.MailTo("admin@example.com", ""), wait)
 
 	if r.From != "gatepass@example.com" {
 		t.Errorf("envelope from = %q", r.From)
@@ -86,7 +83,7 @@ func TestSendNeverInjectsHeaders(t *testing.T) {
 		if err := s.Send(t.Context(), cfg, m); err != nil {
 			t.Fatalf("Send(%q): %v", m.Subject, err)
 		}
-		r := srv.WaitFor(t, toAddr(m.To), wait)
+		r := srv.WaitFor(t, backendtest.MailTo(m.To, ""), wait)
 		msg, err := netmail.ReadMessage(bytes.NewReader(r.Data))
 		if err != nil {
 			t.Fatalf("parse received message: %v", err)

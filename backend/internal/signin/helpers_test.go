@@ -1,7 +1,6 @@
 package signin_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net"
@@ -42,27 +41,25 @@ type answer struct {
 func apiLogin(t testing.TB, srv *backendtest.Server, ip, email, password, device string) answer {
 	t.Helper()
 	body, _ := json.Marshal(api.LoginRequest{Email: email, Password: password, DeviceToken: device})
-	resp, err := httpFrom(ip, nil).Post(srv.URL+"/api/v1/login", "application/json", bytes.NewReader(body))
+	r, err := backendtest.Send(httpFrom(ip, nil), "POST", srv.URL+"/api/v1/login", "", "application/json", string(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	a := answer{Status: resp.StatusCode}
-	if ra := resp.Header.Get("Retry-After"); ra != "" {
+	a := answer{Status: r.Status}
+	if ra := r.Header.Get("Retry-After"); ra != "" {
 		if a.RetryAfter, err = strconv.Atoi(ra); err != nil {
 			t.Fatalf("Retry-After %q", ra)
 		}
 	}
-	if resp.StatusCode == http.StatusOK {
-		err = json.Unmarshal(b, &a.OK)
+	if r.Status == http.StatusOK {
+		err = json.Unmarshal(r.Body, &a.OK)
 	} else {
 		var eb api.ErrorBody
-		err = json.Unmarshal(b, &eb)
+		err = json.Unmarshal(r.Body, &eb)
 		a.Err = eb.Error
 	}
 	if err != nil {
-		t.Fatalf("login answer %d %s: %v", resp.StatusCode, b, err)
+		t.Fatalf("login answer %d %s: %v", r.Status, r.Body, err)
 	}
 	return a
 }
@@ -123,20 +120,10 @@ func (b *browser) signIn(email, password string) page {
 	return page{Status: resp.StatusCode, RetryAfter: resp.Header.Get("Retry-After"), Body: string(body), Cookies: resp.Cookies()}
 }
 
-// auditRows reads the audit rows of an action.
-func auditRows(t testing.TB, srv *backendtest.Server, action string) []store.AuditEntry {
-	t.Helper()
-	rows, err := store.ListAudit(t.Context(), srv.DB, store.AuditFilter{Action: action, Limit: 10000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
-
 // lastAudit is the newest audit row of an action.
 func lastAudit(t testing.TB, srv *backendtest.Server, action string) store.AuditEntry {
 	t.Helper()
-	rows := auditRows(t, srv, action)
+	rows := srv.AuditRows(t, action)
 	if len(rows) == 0 {
 		t.Fatalf("no %s audit row", action)
 	}

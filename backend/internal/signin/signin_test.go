@@ -71,14 +71,14 @@ func TestDistributedGuessingLeavesOwnerIn(t *testing.T) {
 	if guesses > signin.MaxGuessesPerHour || guesses < signin.MaxGuessesPerHour-2 {
 		t.Errorf("guesses in an hour: %d, want at most %d (and the guesser kept pace)", guesses, signin.MaxGuessesPerHour)
 	}
-	if n := len(auditRows(t, srv, "login.failure")); n != guesses {
+	if n := len(srv.AuditRows(t, "login.failure")); n != guesses {
 		t.Errorf("login.failure rows %d, guesses %d", n, guesses)
 	}
-	if n := len(auditRows(t, srv, "login.blocked")); n != blocked || blocked < 300 {
+	if n := len(srv.AuditRows(t, "login.blocked")); n != blocked || blocked < 300 {
 		t.Errorf("login.blocked rows %d, blocked answers %d", n, blocked)
 	}
 	known := 0
-	for _, r := range auditRows(t, srv, "login") {
+	for _, r := range srv.AuditRows(t, "login") {
 		if r.Details["device"] == "known" {
 			known++
 		}
@@ -86,7 +86,7 @@ func TestDistributedGuessingLeavesOwnerIn(t *testing.T) {
 	if known != ownerIns || ownerIns != 8 {
 		t.Errorf("sign-ins with a known device: %d audited, %d made", known, ownerIns)
 	}
-	for _, r := range auditRows(t, srv, "login.blocked") {
+	for _, r := range srv.AuditRows(t, "login.blocked") {
 		if r.Details["limits"] != "account" {
 			t.Fatalf("a guesser hit a limit other than the account's: %+v", r.Details)
 		}

@@ -25,7 +25,7 @@ func TestBrowserDenyWithNote(t *testing.T) {
 	}
 	// Cancel changes nothing.
 	b.run(chromedp.Click(`#deny-dialog [data-close]`, chromedp.ByQuery), chromedp.WaitNotVisible(`#deny-dialog`, chromedp.ByQuery))
-	if n := myNetwork(t, user, "staging-internal"); n.State != api.StatePending {
+	if n := backendtest.NetworkState(t, user, "staging-internal"); n.State != api.StatePending {
 		t.Fatalf("cancelled deny changed the state to %s", n.State)
 	}
 	b.run(
@@ -44,14 +44,14 @@ func TestBrowserDenyWithNote(t *testing.T) {
 			t.Errorf("denied row lacks %q: %q", want, got)
 		}
 	}
-	if n := myNetwork(t, user, "staging-internal"); n.State != api.StateRequest {
+	if n := backendtest.NetworkState(t, user, "staging-internal"); n.State != api.StateRequest {
 		t.Errorf("after deny the user sees %s", n.State)
 	}
-	m := srv.SMTP.WaitFor(t, mailTo("contractor@example.com", "Access denied: staging-internal"), 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo("contractor@example.com", "Access denied: staging-internal"), 10*time.Second)
 	if !strings.Contains(m.Text(), "Please ask again with the change ticket") {
 		t.Errorf("denial email lacks the note:\n%s", m.Text())
 	}
-	if rows := auditRows(t, srv, "request.deny"); len(rows) != 1 || rows[0].Details["note"] != "Please ask again with the change ticket" {
+	if rows := srv.AuditRows(t, "request.deny"); len(rows) != 1 || rows[0].Details["note"] != "Please ask again with the change ticket" {
 		t.Errorf("deny audit: %+v", rows)
 	}
 	b.clean()
@@ -78,10 +78,10 @@ func TestBrowserRevoke(t *testing.T) {
 	if got := b.text(`#requests-live tr[data-status="revoked"]`); !strings.Contains(got, "Revoked") || !strings.Contains(got, "admin@example.com") {
 		t.Errorf("revoked row: %q", got)
 	}
-	if n := myNetwork(t, user, "zero-path"); n.State != api.StateRequest {
+	if n := backendtest.NetworkState(t, user, "zero-path"); n.State != api.StateRequest {
 		t.Errorf("after revoke the user sees %s", n.State)
 	}
-	srv.SMTP.WaitFor(t, mailTo("contractor@example.com", "Access revoked: zero-path"), 10*time.Second)
+	srv.SMTP.WaitFor(t, backendtest.MailTo("contractor@example.com", "Access revoked: zero-path"), 10*time.Second)
 	b.clean()
 }
 
@@ -176,16 +176,16 @@ func TestBrowserJITToggle(t *testing.T) {
 	if checked != "false" || !strings.Contains(b.text(sw), "Disabled") {
 		t.Errorf("after turning off: aria-checked %q, %q", checked, b.text(sw))
 	}
-	if n := myNetwork(t, user, "office-network"); n.State != api.StateStanding || n.JITEnabled {
+	if n := backendtest.NetworkState(t, user, "office-network"); n.State != api.StateStanding || n.JITEnabled {
 		t.Errorf("the user's view with JIT off: %+v", n)
 	}
 	b.run(chromedp.Click(sw, chromedp.ByQuery), chromedp.WaitVisible(`#confirm-dialog`, chromedp.ByQuery),
 		chromedp.Click(`#confirm-dialog [data-field="ok"]`, chromedp.ByQuery))
 	b.waitText(`.flash-ok`, "JIT is enabled on office-network")
-	if n := myNetwork(t, user, "office-network"); n.State != api.StateRequest || !n.JITEnabled {
+	if n := backendtest.NetworkState(t, user, "office-network"); n.State != api.StateRequest || !n.JITEnabled {
 		t.Errorf("the user's view with JIT on again: %+v", n)
 	}
-	rows := auditRows(t, srv, "network.update")
+	rows := srv.AuditRows(t, "network.update")
 	if len(rows) != 2 || rows[1].Details["jit_enabled"] != "false" || rows[0].Details["jit_enabled"] != "true" {
 		t.Errorf("JIT toggle audit: %+v", rows)
 	}
@@ -202,12 +202,12 @@ func TestBrowserReviewLink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := srv.SMTP.WaitFor(t, mailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo(backendtest.AdminEmail, "alice@example.com"), 10*time.Second)
 	link := regexp.MustCompile(`https?://\S+/admin/requests/[a-z0-9_]+`).FindString(m.Text())
 	if link != srv.URL+"/admin/requests/"+req.ID {
 		t.Fatalf("review link %q, want the request's page", link)
 	}
-	audits := len(auditRows(t, srv, ""))
+	audits := len(srv.AuditRows(t, ""))
 	scanner := newWebClient(t, srv) // a mail scanner follows the link
 	scanner.get(strings.TrimPrefix(link, srv.URL))
 
@@ -230,7 +230,7 @@ func TestBrowserReviewLink(t *testing.T) {
 	if got := requestStatus(t, srv, req.ID); got != api.StatusPending {
 		t.Fatalf("opening the link changed the request to %s", got)
 	}
-	for _, e := range auditRows(t, srv, "")[:len(auditRows(t, srv, ""))-audits] {
+	for _, e := range srv.AuditRows(t, "")[:len(srv.AuditRows(t, ""))-audits] {
 		if e.Action != "login" {
 			t.Errorf("opening the link wrote %s", e.Action)
 		}
@@ -249,7 +249,7 @@ func TestBrowserReviewLink(t *testing.T) {
 	if got := b.text(`#decide`); !strings.Contains(got, "Active grant") || !strings.Contains(got, "Revoke") {
 		t.Errorf("decide card after the grant: %q", got)
 	}
-	if n := myNetwork(t, alice, "office-network"); n.State != api.StateActive {
+	if n := backendtest.NetworkState(t, alice, "office-network"); n.State != api.StateActive {
 		t.Errorf("alice sees %s", n.State)
 	}
 	b.clean()

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"gatepass.dev/backend/backendtest"
-	"gatepass.dev/backend/internal/mail/smtptest"
 	"gatepass.dev/shared/api"
 )
 
@@ -97,10 +96,10 @@ func TestInviteFlow(t *testing.T) {
 	if kind != "ok" || !strings.Contains(text, "Invited dana@example.com") {
 		t.Fatalf("invite: %s %q", kind, text)
 	}
-	if rows := auditRows(t, srv, "user.invite"); len(rows) != 1 || rows[0].ActorEmail != backendtest.AdminEmail {
+	if rows := srv.AuditRows(t, "user.invite"); len(rows) != 1 || rows[0].ActorEmail != backendtest.AdminEmail {
 		t.Errorf("invite audit: %+v", rows)
 	}
-	m := srv.SMTP.WaitFor(t, func(m smtptest.Received) bool { return len(m.To) == 1 && m.To[0] == "dana@example.com" }, 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo("dana@example.com", ""), 10*time.Second)
 	link := regexp.MustCompile(`https?://\S+/invite\?token=[A-Za-z0-9_-]+`).FindString(m.Text())
 	if !strings.HasPrefix(link, srv.URL+"/invite?token=") {
 		t.Fatalf("no invitation link in:\n%s", m.Text())
@@ -149,13 +148,13 @@ func TestDisableUser(t *testing.T) {
 	if kind != "ok" || !strings.Contains(text, "contractor@example.com is disabled") {
 		t.Fatalf("disable: %s %q", kind, text)
 	}
-	if n := auditCount(t, srv, "request.revoke"); n != 1 {
+	if n := len(srv.AuditRows(t, "request.revoke")); n != 1 {
 		t.Errorf("revoke rows: %d", n)
 	}
-	if n := auditCount(t, srv, "request.deny"); n != 1 {
+	if n := len(srv.AuditRows(t, "request.deny")); n != 1 {
 		t.Errorf("deny rows: %d", n)
 	}
-	srv.SMTP.WaitFor(t, mailTo("contractor@example.com", "Access revoked: zero-path"), 10*time.Second)
+	srv.SMTP.WaitFor(t, backendtest.MailTo("contractor@example.com", "Access revoked: zero-path"), 10*time.Second)
 	if _, err := user.MyNetworks(t.Context()); err == nil {
 		t.Error("a disabled user's token still works")
 	}
@@ -196,7 +195,7 @@ func TestSettingsPage(t *testing.T) {
 	if srv.Settings.Get().SMTP.Password != "s3cret-pa55" {
 		t.Error("an empty password field cleared the stored password")
 	}
-	for _, row := range auditRows(t, srv, "settings.update") {
+	for _, row := range srv.AuditRows(t, "settings.update") {
 		if strings.Contains(row.Details["changed"]+row.Details["password"], "s3cret") {
 			t.Errorf("the audit row holds the password: %+v", row)
 		}
@@ -213,7 +212,7 @@ func TestSettingsPage(t *testing.T) {
 	if kind != "ok" || !strings.Contains(text, "sent to ops@example.com: the SMTP server accepted it") {
 		t.Errorf("test email: %s %q", kind, text)
 	}
-	srv.SMTP.WaitFor(t, mailTo("ops@example.com", "test"), 10*time.Second)
+	srv.SMTP.WaitFor(t, backendtest.MailTo("ops@example.com", "test"), 10*time.Second)
 	// A dead SMTP server: the answer is the error.
 	form.Set("smtp_port", "1")
 	c.flash(c.post("/admin/settings", form))
@@ -244,7 +243,7 @@ func TestOutboxAndAudit(t *testing.T) {
 	if kind != "ok" || !strings.Contains(text, "Queued the email") {
 		t.Errorf("retry: %s %q", kind, text)
 	}
-	if n := auditCount(t, srv, "outbox.retry"); n != 1 {
+	if n := len(srv.AuditRows(t, "outbox.retry")); n != 1 {
 		t.Errorf("outbox.retry rows: %d", n)
 	}
 	if kind, _ := c.flash(c.post("/admin/outbox/999999/retry", url.Values{"next": {"/admin/outbox"}})); kind != "error" {
@@ -320,7 +319,7 @@ func TestNetworkForms(t *testing.T) {
 	if n.DefaultDurationSeconds != 4*3600 || n.MaxDurationSeconds != 6*3600 || n.AllUsers || len(n.MemberIDs) != 1 {
 		t.Errorf("edited: %+v", n)
 	}
-	rows := auditRows(t, srv, "network.update")
+	rows := srv.AuditRows(t, "network.update")
 	if len(rows) != 1 || rows[0].Details["changed"] != "max_duration_seconds,default_duration_seconds,member_ids" {
 		t.Errorf("update audit: %+v", rows)
 	}

@@ -65,11 +65,11 @@ func TestBrowserGrant(t *testing.T) {
 	// The countdown runs in the page on the server's clock: just under 8h.
 	b.waitFor("the countdown", `/^7h 59m$|^8h$/.test(document.querySelector('`+approved+` .countdown').textContent)`)
 
-	n := myNetwork(t, user, "staging-internal")
+	n := backendtest.NetworkState(t, user, "staging-internal")
 	if n.State != api.StateActive || n.ExpiresAt == nil || !n.ExpiresAt.Equal(srv.Now().Add(8*time.Hour).Truncate(time.Millisecond)) {
 		t.Errorf("the user's API after the grant: state %q expires %v (now %v)", n.State, n.ExpiresAt, srv.Now())
 	}
-	m := srv.SMTP.WaitFor(t, mailTo("contractor@example.com", "Access approved: staging-internal"), 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo("contractor@example.com", "Access approved: staging-internal"), 10*time.Second)
 	if !strings.Contains(m.Text(), "8h") {
 		t.Errorf("approval email lacks the duration:\n%s", m.Text())
 	}

@@ -25,8 +25,6 @@ import (
 
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/backend/internal/config"
-	"gatepass.dev/backend/internal/mail/smtptest"
-	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
 )
@@ -73,44 +71,6 @@ func networkByName(t testing.TB, srv *backendtest.Server, name string) api.Netwo
 	}
 	t.Fatalf("no network %s", name)
 	return api.Network{}
-}
-
-// myNetwork is the user's view of one network.
-func myNetwork(t testing.TB, c *client.Client, name string) api.MyNetwork {
-	t.Helper()
-	res, err := c.MyNetworks(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range res.Networks {
-		if n.Name == name {
-			return n
-		}
-	}
-	t.Fatalf("network %s not in the user's list", name)
-	return api.MyNetwork{}
-}
-
-func mailTo(to, subjectPart string) func(smtptest.Received) bool {
-	return func(m smtptest.Received) bool {
-		return len(m.To) == 1 && strings.EqualFold(m.To[0], to) && strings.Contains(m.Subject, subjectPart)
-	}
-}
-
-// auditRows reads audit rows of an action (exact, or a prefix ending in
-// ".") from the database.
-func auditRows(t testing.TB, srv *backendtest.Server, action string) []store.AuditEntry {
-	t.Helper()
-	rows, err := store.ListAudit(t.Context(), srv.DB, store.AuditFilter{Action: action, Limit: 10000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return rows
-}
-
-func auditCount(t testing.TB, srv *backendtest.Server, action string) int {
-	t.Helper()
-	return len(auditRows(t, srv, action))
 }
 
 // ---- a browser-less session: net/http with a cookie jar -----------------

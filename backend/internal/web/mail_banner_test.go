@@ -43,16 +43,7 @@ func TestMailBanner(t *testing.T) {
 	if _, err := bob.Request(t.Context(), net.ID, "while mail is down", 0); err != nil {
 		t.Fatal(err)
 	}
-	backendtest.WaitFor(t, "two failed attempts", func() bool {
-		msgs, err := admin.Outbox(t.Context(), api.OutboxPending)
-		n := 0
-		for _, m := range msgs {
-			if m.Attempts > 0 {
-				n++
-			}
-		}
-		return err == nil && n == 2
-	})
+	backendtest.WaitFailedAttempts(t, admin, 2)
 	want := "Email cannot be delivered: dial smtp " + srv.SMTP.Addr() + ": connection refused. 2 messages waiting. See <a href=\"/admin/outbox\">Outbox</a>."
 	for _, path := range []string{"/admin/requests", "/admin/networks", "/admin/users", "/admin/outbox", "/admin/settings", "/admin/audit"} {
 		if b := banner(c.get(path)); b != want {

@@ -22,7 +22,7 @@ func TestInviteFormPasswordPolicy(t *testing.T) {
 	if kind, text := c.flash(c.post("/admin/users", url.Values{"email": {"contractor@example.com"}, "name": {"Casey Contractor"}, "role": {"user"}})); kind != "ok" {
 		t.Fatalf("invite: %s %q", kind, text)
 	}
-	m := srv.SMTP.WaitFor(t, mailTo("contractor@example.com", "invited"), 10*time.Second)
+	m := srv.SMTP.WaitFor(t, backendtest.MailTo("contractor@example.com", "invited"), 10*time.Second)
 	link := regexp.MustCompile(`https?://\S+/invite\?token=[A-Za-z0-9_-]+`).FindString(m.Text())
 	path := strings.TrimPrefix(link, srv.URL)
 	token := strings.TrimPrefix(path, "/invite?token=")

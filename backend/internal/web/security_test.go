@@ -65,7 +65,7 @@ func TestCSRFRefused(t *testing.T) {
 			t.Fatalf("%s: the request became %s", tc.name, got)
 		}
 	}
-	if n := auditCount(t, srv, "request.approve"); n != 1 { // the demo's own grant
+	if n := len(srv.AuditRows(t, "request.approve")); n != 1 { // the demo's own grant
 		t.Errorf("request.approve rows: %d, want only the demo's", n)
 	}
 	// Logging out needs the token too.
@@ -254,7 +254,7 @@ func TestSessionLifecycle(t *testing.T) {
 	if p := replay.get("/admin/requests"); p.Status != http.StatusSeeOther {
 		t.Errorf("a signed-out session still works: %d", p.Status)
 	}
-	if rows := auditRows(t, srv, "logout"); len(rows) != 1 || rows[0].Details["via"] != "web" {
+	if rows := srv.AuditRows(t, "logout"); len(rows) != 1 || rows[0].Details["via"] != "web" {
 		t.Errorf("logout audit: %+v", rows)
 	}
 }
@@ -266,7 +266,7 @@ func TestSignInLimitedAndAudited(t *testing.T) {
 	c := newWebClient(t, srv)
 	c.signIn(backendtest.AdminEmail, backendtest.AdminPassword)
 	web := 0
-	for _, e := range auditRows(t, srv, "login") {
+	for _, e := range srv.AuditRows(t, "login") {
 		if e.Details["via"] == "web" && e.ActorEmail == backendtest.AdminEmail && e.Details["session"] != "" {
 			web++
 		}
@@ -289,7 +289,7 @@ func TestSignInLimitedAndAudited(t *testing.T) {
 	if _, err := srv.Client().Login(t.Context(), "contractor@example.com", "anything-at-all"); err == nil || !strings.Contains(err.Error(), "too many") {
 		t.Errorf("the API's login after five web failures: %v", err)
 	}
-	if n := auditCount(t, srv, "login.failure"); n != 5 {
+	if n := len(srv.AuditRows(t, "login.failure")); n != 5 {
 		t.Errorf("login.failure rows: %d, want 5", n)
 	}
 }

@@ -67,7 +67,7 @@ func TestSettingsPageSMTPSafety(t *testing.T) {
 	if kind, text := c.flash(c.post("/admin/settings/test-email", url.Values{"to": {"ops@example.com"}})); kind != "ok" {
 		t.Errorf("test email with insecure auth allowed: %s %q", kind, text)
 	}
-	srv.SMTP.WaitFor(t, mailTo("ops@example.com", "test"), 10*time.Second)
+	srv.SMTP.WaitFor(t, backendtest.MailTo("ops@example.com", "test"), 10*time.Second)
 
 	form.Del("smtp_allow_insecure_auth")
 	c.flash(c.post("/admin/settings", form))
