@@ -303,6 +303,15 @@ type ExpireResult struct {
 // transaction each.
 func (s *Service) ExpireDue(ctx context.Context) (ExpireResult, error) {
 	var res ExpireResult
+	// The outbox worker is woken once, after the whole sweep: woken after
+	// each batch it would take the write lock between them and make the
+	// later grants of a mass expiry wait on it.
+	mailed := false
+	defer func() {
+		if mailed {
+			s.opt.Bus.Publish(events.Change{Mail: true, Timed: true})
+		}
+	}()
 	for {
 		now := s.opt.Clock.Now().UTC()
 		due, err := store.DueGrants(ctx, s.opt.DB, now, ExpiryBatch)
@@ -310,6 +319,7 @@ func (s *Service) ExpireDue(ctx context.Context) (ExpireResult, error) {
 			return res, err
 		}
 		n, late, err := s.sweep(ctx, due, EventExpire, now)
+		mailed = mailed || n > 0
 		res.Expired += n
 		res.Lateness = append(res.Lateness, late...)
 		if err != nil {
@@ -327,6 +337,7 @@ func (s *Service) ExpireDue(ctx context.Context) (ExpireResult, error) {
 				return res, err
 			}
 			n, _, err := s.sweep(ctx, due, EventTimeout, now)
+			mailed = mailed || n > 0
 			res.TimedOut += n
 			if err != nil {
 				return res, err
@@ -423,7 +434,7 @@ func (s *Service) sweep(ctx context.Context, due []store.Request, kind EventKind
 	}
 	if len(done) > 0 {
 		c := changeOf(users, "", dedupe(effects))
-		c.Timed = true
+		c.Timed, c.Mail = true, false // the mail is announced once the sweep is over (ExpireDue)
 		s.opt.Bus.Publish(c)
 	}
 	return len(done), late, nil

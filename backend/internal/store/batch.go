@@ -14,6 +14,12 @@ import (
 // multiInsert inserts rows with one statement per chunk of up to 100 rows:
 // INSERT … VALUES (…), (…), ….
 func multiInsert(ctx context.Context, q Querier, head, tuple string, rows [][]any) error {
+	return multiInsertOr(ctx, q, head, tuple, "", rows)
+}
+
+// multiInsertOr is multiInsert with a tail (ON CONFLICT …) after each
+// statement's values.
+func multiInsertOr(ctx context.Context, q Querier, head, tuple, tail string, rows [][]any) error {
 	const chunk = 100
 	cols := strings.Count(tuple, "?")
 	for len(rows) > 0 {
@@ -28,6 +34,7 @@ func multiInsert(ctx context.Context, q Querier, head, tuple string, rows [][]an
 			b.WriteString(tuple)
 			args = append(args, r...)
 		}
+		b.WriteString(tail)
 		if _, err := q.ExecContext(ctx, b.String(), args...); err != nil {
 			return err
 		}
@@ -49,13 +56,17 @@ func InsertAuditMany(ctx context.Context, q Querier, es []AuditEntry) error {
 	return multiInsert(ctx, q, `INSERT INTO audit (at, actor_id, actor_email, action, target_type, target_id, network_id, source_addr, details) VALUES `, "(?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 }
 
-// EnqueueMailMany queues many messages.
+// EnqueueMailMany queues many messages; identical bodies (the expiry
+// emails of grants ending together) are stored once.
 func EnqueueMailMany(ctx context.Context, q Querier, ms []OutboxMessage) error {
+	if err := putBodies(ctx, q, ms); err != nil {
+		return err
+	}
 	rows := make([][]any, 0, len(ms))
 	for _, m := range ms {
 		rows = append(rows, mailArgs(m))
 	}
-	return multiInsert(ctx, q, `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, status, created_at, next_attempt_at, ref) VALUES `, "(?, ?, ?, ?, ?, 'pending', ?, ?, ?)", rows)
+	return multiInsert(ctx, q, `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, body_hash, status, created_at, next_attempt_at, ref) VALUES `, "(?, ?, ?, '', '', ?, 'pending', ?, ?, ?)", rows)
 }
 
 // EndMany moves the requests among ids that are still in status from to

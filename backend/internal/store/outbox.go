@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -38,7 +41,11 @@ func (m OutboxMessage) API() api.OutboxMessage {
 }
 
 // EnqueueMail adds a pending message due at m.NextAttemptAt (or CreatedAt).
+// Its body is stored once by its hash (bodyHash).
 func EnqueueMail(ctx context.Context, q Querier, m OutboxMessage) (int64, error) {
+	if err := putBodies(ctx, q, []OutboxMessage{m}); err != nil {
+		return 0, err
+	}
 	res, err := q.ExecContext(ctx, sqlEnqueueMail, mailArgs(m)...)
 	if err != nil {
 		return 0, err
@@ -46,13 +53,37 @@ func EnqueueMail(ctx context.Context, q Querier, m OutboxMessage) (int64, error)
 	return res.LastInsertId()
 }
 
-const sqlEnqueueMail = `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, status, created_at, next_attempt_at, ref) VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`
+const sqlEnqueueMail = `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, body_hash, status, created_at, next_attempt_at, ref) VALUES (?, ?, ?, '', '', ?, 'pending', ?, ?, ?)`
 
 func mailArgs(m OutboxMessage) []any {
 	if m.NextAttemptAt.IsZero() {
 		m.NextAttemptAt = m.CreatedAt
 	}
-	return []any{m.Kind, m.To, m.Subject, m.Text, m.HTML, ms(m.CreatedAt), ms(m.NextAttemptAt), m.Ref}
+	return []any{m.Kind, m.To, m.Subject, bodyHash(m), ms(m.CreatedAt), ms(m.NextAttemptAt), m.Ref}
+}
+
+// bodyHash names a message's body (text and HTML parts).
+func bodyHash(m OutboxMessage) string {
+	h := sha256.New()
+	io.WriteString(h, m.Text)
+	h.Write([]byte{0})
+	io.WriteString(h, m.HTML)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// putBodies stores the bodies of ms that are not stored yet, each once.
+func putBodies(ctx context.Context, q Querier, ms []OutboxMessage) error {
+	seen := map[string]bool{}
+	var rows [][]any
+	for _, m := range ms {
+		h := bodyHash(m)
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		rows = append(rows, []any{h, m.Text, m.HTML})
+	}
+	return multiInsertOr(ctx, q, `INSERT INTO outbox_bodies (hash, text_body, html_body) VALUES `, "(?, ?, ?)", ` ON CONFLICT (hash) DO NOTHING`, rows)
 }
 
 // WithdrawHeldMail deletes the pending messages of kind about ref that are
@@ -66,7 +97,12 @@ func WithdrawHeldMail(ctx context.Context, q Querier, kind, ref string, now time
 	return res.RowsAffected()
 }
 
-const outboxCols = `id, kind, to_addr, subject, text_body, html_body, status, attempts, last_error, created_at, next_attempt_at, sent_at`
+// outboxCols are a message's columns; its body comes from outbox_bodies
+// (or, for rows written before bodies were shared, its own columns).
+const outboxCols = `id, kind, to_addr, subject,
+	COALESCE((SELECT b.text_body FROM outbox_bodies b WHERE b.hash = outbox.body_hash), text_body),
+	COALESCE((SELECT b.html_body FROM outbox_bodies b WHERE b.hash = outbox.body_hash), html_body),
+	status, attempts, last_error, created_at, next_attempt_at, sent_at`
 
 func scanOutbox(row interface{ Scan(...any) error }) (OutboxMessage, error) {
 	var m OutboxMessage
