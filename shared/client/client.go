@@ -286,11 +286,12 @@ type RequestQuery struct {
 	Q       string
 	Limit   int
 	Cursor  string
+	Order   string // newest (default) or oldest
 }
 
 func (q RequestQuery) values() url.Values {
 	v := url.Values{}
-	for k, s := range map[string]string{"status": q.Status, "network": q.Network, "user": q.User, "q": q.Q, "cursor": q.Cursor} {
+	for k, s := range map[string]string{"status": q.Status, "network": q.Network, "user": q.User, "q": q.Q, "cursor": q.Cursor, "order": q.Order} {
 		if s != "" {
 			v.Set(k, s)
 		}

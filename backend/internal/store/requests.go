@@ -215,6 +215,9 @@ type RequestFilter struct {
 	Query     string // substring of the user's email or name, or the reason
 	Limit     int
 	Cursor    string // from a previous page
+	// Oldest lists the oldest first (the pending queue: the request
+	// waiting longest on top); else the newest first.
+	Oldest bool
 }
 
 func (f RequestFilter) where(withStatus bool) (string, []any) {
@@ -252,8 +255,8 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// ListRequests returns a page of requests, newest first, and the cursor of
-// the next page ("" at the end).
+// ListRequests returns a page of requests, newest first (oldest first with
+// f.Oldest), and the cursor of the next page ("" at the end).
 func ListRequests(ctx context.Context, q Querier, f RequestFilter) ([]Request, string, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
@@ -266,10 +269,14 @@ func ListRequests(ctx context.Context, q Querier, f RequestFilter) ([]Request, s
 		}
 		cursor = []any{at, at, id}
 	}
+	cmp, dir := "<", "DESC"
+	if f.Oldest {
+		cmp, dir = ">", "ASC"
+	}
 	page := func(g RequestFilter) (string, []any) {
 		where, args := g.where(true)
 		if cursor != nil {
-			cond := "(r.requested_at < ? OR (r.requested_at = ? AND r.id < ?))"
+			cond := "(r.requested_at " + cmp + " ? OR (r.requested_at = ? AND r.id " + cmp + " ?))"
 			if where == "" {
 				where = " WHERE " + cond
 			} else {
@@ -277,7 +284,7 @@ func ListRequests(ctx context.Context, q Querier, f RequestFilter) ([]Request, s
 			}
 			args = append(args, cursor...)
 		}
-		return requestSelect + where + ` ORDER BY r.requested_at DESC, r.id DESC LIMIT ?`, append(args, f.Limit+1)
+		return requestSelect + where + ` ORDER BY r.requested_at ` + dir + `, r.id ` + dir + ` LIMIT ?`, append(args, f.Limit+1)
 	}
 	query, args := page(f)
 	if len(f.Statuses) > 1 {
@@ -294,7 +301,7 @@ func ListRequests(ctx context.Context, q Querier, f RequestFilter) ([]Request, s
 			args = append(args, a...)
 		}
 		// Columns 8 and 1 are requested_at and id.
-		query = strings.Join(parts, ` UNION ALL `) + ` ORDER BY 8 DESC, 1 DESC LIMIT ?`
+		query = strings.Join(parts, ` UNION ALL `) + ` ORDER BY 8 ` + dir + `, 1 ` + dir + ` LIMIT ?`
 		args = append(args, f.Limit+1)
 	}
 	list, err := queryRequests(ctx, q, query, args...)
