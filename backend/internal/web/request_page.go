@@ -48,7 +48,7 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.serverError(w, r, v, err)
 		return
 	}
-	view := requestView{R: req, Network: n, Own: req.UserID == v.Actor.ID, Choice: choiceFor(n.DefaultDuration, n.MaxDuration),
+	view := requestView{R: req, Network: n, Own: req.UserID == v.Actor.ID, Choice: choiceFor(n.DefaultDuration, n.MaxDuration, req.Wished),
 		Self: "/admin/requests/" + url.PathEscape(req.ID), NetworkL: "/admin/networks/" + url.PathEscape(n.ID) + "/requests"}
 	view.LiveURL = view.Self + "?partial=1"
 	for i := len(entries) - 1; i >= 0; i-- { // oldest first

@@ -81,19 +81,52 @@
     if (err) { err.hidden = true; err.textContent = ''; }
   }
 
+  // chipLabel names a duration as the presets do: "2 hours", "3 days".
+  function chipLabel(secs) {
+    if (secs % 86400 === 0) return plural(secs / 86400, 'day');
+    if (secs % 3600 === 0) return plural(secs / 3600, 'hour');
+    return formatDuration(secs * 1000);
+  }
+
   // setupDurations offers the presets up to max (seconds; 0: no limit)
-  // with def selected, as a preset or as a custom value.
-  function setupDurations(form, max, def) {
+  // and selects what the requester asked for (wished, clamped to max) —
+  // with a chip of its own when it is no preset — else def, as a preset
+  // or as a custom value.
+  function setupDurations(form, max, def, wished) {
     var fs = $('[data-durations]', form);
+    $all('[data-asked]', form).forEach(function (r) { r.closest('.chip').remove(); });
+    var target = def, clamped = false;
+    if (wished > 0) {
+      target = wished;
+      if (max > 0 && wished > max) { target = max; clamped = true; }
+    }
     var matched = false;
-    $all('input[name="duration"]', form).forEach(function (r) {
+    var radios = $all('input[name="duration"]', form);
+    radios.forEach(function (r) {
       if (r.value === 'custom') return;
       var secs = +r.value, over = max > 0 && secs > max;
       r.disabled = over;
       r.closest('.chip').hidden = over;
-      r.checked = !over && secs === def;
+      r.checked = !over && secs === target;
       matched = matched || r.checked;
     });
+    if (!matched && wished > 0) {
+      var label = document.createElement('label');
+      label.className = 'chip chip-asked';
+      label.title = 'What they asked for';
+      var input = document.createElement('input');
+      input.type = 'radio'; input.name = 'duration'; input.value = String(target);
+      input.setAttribute('data-asked', '');
+      var span = document.createElement('span');
+      span.textContent = chipLabel(target);
+      label.appendChild(input); label.appendChild(span);
+      var before = null;
+      radios.forEach(function (r) {
+        if (!before && (r.value === 'custom' || +r.value > target)) before = r.closest('.chip');
+      });
+      before.parentNode.insertBefore(label, before);
+      input.checked = matched = true;
+    }
     var amount = form.elements.custom_amount, unit = form.elements.custom_unit;
     amount.value = '';
     if (!matched && def > 0) {
@@ -105,6 +138,12 @@
     if (fs) fs.setAttribute('data-max', String(max));
     var maxEl = field(form, 'max');
     if (maxEl) { maxEl.textContent = formatDuration(max * 1000); maxEl.parentNode.hidden = !(max > 0); }
+    var w = field(form, 'wished');
+    if (w) {
+      w.textContent = wished ? 'They asked for ' + formatDuration(wished * 1000) +
+        (clamped ? '; this network allows at most ' + formatDuration(max * 1000) : '') + '.' : '';
+      w.hidden = !wished;
+    }
     updateGrantLabel(form);
   }
 
@@ -153,10 +192,7 @@
     var note = form.elements.note;
     if (note) note.value = '';
     if (kind === 'grant') {
-      var wished = +btn.getAttribute('data-wished') || 0;
-      var w = field(dlg, 'wished');
-      if (w) { w.textContent = wished ? 'They asked for ' + formatDuration(wished * 1000) + '.' : ''; w.hidden = !wished; }
-      setupDurations(form, +btn.getAttribute('data-max') || 0, +btn.getAttribute('data-default') || 0);
+      setupDurations(form, +btn.getAttribute('data-max') || 0, +btn.getAttribute('data-default') || 0, +btn.getAttribute('data-wished') || 0);
     }
     if (kind === 'revoke') {
       var left = Date.parse(btn.getAttribute('data-until')) - serverNow();
