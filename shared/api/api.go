@@ -158,6 +158,52 @@ type RevokeRequest struct {
 	Note string `json:"note,omitempty"`
 }
 
+// BulkDecision is the body of POST /api/v1/admin/requests/bulk: one
+// approval (for one duration; absent: each network's default) or one
+// denial (with one note) of many pending requests, each decided on its
+// own.
+type BulkDecision struct {
+	Action          string   `json:"action"` // approve | deny
+	IDs             []string `json:"ids"`
+	DurationSeconds *int64   `json:"duration_seconds,omitempty"`
+	Note            string   `json:"note,omitempty"`
+}
+
+// Outcomes of one request in a bulk decision.
+const (
+	BulkApproved = "approved"
+	BulkDenied   = "denied"
+	BulkChanged  = "changed"   // decided or ended by someone else meanwhile
+	BulkRefused  = "refused"   // e.g. over its network's maximum, or the admin's own
+	BulkNotFound = "not_found" // no such request
+	BulkNotDone  = "not_done"  // not tried: the server could not save changes (retry later)
+)
+
+// BulkResult is what a bulk decision did to one request.
+type BulkResult struct {
+	ID      string `json:"id"`
+	OK      bool   `json:"ok"`
+	Outcome string `json:"outcome"`
+	// Message says it in words, times in UTC: "casey@example.com →
+	// staging-internal: had changed meanwhile: it is approved by
+	// ann@example.com until Nov 23, 17:00 UTC".
+	Message string `json:"message"`
+	// Error is why it failed (absent when OK).
+	Error *Error `json:"error,omitempty"`
+	// Request is the request after the decision, or as it is now when it
+	// failed (absent when there is none).
+	Request *Request `json:"request,omitempty"`
+}
+
+// BulkResponse answers POST /api/v1/admin/requests/bulk: one result per
+// request, in the order given, and a summary ("2 granted; 1 had changed
+// meanwhile").
+type BulkResponse struct {
+	Results    []BulkResult `json:"results"`
+	Summary    string       `json:"summary"`
+	ServerTime time.Time    `json:"server_time"`
+}
+
 // RequestResponse wraps one request.
 type RequestResponse struct {
 	Request    Request   `json:"request"`

@@ -302,6 +302,13 @@ func (q RequestQuery) values() url.Values {
 	return v
 }
 
+// BulkDecide approves or denies many pending requests, each on its own.
+func (c *Client) BulkDecide(ctx context.Context, in api.BulkDecision) (api.BulkResponse, error) {
+	var out api.BulkResponse
+	err := c.do(ctx, http.MethodPost, "/api/v1/admin/requests/bulk", in, &out)
+	return out, err
+}
+
 // AdminRequests lists requests for admins.
 func (c *Client) AdminRequests(ctx context.Context, q RequestQuery) (api.RequestList, error) {
 	var out api.RequestList

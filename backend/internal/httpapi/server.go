@@ -112,6 +112,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /api/v1/admin/requests", s.admin(s.adminListRequests))
 	mux.HandleFunc("GET /api/v1/admin/requests/{id}", s.admin(s.adminGetRequest))
+	mux.HandleFunc("POST /api/v1/admin/requests/bulk", s.admin(s.adminBulk))
 	mux.HandleFunc("POST /api/v1/admin/requests/{id}/approve", s.admin(s.adminApprove))
 	mux.HandleFunc("POST /api/v1/admin/requests/{id}/deny", s.admin(s.adminDeny))
 	mux.HandleFunc("POST /api/v1/admin/requests/{id}/revoke", s.admin(s.adminRevoke))

@@ -36,6 +36,8 @@ type durationChoice struct {
 	// preselected instead).
 	Wished  time.Duration
 	Clamped bool
+	// IDPrefix keeps the element ids of two pickers on one page apart.
+	IDPrefix string
 }
 
 type presetChoice struct {

@@ -32,7 +32,11 @@ var funcs = template.FuncMap{
 	"action":    actionLabel,
 	"at":        func(t, now time.Time) timeAt { return timeAt{T: t, Now: now} },
 	"dict":      dict,
-	"choiceAll": func() durationChoice { return choiceFor(8*time.Hour, 0, 0) },
+	"choiceAll": func(idPrefix string) durationChoice {
+		c := choiceFor(8*time.Hour, 0, 0)
+		c.IDPrefix = idPrefix
+		return c
+	},
 }
 
 // timeAt is a time with the page's now, for the "when" template.

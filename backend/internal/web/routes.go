@@ -18,6 +18,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /admin/requests", s.page(s.requestsPage))
 	mux.HandleFunc("GET /admin/requests/{id}", s.page(s.requestPage))
+	mux.HandleFunc("POST /admin/requests/bulk", s.action(s.bulk))
 	mux.HandleFunc("POST /admin/requests/{id}/grant", s.action(s.grant))
 	mux.HandleFunc("POST /admin/requests/{id}/deny", s.action(s.deny))
 	mux.HandleFunc("POST /admin/requests/{id}/revoke", s.action(s.revoke))
