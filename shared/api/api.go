@@ -112,6 +112,8 @@ type Request struct {
 	ExpiresAt      *time.Time `json:"expires_at"`
 	EndedAt        *time.Time `json:"ended_at,omitempty"`
 	EndedBy        string     `json:"ended_by,omitempty"`
+	// AgainOf is the closed request an admin granted again as this one.
+	AgainOf string `json:"again_of,omitempty"`
 }
 
 // MyNetwork is one network in GET /api/v1/me/networks.

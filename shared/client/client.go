@@ -302,6 +302,17 @@ func (q RequestQuery) values() url.Values {
 	return v
 }
 
+// GrantAgain gives the user of a closed request a new grant on its
+// network for d (0: the network's default) and returns the new request.
+func (c *Client) GrantAgain(ctx context.Context, id string, d time.Duration) (api.Request, error) {
+	var in api.ApproveRequest
+	if d > 0 {
+		secs := int64(d / time.Second)
+		in.DurationSeconds = &secs
+	}
+	return c.requestAction(ctx, "/api/v1/admin/requests/"+url.PathEscape(id)+"/grant-again", in)
+}
+
 // BulkDecide approves or denies many pending requests, each on its own.
 func (c *Client) BulkDecide(ctx context.Context, in api.BulkDecision) (api.BulkResponse, error) {
 	var out api.BulkResponse

@@ -116,6 +116,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /api/v1/admin/requests/{id}/approve", s.admin(s.adminApprove))
 	mux.HandleFunc("POST /api/v1/admin/requests/{id}/deny", s.admin(s.adminDeny))
 	mux.HandleFunc("POST /api/v1/admin/requests/{id}/revoke", s.admin(s.adminRevoke))
+	mux.HandleFunc("POST /api/v1/admin/requests/{id}/grant-again", s.admin(s.adminGrantAgain))
 	mux.HandleFunc("GET /api/v1/admin/networks", s.admin(s.adminListNetworks))
 	mux.HandleFunc("POST /api/v1/admin/networks", s.admin(s.adminCreateNetwork))
 	mux.HandleFunc("GET /api/v1/admin/networks/{id}", s.admin(s.adminGetNetwork))

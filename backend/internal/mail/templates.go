@@ -27,7 +27,15 @@ type page struct {
 	PublicURL string
 	// D is the message's data, already cleaned (see oneLine, multiLine).
 	D any
+	// TimeZone is the zone the message's times are in, said above the
+	// footer ("All times in this email are in UTC …"); "" for a message
+	// without times.
+	TimeZone string
 }
+
+// TimeZone is the zone of every time in the emails: the recipients live
+// in many zones and a mail cannot know which, so each says it uses UTC.
+const TimeZone = "UTC"
 
 // link is a call-to-action button (HTML) or a bare URL line (text).
 type link struct{ URL, Label string }
@@ -84,6 +92,9 @@ var blankLines = regexp.MustCompile(`\n{3,}`)
 func render(name, to, subject, publicURL string, data any) Message {
 	subject = HeaderSafe(subject)
 	p := page{Subject: subject, Footer: footer(publicURL), PublicURL: HeaderSafe(publicURL), D: data}
+	if name != "test" {
+		p.TimeZone = TimeZone
+	}
 	m := Message{To: to, Subject: subject}
 
 	var text bytes.Buffer

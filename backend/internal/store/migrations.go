@@ -218,6 +218,12 @@ CREATE TABLE write_probe (
 ALTER TABLE outbox ADD COLUMN claim_id TEXT;
 ALTER TABLE outbox ADD COLUMN claimed_until BIGINT;
 `,
+
+	// 9: a grant made again by an admin from a closed request (Grant
+	// again): the request it was made from.
+	`
+ALTER TABLE requests ADD COLUMN again_of TEXT NOT NULL DEFAULT '';
+`,
 }
 
 func (db *DB) migrate(ctx context.Context) error {

@@ -29,6 +29,9 @@ type Request struct {
 	ExpiresAt   time.Time
 	EndedAt     time.Time
 	EndedBy     string // user id that cancelled, revoked or released; "" for expiry
+	// AgainOf is the closed request an admin granted again as this one
+	// (Grant again); "" for a request the user made.
+	AgainOf string
 
 	// Joined for display; not saved.
 	NetworkName  string
@@ -45,6 +48,7 @@ func (r Request) API() api.Request {
 		UserEmail: r.UserEmail, UserName: r.UserName, Status: r.Status, Reason: r.Reason,
 		DurationSeconds: int64(r.Wished / time.Second), GrantedSeconds: int64(r.Granted / time.Second),
 		RequestedAt: r.RequestedAt, DecidedBy: r.DeciderEmail, Note: r.Note, EndedBy: r.EnderEmail,
+		AgainOf: r.AgainOf,
 	}
 	out.DecidedAt = timePtr(r.DecidedAt)
 	out.ExpiresAt = timePtr(r.ExpiresAt)
@@ -61,7 +65,7 @@ func timePtr(t time.Time) *time.Time {
 
 const requestSelect = `SELECT r.id, r.network_id, r.user_id, r.status, r.reason, r.wished_seconds, r.granted_seconds,
 	r.requested_at, r.decided_at, COALESCE(r.decided_by, ''), r.note, r.expires_at, r.ended_at, COALESCE(r.ended_by, ''),
-	n.name, u.email, u.name, COALESCE(d.email, ''), COALESCE(e.email, '')
+	n.name, u.email, u.name, COALESCE(d.email, ''), COALESCE(e.email, ''), r.again_of
 	FROM requests r
 	JOIN networks n ON n.id = r.network_id
 	JOIN users u ON u.id = r.user_id
@@ -74,7 +78,7 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 	var requested, decided, expires, ended sql.NullInt64
 	err := row.Scan(&r.ID, &r.NetworkID, &r.UserID, &r.Status, &r.Reason, &wished, &granted,
 		&requested, &decided, &r.DecidedBy, &r.Note, &expires, &ended, &r.EndedBy,
-		&r.NetworkName, &r.UserEmail, &r.UserName, &r.DeciderEmail, &r.EnderEmail)
+		&r.NetworkName, &r.UserEmail, &r.UserName, &r.DeciderEmail, &r.EnderEmail, &r.AgainOf)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -86,8 +90,8 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 // InsertRequest stores a new request. A second open request of the same
 // user on the same network is ErrConflict.
 func InsertRequest(ctx context.Context, q Querier, r Request) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO requests (id, network_id, user_id, status, reason, wished_seconds, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.NetworkID, r.UserID, r.Status, r.Reason, int64(r.Wished/time.Second), ms(r.RequestedAt))
+	_, err := q.ExecContext(ctx, `INSERT INTO requests (id, network_id, user_id, status, reason, wished_seconds, requested_at, again_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.NetworkID, r.UserID, r.Status, r.Reason, int64(r.Wished/time.Second), ms(r.RequestedAt), r.AgainOf)
 	if isUnique(err) {
 		return fault.Detail(ErrConflict, "you already have an open request or an active grant on this network")
 	}

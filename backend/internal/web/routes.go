@@ -22,6 +22,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/requests/{id}/grant", s.action(s.grant))
 	mux.HandleFunc("POST /admin/requests/{id}/deny", s.action(s.deny))
 	mux.HandleFunc("POST /admin/requests/{id}/revoke", s.action(s.revoke))
+	mux.HandleFunc("POST /admin/requests/{id}/grant-again", s.action(s.grantAgain))
 	mux.HandleFunc("GET /admin/events", s.page(s.events))
 
 	mux.HandleFunc("GET /admin/networks", s.page(s.networksPage))

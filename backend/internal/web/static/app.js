@@ -90,7 +90,8 @@
 
   function updateGrantLabel(form) {
     var btn = field(form, 'submit'), c = chosenSeconds(form);
-    if (btn) btn.textContent = c.secs ? 'Grant access for ' + formatDuration(c.secs * 1000) : 'Grant access';
+    var label = btn && (btn.getAttribute('data-label') || 'Grant access');
+    if (btn) btn.textContent = c.secs ? label + ' for ' + formatDuration(c.secs * 1000) : label;
     var err = field(form, 'duration-error');
     if (err) { err.hidden = true; err.textContent = ''; }
   }
