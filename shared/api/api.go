@@ -344,6 +344,9 @@ type AuditEntry struct {
 	NetworkID  string            `json:"network_id,omitempty"`
 	SourceAddr string            `json:"source_addr"`
 	Details    map[string]string `json:"details"`
+	// Text is the entry in words: "Alex granted 8h to Casey on
+	// staging-internal" (the raw fields above stay the record).
+	Text string `json:"text"`
 }
 
 // AuditList is a page of the audit log.
@@ -351,6 +354,13 @@ type AuditList struct {
 	Entries    []AuditEntry `json:"entries"`
 	NextCursor string       `json:"next_cursor,omitempty"`
 	ServerTime time.Time    `json:"server_time"`
+}
+
+// RetriedResponse answers POST /api/v1/admin/outbox/retry-undeliverable:
+// how many undeliverable emails were queued again.
+type RetriedResponse struct {
+	Retried    int       `json:"retried"`
+	ServerTime time.Time `json:"server_time"`
 }
 
 // OutboxStatus is the delivery state of a queued email.

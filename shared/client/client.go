@@ -419,6 +419,14 @@ func (c *Client) RetryMail(ctx context.Context, id int64) error {
 	return c.do(ctx, http.MethodPost, "/api/v1/admin/outbox/"+strconv.FormatInt(id, 10)+"/retry", nil, nil)
 }
 
+// RetryUndeliverable queues every undeliverable email again and returns
+// how many.
+func (c *Client) RetryUndeliverable(ctx context.Context) (int, error) {
+	var out api.RetriedResponse
+	err := c.do(ctx, http.MethodPost, "/api/v1/admin/outbox/retry-undeliverable", nil, &out)
+	return out.Retried, err
+}
+
 // Settings returns the server settings (admin).
 func (c *Client) Settings(ctx context.Context) (api.Settings, error) {
 	var out api.SettingsResponse

@@ -130,6 +130,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("DELETE /api/v1/admin/devices/{id}", s.admin(s.removeDevice))
 	mux.HandleFunc("GET /api/v1/admin/audit", s.admin(s.adminAudit))
 	mux.HandleFunc("GET /api/v1/admin/outbox", s.admin(s.adminListOutbox))
+	mux.HandleFunc("POST /api/v1/admin/outbox/retry-undeliverable", s.admin(s.adminRetryUndeliverable))
 	mux.HandleFunc("POST /api/v1/admin/outbox/{id}/retry", s.admin(s.adminRetryOutbox))
 	mux.HandleFunc("GET /api/v1/admin/settings", s.admin(s.adminGetSettings))
 	mux.HandleFunc("PATCH /api/v1/admin/settings", s.admin(s.adminUpdateSettings))

@@ -32,7 +32,6 @@ var funcs = template.FuncMap{
 	"join":      strings.Join,
 	"deref":     func(t *time.Time) time.Time { return derefTime(t) },
 	"lower":     strings.ToLower,
-	"action":    actionLabel,
 	"at":        func(t, now time.Time) timeAt { return timeAt{T: t, Now: now} },
 	"dict":      dict,
 	"choiceAll": func(idPrefix string) durationChoice {
@@ -187,18 +186,6 @@ func humanBytes(n int64) string {
 		}
 	}
 	return ""
-}
-
-// actionLabel names a request's audit action in its history.
-func actionLabel(a string) string {
-	if l, ok := map[string]string{
-		"request.create": "Requested", "request.approve": "Granted", "request.deny": "Denied", "request.revoke": "Revoked",
-		"request.release": "Given up by the user", "request.cancel": "Withdrawn by the user", "request.expire": "Expired",
-		"request.timeout": "Timed out unanswered",
-	}[a]; ok {
-		return l
-	}
-	return a
 }
 
 // endedAt is when a closed request ended: decided (denied) or ended

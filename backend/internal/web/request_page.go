@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -63,7 +62,7 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		view.Again.IDPrefix = "again-"
 	}
 	for i := len(entries) - 1; i >= 0; i-- { // oldest first
-		view.History = append(view.History, auditRow{AuditEntry: entries[i], Details: admin.DetailsText(entries[i].Details)})
+		view.History = append(view.History, newAuditRow(entries[i]))
 	}
 	if req.Status == api.StatusApproved && s.Gateway != nil {
 		for _, p := range s.Gateway.Peers(n.ID) {

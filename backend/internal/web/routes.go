@@ -47,6 +47,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /admin/audit", s.page(s.auditPage))
 	mux.HandleFunc("GET /admin/outbox", s.page(s.outboxPage))
+	mux.HandleFunc("POST /admin/outbox/retry-undeliverable", s.action(s.retryUndeliverable))
 	mux.HandleFunc("POST /admin/outbox/{id}/retry", s.action(s.retryMail))
 
 	mux.HandleFunc("/admin/", s.public(s.notFound))
