@@ -71,10 +71,16 @@ func outputs(root string) ([]output, error) {
 		func() error { b, err := pngOf(on, 64); return add("desktop/internal/icons/tray-on.png", b, err) },
 		func() error { b, err := pngOf(off, 64); return add("desktop/internal/icons/tray-off.png", b, err) },
 		func() error { b, err := ico(on, 16, 32, 48); return add("desktop/internal/icons/tray-on.ico", b, err) },
-		func() error { b, err := ico(off, 16, 32, 48); return add("desktop/internal/icons/tray-off.ico", b, err) },
+		func() error {
+			b, err := ico(off, 16, 32, 48)
+			return add("desktop/internal/icons/tray-off.ico", b, err)
+		},
 		func() error { b, err := pngOf(on, 1024); return add("build/appicon.png", b, err) },
 		func() error { b, err := pngOf(on, 256); return add("build/linux/gatepass.png", b, err) },
-		func() error { b, err := ico(on, 16, 24, 32, 48, 64, 128, 256); return add("build/windows/icon.ico", b, err) },
+		func() error {
+			b, err := ico(on, 16, 24, 32, 48, 64, 128, 256)
+			return add("build/windows/icon.ico", b, err)
+		},
 		func() error { b, err := pngOf(on, 96); return add("shared/brand/mark.png", b, err) },
 		func() error { return add("frontend/public/icon.svg", brand.MarkSVG, nil) },
 		func() error { return add("frontend/src/style.css", style, nil) },
