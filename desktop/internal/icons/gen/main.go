@@ -59,35 +59,35 @@ func outputs(root string) ([]output, error) {
 	if err != nil {
 		return nil, err
 	}
-	var outs []output
-	add := func(path string, data []byte, err error) error {
-		if err == nil {
-			outs = append(outs, output{path, data})
-		}
-		return err
+	drawPNG := func(svg []byte, size int) func() ([]byte, error) {
+		return func() ([]byte, error) { return pngOf(svg, size) }
 	}
-	for _, f := range []func() error{
-		func() error { b, err := pngOf(on, 256); return add("desktop/internal/icons/app.png", b, err) },
-		func() error { b, err := pngOf(on, 64); return add("desktop/internal/icons/tray-on.png", b, err) },
-		func() error { b, err := pngOf(off, 64); return add("desktop/internal/icons/tray-off.png", b, err) },
-		func() error { b, err := ico(on, 16, 32, 48); return add("desktop/internal/icons/tray-on.ico", b, err) },
-		func() error {
-			b, err := ico(off, 16, 32, 48)
-			return add("desktop/internal/icons/tray-off.ico", b, err)
-		},
-		func() error { b, err := pngOf(on, 1024); return add("build/appicon.png", b, err) },
-		func() error { b, err := pngOf(on, 256); return add("build/linux/gatepass.png", b, err) },
-		func() error {
-			b, err := ico(on, 16, 24, 32, 48, 64, 128, 256)
-			return add("build/windows/icon.ico", b, err)
-		},
-		func() error { b, err := pngOf(on, 96); return add("shared/brand/mark.png", b, err) },
-		func() error { return add("frontend/public/icon.svg", brand.MarkSVG, nil) },
-		func() error { return add("frontend/src/style.css", style, nil) },
+	drawICO := func(svg []byte, sizes ...int) func() ([]byte, error) {
+		return func() ([]byte, error) { return ico(svg, sizes...) }
+	}
+	as := func(b []byte) func() ([]byte, error) { return func() ([]byte, error) { return b, nil } }
+	var outs []output
+	for _, j := range []struct {
+		path string
+		make func() ([]byte, error)
+	}{
+		{"desktop/internal/icons/app.png", drawPNG(on, 256)},
+		{"desktop/internal/icons/tray-on.png", drawPNG(on, 64)},
+		{"desktop/internal/icons/tray-off.png", drawPNG(off, 64)},
+		{"desktop/internal/icons/tray-on.ico", drawICO(on, 16, 32, 48)},
+		{"desktop/internal/icons/tray-off.ico", drawICO(off, 16, 32, 48)},
+		{"build/appicon.png", drawPNG(on, 1024)},
+		{"build/linux/gatepass.png", drawPNG(on, 256)},
+		{"build/windows/icon.ico", drawICO(on, 16, 24, 32, 48, 64, 128, 256)},
+		{"shared/brand/mark.png", drawPNG(on, 96)},
+		{"frontend/public/icon.svg", as(brand.MarkSVG)},
+		{"frontend/src/style.css", as(style)},
 	} {
-		if err := f(); err != nil {
-			return nil, err
+		b, err := j.make()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", j.path, err)
 		}
+		outs = append(outs, output{j.path, b})
 	}
 	return outs, nil
 }
