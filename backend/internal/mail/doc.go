@@ -12,7 +12,10 @@
 // cannot know its reader's zone, so every mail with times says above its
 // footer "All times in this email are in UTC (Coordinated Universal
 // Time)." Every mail ends with "Gatepass · <public URL>". The HTML is a single inline-styled
-// table layout with no external resources.
+// table layout in the brand's colours (shared/brand's palette, inlined:
+// mail clients ignore stylesheets) with no external resources: its header
+// shows the brand's mark as an inline PNG that Sender attaches to the mail
+// (multipart/related, Content-ID gatepass-mark.png).
 //
 // Sending: Sender.Send dials per message (no pooled connection, so settings
 // changes apply at once), honours the context and Config.Timeout, and sends

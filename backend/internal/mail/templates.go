@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	texttemplate "text/template"
+
+	"gatepass.dev/shared/brand"
 )
 
 // The templates: templates/{html,text}/layout.tmpl wrap every message and
@@ -44,11 +46,17 @@ type link struct{ URL, Label string }
 type row struct{ Label, Value string }
 
 var funcs = map[string]any{
-	"when":   FormatTime,
-	"dur":    FormatDuration,
-	"indent": indent,
-	"button": func(url, label string) link { return link{URL: url, Label: label} },
-	"pairs":  pairs,
+	// color is a brand colour (shared/brand's light palette) for an
+	// inline style: mail clients ignore stylesheets.
+	"color": brand.Light,
+	// markSrc is the brand's mark, sent inline with the mail (Sender
+	// embeds brand.MarkPNG as brand.MarkCID when the HTML shows it).
+	"markSrc": func() htmltemplate.URL { return htmltemplate.URL("cid:" + brand.MarkCID) },
+	"when":    FormatTime,
+	"dur":     FormatDuration,
+	"indent":  indent,
+	"button":  func(url, label string) link { return link{URL: url, Label: label} },
+	"pairs":   pairs,
 }
 
 // pairs turns "label", value, "label", value… into detail rows; rows with
