@@ -44,7 +44,10 @@ require (
 	github.com/prometheus/client_model v0.6.3 // indirect
 	github.com/prometheus/common v0.72.0 // indirect
 	github.com/prometheus/procfs v0.22.0 // indirect
+	github.com/srwiley/oksvg v0.0.0-20221011165216-be6e8873101c // indirect
+	github.com/srwiley/rasterx v0.0.0-20220730225603-2ab79fcdd4ef // indirect
 	github.com/wneessen/go-mail v0.8.1 // indirect
+	golang.org/x/image v0.41.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 )
 

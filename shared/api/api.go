@@ -112,6 +112,8 @@ type Request struct {
 	ExpiresAt      *time.Time `json:"expires_at"`
 	EndedAt        *time.Time `json:"ended_at,omitempty"`
 	EndedBy        string     `json:"ended_by,omitempty"`
+	// AgainOf is the closed request an admin granted again as this one.
+	AgainOf string `json:"again_of,omitempty"`
 }
 
 // MyNetwork is one network in GET /api/v1/me/networks.
@@ -156,6 +158,52 @@ type DenyRequest struct {
 // RevokeRequest is the body of POST /api/v1/admin/requests/{id}/revoke.
 type RevokeRequest struct {
 	Note string `json:"note,omitempty"`
+}
+
+// BulkDecision is the body of POST /api/v1/admin/requests/bulk: one
+// approval (for one duration; absent: each network's default) or one
+// denial (with one note) of many pending requests, each decided on its
+// own.
+type BulkDecision struct {
+	Action          string   `json:"action"` // approve | deny
+	IDs             []string `json:"ids"`
+	DurationSeconds *int64   `json:"duration_seconds,omitempty"`
+	Note            string   `json:"note,omitempty"`
+}
+
+// Outcomes of one request in a bulk decision.
+const (
+	BulkApproved = "approved"
+	BulkDenied   = "denied"
+	BulkChanged  = "changed"   // decided or ended by someone else meanwhile
+	BulkRefused  = "refused"   // e.g. over its network's maximum, or the admin's own
+	BulkNotFound = "not_found" // no such request
+	BulkNotDone  = "not_done"  // not tried: the server could not save changes (retry later)
+)
+
+// BulkResult is what a bulk decision did to one request.
+type BulkResult struct {
+	ID      string `json:"id"`
+	OK      bool   `json:"ok"`
+	Outcome string `json:"outcome"`
+	// Message says it in words, times in UTC: "casey@example.com →
+	// staging-internal: had changed meanwhile: it is approved by
+	// ann@example.com until Nov 23, 17:00 UTC".
+	Message string `json:"message"`
+	// Error is why it failed (absent when OK).
+	Error *Error `json:"error,omitempty"`
+	// Request is the request after the decision, or as it is now when it
+	// failed (absent when there is none).
+	Request *Request `json:"request,omitempty"`
+}
+
+// BulkResponse answers POST /api/v1/admin/requests/bulk: one result per
+// request, in the order given, and a summary ("2 granted; 1 had changed
+// meanwhile").
+type BulkResponse struct {
+	Results    []BulkResult `json:"results"`
+	Summary    string       `json:"summary"`
+	ServerTime time.Time    `json:"server_time"`
 }
 
 // RequestResponse wraps one request.
@@ -296,6 +344,9 @@ type AuditEntry struct {
 	NetworkID  string            `json:"network_id,omitempty"`
 	SourceAddr string            `json:"source_addr"`
 	Details    map[string]string `json:"details"`
+	// Text is the entry in words: "Alex granted 8h to Casey on
+	// staging-internal" (the raw fields above stay the record).
+	Text string `json:"text"`
 }
 
 // AuditList is a page of the audit log.
@@ -303,6 +354,13 @@ type AuditList struct {
 	Entries    []AuditEntry `json:"entries"`
 	NextCursor string       `json:"next_cursor,omitempty"`
 	ServerTime time.Time    `json:"server_time"`
+}
+
+// RetriedResponse answers POST /api/v1/admin/outbox/retry-undeliverable:
+// how many undeliverable emails were queued again.
+type RetriedResponse struct {
+	Retried    int       `json:"retried"`
+	ServerTime time.Time `json:"server_time"`
 }
 
 // OutboxStatus is the delivery state of a queued email.

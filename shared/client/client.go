@@ -286,11 +286,12 @@ type RequestQuery struct {
 	Q       string
 	Limit   int
 	Cursor  string
+	Order   string // newest (default) or oldest
 }
 
 func (q RequestQuery) values() url.Values {
 	v := url.Values{}
-	for k, s := range map[string]string{"status": q.Status, "network": q.Network, "user": q.User, "q": q.Q, "cursor": q.Cursor} {
+	for k, s := range map[string]string{"status": q.Status, "network": q.Network, "user": q.User, "q": q.Q, "cursor": q.Cursor, "order": q.Order} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -299,6 +300,24 @@ func (q RequestQuery) values() url.Values {
 		v.Set("limit", strconv.Itoa(q.Limit))
 	}
 	return v
+}
+
+// GrantAgain gives the user of a closed request a new grant on its
+// network for d (0: the network's default) and returns the new request.
+func (c *Client) GrantAgain(ctx context.Context, id string, d time.Duration) (api.Request, error) {
+	var in api.ApproveRequest
+	if d > 0 {
+		secs := int64(d / time.Second)
+		in.DurationSeconds = &secs
+	}
+	return c.requestAction(ctx, "/api/v1/admin/requests/"+url.PathEscape(id)+"/grant-again", in)
+}
+
+// BulkDecide approves or denies many pending requests, each on its own.
+func (c *Client) BulkDecide(ctx context.Context, in api.BulkDecision) (api.BulkResponse, error) {
+	var out api.BulkResponse
+	err := c.do(ctx, http.MethodPost, "/api/v1/admin/requests/bulk", in, &out)
+	return out, err
 }
 
 // AdminRequests lists requests for admins.
@@ -398,6 +417,14 @@ func (c *Client) OutboxPage(ctx context.Context, q url.Values) (api.OutboxList, 
 // RetryMail queues a failed or undeliverable email again (admin).
 func (c *Client) RetryMail(ctx context.Context, id int64) error {
 	return c.do(ctx, http.MethodPost, "/api/v1/admin/outbox/"+strconv.FormatInt(id, 10)+"/retry", nil, nil)
+}
+
+// RetryUndeliverable queues every undeliverable email again and returns
+// how many.
+func (c *Client) RetryUndeliverable(ctx context.Context) (int, error) {
+	var out api.RetriedResponse
+	err := c.do(ctx, http.MethodPost, "/api/v1/admin/outbox/retry-undeliverable", nil, &out)
+	return out.Retried, err
 }
 
 // Settings returns the server settings (admin).

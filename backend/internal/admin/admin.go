@@ -7,6 +7,12 @@
 // path. Request decisions (grant, deny, revoke) are not here: they are
 // access.Service.Do.
 //
+// It also holds the words both faces show: AuditText (an audit entry in
+// one sentence, for the log, a request's history and the exports),
+// MailText (an outbox email), BulkLine and BulkSummary (what a bulk
+// decision did, per request), as Sentences whose times the page shows in
+// the viewer's zone and String writes in UTC.
+//
 // Failures are *fault.Error values (validation ones name the field);
 // callers render them as JSON or next to the form field.
 package admin

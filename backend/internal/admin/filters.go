@@ -19,9 +19,10 @@ const StatusEnded = "ended"
 // EndedStatuses are the statuses StatusEnded stands for.
 var EndedStatuses = []api.RequestStatus{api.StatusExpired, api.StatusRevoked, api.StatusCancelled}
 
-// RequestFilter reads ?status=a,b&network=&user=&q=&limit=&cursor= for the
-// request lists. The status "ended" stands for expired, revoked and
-// cancelled (the Expired/Revoked tab).
+// RequestFilter reads ?status=a,b&network=&user=&q=&limit=&cursor=&order=
+// for the request lists. The status "ended" stands for expired, revoked and
+// cancelled (the Expired/Revoked tab); order is newest (the default) or
+// oldest (the pending queue, longest waiting first).
 func RequestFilter(q url.Values) (store.RequestFilter, error) {
 	f := store.RequestFilter{NetworkID: q.Get("network"), UserID: q.Get("user"), Cursor: q.Get("cursor")}
 	if v := strings.TrimSpace(q.Get("q")); v != "" {
@@ -42,6 +43,13 @@ func RequestFilter(q url.Values) (store.RequestFilter, error) {
 		default:
 			return f, fault.Field("status", "%s is not one of pending, approved, denied, cancelled, expired, revoked, ended", strconv.Quote(part))
 		}
+	}
+	switch q.Get("order") {
+	case "", "newest":
+	case "oldest":
+		f.Oldest = true
+	default:
+		return f, fault.Field("order", "must be newest or oldest")
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -31,6 +31,28 @@ func (s *Service) RetryMail(ctx context.Context, c actor.Actor, id int64) (store
 	return m, nil
 }
 
+// RetryUndeliverable queues every undeliverable email again (those that
+// waited while no SMTP server was configured) and returns how many; the
+// retry is audited with the count, also when there was none.
+func (s *Service) RetryUndeliverable(ctx context.Context, c actor.Actor) (int, error) {
+	var n int64
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if n, err = store.RequeueMail(ctx, tx, api.OutboxUndeliverable, s.now()); err != nil {
+			return err
+		}
+		return store.InsertAudit(ctx, tx, s.audit(c, ActionRetryUndeliverable, "email", "", "",
+			map[string]string{"count": strconv.FormatInt(n, 10)}))
+	})
+	if err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		s.wakeOutbox()
+	}
+	return int(n), nil
+}
+
 // MaxOutboxPage is the most messages one page of the outbox list holds.
 const MaxOutboxPage = 1000
 

@@ -84,7 +84,7 @@ func (s *Service) invite(ctx context.Context, tx *sql.Tx, c actor.Actor, u store
 	base := s.Settings.PublicURL()
 	m := mail.InviteMessage(u.Email, mail.InviteData{PublicURL: base, InviterName: c.Name, InviteeName: u.Name,
 		URL: InviteURL(base, secret), ExpiresAt: tok.ExpiresAt})
-	return outbox.Enqueue(ctx, tx, "invite", m, now)
+	return outbox.Enqueue(ctx, tx, MailInvite, m, now)
 }
 
 // UpdateUser changes a user's name, role or disabled flag. A change that

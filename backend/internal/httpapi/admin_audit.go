@@ -14,7 +14,8 @@ import (
 // adminAudit lists the audit log, newest first: ?action= (exact, or a
 // prefix ending in ".") &actor= &target= &network= &since= &until= (RFC 3339)
 // &q= &before= (an id, for paging) &limit= (default 100, at most 10000)
-// &format=json|csv. CSV is a download of the same rows.
+// &format=json|csv. CSV is a download of the same rows. Each entry also
+// says itself in words (text), beside the raw fields.
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	f, err := admin.AuditFilter(r.URL.Query())
 	if err != nil {
@@ -40,7 +41,9 @@ func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request, p actor.Acto
 	}
 	out := api.AuditList{Entries: make([]api.AuditEntry, 0, len(entries)), ServerTime: s.now()}
 	for _, e := range entries {
-		out.Entries = append(out.Entries, e.API())
+		a := e.API()
+		a.Text = admin.AuditText(e)
+		out.Entries = append(out.Entries, a)
 	}
 	if len(entries) == f.Limit {
 		out.NextCursor = strconv.FormatInt(entries[len(entries)-1].ID, 10)

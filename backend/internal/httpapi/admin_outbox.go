@@ -48,3 +48,14 @@ func (s *Server) adminRetryOutbox(w http.ResponseWriter, r *http.Request, p acto
 		Message api.OutboxMessage `json:"message"`
 	}{m.API()})
 }
+
+// adminRetryUndeliverable queues every undeliverable email again (audited)
+// and answers how many: {"retried": N}.
+func (s *Server) adminRetryUndeliverable(w http.ResponseWriter, r *http.Request, p actor.Actor) {
+	n, err := s.Admin.RetryUndeliverable(r.Context(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, api.RetriedResponse{Retried: n, ServerTime: s.now()})
+}

@@ -51,6 +51,35 @@ func (s *Server) adminApprove(w http.ResponseWriter, r *http.Request, p actor.Ac
 	s.doEvent(w, r, access.Event{Kind: access.EventApprove, Actor: p, Duration: d})
 }
 
+// adminGrantAgain gives the user of a closed request a new grant on its
+// network ({"duration_seconds": N}, absent: the network's default): the new
+// request, created and approved at once (access.Service.GrantAgain).
+func (s *Server) adminGrantAgain(w http.ResponseWriter, r *http.Request, p actor.Actor) {
+	var in api.ApproveRequest
+	if err := decode(w, r, &in, true); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var d time.Duration
+	if in.DurationSeconds != nil {
+		if *in.DurationSeconds == 0 {
+			s.writeError(w, r, fault.Field("duration_seconds", "must be positive (leave it out for the network's default)"))
+			return
+		}
+		var err error
+		if d, err = access.ValidateSeconds("duration_seconds", *in.DurationSeconds, 0); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	req, err := s.Access.GrantAgain(r.Context(), p, r.PathValue("id"), d)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, api.RequestResponse{Request: req.API(), ServerTime: s.now()})
+}
+
 func (s *Server) adminDeny(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	var in api.DenyRequest
 	if err := decode(w, r, &in, true); err != nil {

@@ -58,6 +58,13 @@ var code = map[fault.Kind]api.ErrorCode{
 	fault.Internal:        api.CodeInternal,
 }
 
+// apiError is the wire form of err: the error body of a response, or of
+// one result of a bulk decision.
+func apiError(err error) api.Error {
+	f := fault.From(err)
+	return api.Error{Code: code[f.Kind], Message: f.Message, Field: f.Field}
+}
+
 // writeError writes err as the API's error body with the status of its
 // kind (and Retry-After when it says how long to wait). Internal errors are
 // logged and shown as "internal error".
@@ -77,7 +84,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		st = http.StatusInternalServerError
 	}
-	writeJSON(w, st, api.ErrorBody{Error: api.Error{Code: code[f.Kind], Message: f.Message, Field: f.Field}})
+	writeJSON(w, st, api.ErrorBody{Error: apiError(err)})
 }
 
 // decode reads one JSON object into v: at most MaxBody bytes, no unknown

@@ -8,9 +8,14 @@
 // "javascript:" link is neutralised). User text is cleaned first: names and
 // network names are flattened to one line, reasons and notes keep their line
 // breaks and lose other control characters. Times are shown in UTC as
-// "Mon, 23 Nov 2026 14:05 UTC", durations as "8h" or "2d 4h". Every mail
-// ends with "Gatepass · <public URL>". The HTML is a single inline-styled
-// table layout with no external resources.
+// "Mon, 23 Nov 2026 14:05 UTC", durations as "8h" or "2d 4h": a mail
+// cannot know its reader's zone, so every mail with times says above its
+// footer "All times in this email are in UTC (Coordinated Universal
+// Time)." Every mail ends with "Gatepass · <public URL>". The HTML is a single inline-styled
+// table layout in the brand's colours (shared/brand's palette, inlined:
+// mail clients ignore stylesheets) with no external resources: its header
+// shows the brand's mark as an inline PNG that Sender attaches to the mail
+// (multipart/related, Content-ID gatepass-mark.png).
 //
 // Sending: Sender.Send dials per message (no pooled connection, so settings
 // changes apply at once), honours the context and Config.Timeout, and sends

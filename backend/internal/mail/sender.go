@@ -1,6 +1,7 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/tls"
@@ -16,6 +17,7 @@ import (
 	"github.com/wneessen/go-mail/smtp"
 
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/brand"
 )
 
 // Message is one email to one recipient. The outbox stores one row per
@@ -139,6 +141,13 @@ func (s *Sender) build(cfg Config, m Message) (*gomail.Msg, error) {
 	default:
 		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	// The HTML's header shows the brand's mark: it travels inline with the
+	// mail (multipart/related), never fetched from anywhere.
+	if strings.Contains(m.HTML, "cid:"+brand.MarkCID) {
+		if err := msg.EmbedReader(brand.MarkCID, bytes.NewReader(brand.MarkPNG), gomail.WithFileContentType("image/png")); err != nil {
+			return nil, err
+		}
 	}
 	return msg, nil
 }

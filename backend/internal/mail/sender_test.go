@@ -3,11 +3,15 @@ package mail_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
+	"mime/multipart"
 	"net"
 	netmail "net/mail"
+	"net/textproto"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +20,7 @@ import (
 	"gatepass.dev/backend/internal/mail"
 	"gatepass.dev/backend/internal/mail/smtptest"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/brand"
 )
 
 const wait = 10 * time.Second
@@ -55,7 +60,9 @@ func TestSendPlain(t *testing.T) {
 	if id := r.Header.Get("Message-Id"); !strings.HasPrefix(id, "<") || !strings.HasSuffix(id, "@example.com>") {
 		t.Errorf("Message-ID = %q", id)
 	}
-	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/alternative" {
+	// multipart/related: the alternative text and HTML, and the brand's
+	// mark that the HTML shows inline.
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "multipart/related" {
 		t.Errorf("Content-Type = %q", r.Header.Get("Content-Type"))
 	}
 	if text := r.Text(); text != strings.ReplaceAll(m.Text, "\n", "\r\n") && text != m.Text {
@@ -356,5 +363,90 @@ func TestSendValidation(t *testing.T) {
 	}
 	if mail.IsPermanent(nil) {
 		t.Error("IsPermanent(nil)")
+	}
+}
+
+// TestSendShowsTheMark: the HTML's header shows the brand's mark, sent with
+// the mail as an inline PNG (Content-ID gatepass-mark.png); a mail without
+// HTML carries no image.
+func TestSendShowsTheMark(t *testing.T) {
+	srv := smtptest.Start(t)
+	m := allMessages("")["approved"]
+	if !strings.Contains(m.HTML, `<img src="cid:`+brand.MarkCID+`"`) {
+		t.Fatalf("the HTML does not show the mark:\n%s", m.HTML)
+	}
+	if err := mail.NewSender().Send(t.Context(), plainConfig(srv), m); err != nil {
+		t.Fatal(err)
+	}
+	r := srv.WaitFor(t, backendtest.MailTo("alice@example.com", ""), wait)
+	parts := leafParts(t, r.Header.Get("Content-Type"), bytes.NewReader(bodyOf(t, r.Data)))
+	var found bool
+	for _, p := range parts {
+		if p.header.Get("Content-Id") == "<"+brand.MarkCID+">" {
+			found = true
+			if ct := p.header.Get("Content-Type"); !strings.HasPrefix(ct, "image/png") {
+				t.Errorf("the mark's Content-Type %q", ct)
+			}
+			if !bytes.Equal(p.body, brand.MarkPNG) {
+				t.Error("the inline image is not the brand's mark")
+			}
+		}
+	}
+	if !found || !strings.Contains(r.HTML(), "cid:"+brand.MarkCID) {
+		t.Errorf("no inline mark in %d parts", len(parts))
+	}
+	if !strings.Contains(r.HTML(), "solid "+brand.Light("accent")) || !strings.Contains(r.HTML(), "background-color:"+brand.Light("bg")) {
+		t.Error("the HTML is not in the brand's colours")
+	}
+
+	text := mail.Message{To: "bob@example.com", Subject: "plain", Text: "hello"}
+	if err := mail.NewSender().Send(t.Context(), plainConfig(srv), text); err != nil {
+		t.Fatal(err)
+	}
+	r = srv.WaitFor(t, backendtest.MailTo("bob@example.com", ""), wait)
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "text/plain" {
+		t.Errorf("a text-only mail is %q", r.Header.Get("Content-Type"))
+	}
+}
+
+type leaf struct {
+	header textproto.MIMEHeader
+	body   []byte
+}
+
+func bodyOf(t *testing.T, data []byte) []byte {
+	t.Helper()
+	msg, err := netmail.ReadMessage(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(msg.Body)
+	return b
+}
+
+// leafParts walks a MIME tree and returns its leaves, bodies decoded from
+// base64.
+func leafParts(t *testing.T, contentType string, body io.Reader) []leaf {
+	t.Helper()
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || !strings.HasPrefix(mt, "multipart/") {
+		return nil
+	}
+	var out []leaf
+	mr := multipart.NewReader(body, params["boundary"])
+	for {
+		p, err := mr.NextRawPart()
+		if err != nil {
+			return out
+		}
+		if sub := p.Header.Get("Content-Type"); strings.HasPrefix(sub, "multipart/") {
+			out = append(out, leafParts(t, sub, p)...)
+			continue
+		}
+		raw, _ := io.ReadAll(p)
+		if strings.EqualFold(p.Header.Get("Content-Transfer-Encoding"), "base64") {
+			raw, _ = base64.StdEncoding.DecodeString(strings.NewReplacer("\r", "", "\n", "").Replace(string(raw)))
+		}
+		out = append(out, leaf{header: p.Header, body: raw})
 	}
 }

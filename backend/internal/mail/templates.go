@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	texttemplate "text/template"
+
+	"gatepass.dev/shared/brand"
 )
 
 // The templates: templates/{html,text}/layout.tmpl wrap every message and
@@ -27,7 +29,15 @@ type page struct {
 	PublicURL string
 	// D is the message's data, already cleaned (see oneLine, multiLine).
 	D any
+	// TimeZone is the zone the message's times are in, said above the
+	// footer ("All times in this email are in UTC …"); "" for a message
+	// without times.
+	TimeZone string
 }
+
+// TimeZone is the zone of every time in the emails: the recipients live
+// in many zones and a mail cannot know which, so each says it uses UTC.
+const TimeZone = "UTC"
 
 // link is a call-to-action button (HTML) or a bare URL line (text).
 type link struct{ URL, Label string }
@@ -36,11 +46,17 @@ type link struct{ URL, Label string }
 type row struct{ Label, Value string }
 
 var funcs = map[string]any{
-	"when":   FormatTime,
-	"dur":    FormatDuration,
-	"indent": indent,
-	"button": func(url, label string) link { return link{URL: url, Label: label} },
-	"pairs":  pairs,
+	// color is a brand colour (shared/brand's light palette) for an
+	// inline style: mail clients ignore stylesheets.
+	"color": brand.Light,
+	// markSrc is the brand's mark, sent inline with the mail (Sender
+	// embeds brand.MarkPNG as brand.MarkCID when the HTML shows it).
+	"markSrc": func() htmltemplate.URL { return htmltemplate.URL("cid:" + brand.MarkCID) },
+	"when":    FormatTime,
+	"dur":     FormatDuration,
+	"indent":  indent,
+	"button":  func(url, label string) link { return link{URL: url, Label: label} },
+	"pairs":   pairs,
 }
 
 // pairs turns "label", value, "label", value… into detail rows; rows with
@@ -84,6 +100,9 @@ var blankLines = regexp.MustCompile(`\n{3,}`)
 func render(name, to, subject, publicURL string, data any) Message {
 	subject = HeaderSafe(subject)
 	p := page{Subject: subject, Footer: footer(publicURL), PublicURL: HeaderSafe(publicURL), D: data}
+	if name != "test" {
+		p.TimeZone = TimeZone
+	}
 	m := Message{To: to, Subject: subject}
 
 	var text bytes.Buffer

@@ -139,7 +139,8 @@ func TestTemplatesEscapeHostileText(t *testing.T) {
 			if name == "test" {
 				continue
 			}
-			for _, bad := range []string{"<script", "<img"} {
+			// (The one image is the brand's mark, sent with the mail.)
+			for _, bad := range []string{"<script", "<img src=x"} {
 				if strings.Contains(m.HTML, bad) {
 					t.Errorf("%s: HTML contains raw %q:\n%s", name, bad, m.HTML)
 				}
@@ -213,5 +214,26 @@ func TestFormat(t *testing.T) {
 	}
 	if got := mail.FormatTime(time.Time{}); got != "" {
 		t.Errorf("FormatTime(zero) = %q", got)
+	}
+}
+
+// TestMessagesStateTheirTimeZone: every mail with times in it says, in
+// both parts, which zone they are in; the test email has none to state.
+func TestMessagesStateTheirTimeZone(t *testing.T) {
+	const want = "All times in this email are in UTC (Coordinated Universal Time)."
+	for name, m := range allMessages("") {
+		has := strings.Contains(m.Text, want) && strings.Contains(m.HTML, want)
+		if name == "test" {
+			if strings.Contains(m.Text, want) || strings.Contains(m.HTML, want) {
+				t.Errorf("the test email states a time zone without times:\n%s", m.Text)
+			}
+			continue
+		}
+		if !has {
+			t.Errorf("%s does not state its time zone:\n%s\n%s", name, m.Text, m.HTML)
+		}
+		if i, j := strings.Index(m.Text, want), strings.LastIndex(m.Text, "-- \n"); i < 0 || j < i {
+			t.Errorf("%s: the time zone is not stated above the signature:\n%s", name, m.Text)
+		}
 	}
 }

@@ -22,6 +22,13 @@ type AuditEntry struct {
 	NetworkID  string
 	Source     string
 	Details    map[string]string
+
+	// Read for display by ListAudit; not saved. ActorName is the actor's
+	// display name; SubjectName the display name of the user the entry is
+	// about (a request's requester, a user, a device's owner). "" when
+	// unknown or deleted.
+	ActorName   string
+	SubjectName string
 }
 
 // API returns the wire form.
@@ -72,46 +79,58 @@ type AuditFilter struct {
 	Limit     int
 }
 
+// auditSelect reads audit rows with the display names of their actor and
+// of the user each is about (each a lookup by primary key).
+const auditSelect = `SELECT a.id, a.at, a.actor_id, a.actor_email, a.action, a.target_type, a.target_id, a.network_id, a.source_addr, a.details,
+	COALESCE(au.name, ''), COALESCE(ru.name, tu.name, du.name, '')
+	FROM audit a
+	LEFT JOIN users au ON a.actor_id <> '' AND au.id = a.actor_id
+	LEFT JOIN requests r ON a.target_type = 'request' AND r.id = a.target_id
+	LEFT JOIN users ru ON ru.id = r.user_id
+	LEFT JOIN users tu ON a.target_type = 'user' AND tu.id = a.target_id
+	LEFT JOIN devices d ON a.target_type = 'device' AND d.id = a.target_id
+	LEFT JOIN users du ON du.id = d.user_id`
+
 // ListAudit returns rows newest first.
 func ListAudit(ctx context.Context, q Querier, f AuditFilter) ([]AuditEntry, error) {
 	var conds []string
 	var args []any
 	if f.Action != "" {
 		if strings.HasSuffix(f.Action, ".") {
-			conds = append(conds, `action LIKE ? ESCAPE '\'`)
+			conds = append(conds, `a.action LIKE ? ESCAPE '\'`)
 			args = append(args, escapeLike(f.Action)+"%")
 		} else {
-			conds = append(conds, "action = ?")
+			conds = append(conds, "a.action = ?")
 			args = append(args, f.Action)
 		}
 	}
 	if f.ActorID != "" {
-		conds = append(conds, "actor_id = ?")
+		conds = append(conds, "a.actor_id = ?")
 		args = append(args, f.ActorID)
 	}
 	if f.TargetID != "" {
-		conds = append(conds, "target_id = ?")
+		conds = append(conds, "a.target_id = ?")
 		args = append(args, f.TargetID)
 	}
 	if f.NetworkID != "" {
-		conds = append(conds, "network_id = ?")
+		conds = append(conds, "a.network_id = ?")
 		args = append(args, f.NetworkID)
 	}
 	if !f.Since.IsZero() {
-		conds = append(conds, "at >= ?")
+		conds = append(conds, "a.at >= ?")
 		args = append(args, f.Since.UnixMilli())
 	}
 	if !f.Until.IsZero() {
-		conds = append(conds, "at < ?")
+		conds = append(conds, "a.at < ?")
 		args = append(args, f.Until.UnixMilli())
 	}
 	if f.Query != "" {
 		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
-		conds = append(conds, `(LOWER(actor_email) LIKE ? ESCAPE '\' OR LOWER(details) LIKE ? ESCAPE '\')`)
+		conds = append(conds, `(LOWER(a.actor_email) LIKE ? ESCAPE '\' OR LOWER(a.details) LIKE ? ESCAPE '\')`)
 		args = append(args, like, like)
 	}
 	if f.BeforeID > 0 {
-		conds = append(conds, "id < ?")
+		conds = append(conds, "a.id < ?")
 		args = append(args, f.BeforeID)
 	}
 	where := ""
@@ -122,7 +141,7 @@ func ListAudit(ctx context.Context, q Querier, f AuditFilter) ([]AuditEntry, err
 		f.Limit = 100
 	}
 	args = append(args, f.Limit)
-	rows, err := q.QueryContext(ctx, `SELECT id, at, actor_id, actor_email, action, target_type, target_id, network_id, source_addr, details FROM audit`+where+` ORDER BY id DESC LIMIT ?`, args...)
+	rows, err := q.QueryContext(ctx, auditSelect+where+` ORDER BY a.id DESC LIMIT ?`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -132,7 +151,8 @@ func ListAudit(ctx context.Context, q Querier, f AuditFilter) ([]AuditEntry, err
 		var e AuditEntry
 		var at sql.NullInt64
 		var details string
-		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.ActorEmail, &e.Action, &e.TargetType, &e.TargetID, &e.NetworkID, &e.Source, &details); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.ActorID, &e.ActorEmail, &e.Action, &e.TargetType, &e.TargetID, &e.NetworkID, &e.Source, &details,
+			&e.ActorName, &e.SubjectName); err != nil {
 			return nil, err
 		}
 		e.At = fromMS(at)

@@ -243,6 +243,12 @@ DROP INDEX requests_grant_expiry;
 DROP INDEX requests_status;
 DROP INDEX requests_network;
 `,
+
+	// 11: a grant made again by an admin from a closed request (Grant
+	// again): the request it was made from.
+	`
+ALTER TABLE requests ADD COLUMN again_of TEXT NOT NULL DEFAULT '';
+`,
 }
 
 func (db *DB) migrate(ctx context.Context) error {

@@ -230,6 +230,17 @@ func UpdateMailDelivery(ctx context.Context, q Querier, m OutboxMessage) error {
 	return mustAffect(res)
 }
 
+// RequeueMail puts every message of a status (failed or undeliverable)
+// back in the queue, due at now with its attempts reset, and returns how
+// many.
+func RequeueMail(ctx context.Context, q Querier, status api.OutboxStatus, now time.Time) (int64, error) {
+	res, err := q.ExecContext(ctx, `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? WHERE status = ?`, now.UnixMilli(), status)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
 // OutboxFilter selects messages for the admin list.
 type OutboxFilter struct {
 	Status api.OutboxStatus
@@ -265,6 +276,13 @@ func ListMail(ctx context.Context, q Querier, f OutboxFilter) ([]OutboxMessage, 
 		next = strconv.FormatInt(list[len(list)-1].ID, 10)
 	}
 	return list, next, nil
+}
+
+// CountMail counts the messages of a status.
+func CountMail(ctx context.Context, q Querier, status api.OutboxStatus) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox WHERE status = ?`, status).Scan(&n)
+	return n, err
 }
 
 // MailDepth counts the messages still to be delivered.

@@ -29,6 +29,9 @@ type Request struct {
 	ExpiresAt   time.Time
 	EndedAt     time.Time
 	EndedBy     string // user id that cancelled, revoked or released; "" for expiry
+	// AgainOf is the closed request an admin granted again as this one
+	// (Grant again); "" for a request the user made.
+	AgainOf string
 
 	// Joined for display; not saved.
 	NetworkName  string
@@ -45,6 +48,7 @@ func (r Request) API() api.Request {
 		UserEmail: r.UserEmail, UserName: r.UserName, Status: r.Status, Reason: r.Reason,
 		DurationSeconds: int64(r.Wished / time.Second), GrantedSeconds: int64(r.Granted / time.Second),
 		RequestedAt: r.RequestedAt, DecidedBy: r.DeciderEmail, Note: r.Note, EndedBy: r.EnderEmail,
+		AgainOf: r.AgainOf,
 	}
 	out.DecidedAt = timePtr(r.DecidedAt)
 	out.ExpiresAt = timePtr(r.ExpiresAt)
@@ -61,7 +65,7 @@ func timePtr(t time.Time) *time.Time {
 
 const requestSelect = `SELECT r.id, r.network_id, r.user_id, r.status, r.reason, r.wished_seconds, r.granted_seconds,
 	r.requested_at, r.decided_at, COALESCE(r.decided_by, ''), r.note, r.expires_at, r.ended_at, COALESCE(r.ended_by, ''),
-	n.name, u.email, u.name, COALESCE(d.email, ''), COALESCE(e.email, '')
+	n.name, u.email, u.name, COALESCE(d.email, ''), COALESCE(e.email, ''), r.again_of
 	FROM requests r
 	JOIN networks n ON n.id = r.network_id
 	JOIN users u ON u.id = r.user_id
@@ -74,7 +78,7 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 	var requested, decided, expires, ended sql.NullInt64
 	err := row.Scan(&r.ID, &r.NetworkID, &r.UserID, &r.Status, &r.Reason, &wished, &granted,
 		&requested, &decided, &r.DecidedBy, &r.Note, &expires, &ended, &r.EndedBy,
-		&r.NetworkName, &r.UserEmail, &r.UserName, &r.DeciderEmail, &r.EnderEmail)
+		&r.NetworkName, &r.UserEmail, &r.UserName, &r.DeciderEmail, &r.EnderEmail, &r.AgainOf)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -86,8 +90,8 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 // InsertRequest stores a new request. A second open request of the same
 // user on the same network is ErrConflict.
 func InsertRequest(ctx context.Context, q Querier, r Request) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO requests (id, network_id, user_id, status, reason, wished_seconds, requested_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.NetworkID, r.UserID, r.Status, r.Reason, int64(r.Wished/time.Second), ms(r.RequestedAt))
+	_, err := q.ExecContext(ctx, `INSERT INTO requests (id, network_id, user_id, status, reason, wished_seconds, requested_at, again_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.NetworkID, r.UserID, r.Status, r.Reason, int64(r.Wished/time.Second), ms(r.RequestedAt), r.AgainOf)
 	if isUnique(err) {
 		return fault.Detail(ErrConflict, "you already have an open request or an active grant on this network")
 	}
@@ -215,6 +219,9 @@ type RequestFilter struct {
 	Query     string // substring of the user's email or name, or the reason
 	Limit     int
 	Cursor    string // from a previous page
+	// Oldest lists the oldest first (the pending queue: the request
+	// waiting longest on top); else the newest first.
+	Oldest bool
 }
 
 func (f RequestFilter) where(withStatus bool) (string, []any) {
@@ -252,8 +259,8 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// ListRequests returns a page of requests, newest first, and the cursor of
-// the next page ("" at the end).
+// ListRequests returns a page of requests, newest first (oldest first with
+// f.Oldest), and the cursor of the next page ("" at the end).
 func ListRequests(ctx context.Context, q Querier, f RequestFilter) ([]Request, string, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
@@ -266,10 +273,14 @@ func ListRequests(ctx context.Context, q Querier, f RequestFilter) ([]Request, s
 		}
 		cursor = []any{at, at, id}
 	}
+	cmp, dir := "<", "DESC"
+	if f.Oldest {
+		cmp, dir = ">", "ASC"
+	}
 	page := func(g RequestFilter) (string, []any) {
 		where, args := g.where(true)
 		if cursor != nil {
-			cond := "(r.requested_at < ? OR (r.requested_at = ? AND r.id < ?))"
+			cond := "(r.requested_at " + cmp + " ? OR (r.requested_at = ? AND r.id " + cmp + " ?))"
 			if where == "" {
 				where = " WHERE " + cond
 			} else {
@@ -277,7 +288,7 @@ func ListRequests(ctx context.Context, q Querier, f RequestFilter) ([]Request, s
 			}
 			args = append(args, cursor...)
 		}
-		return requestSelect + where + ` ORDER BY r.requested_at DESC, r.id DESC LIMIT ?`, append(args, f.Limit+1)
+		return requestSelect + where + ` ORDER BY r.requested_at ` + dir + `, r.id ` + dir + ` LIMIT ?`, append(args, f.Limit+1)
 	}
 	query, args := page(f)
 	if len(f.Statuses) > 1 {
@@ -294,7 +305,7 @@ func ListRequests(ctx context.Context, q Querier, f RequestFilter) ([]Request, s
 			args = append(args, a...)
 		}
 		// Columns 8 and 1 are requested_at and id.
-		query = strings.Join(parts, ` UNION ALL `) + ` ORDER BY 8 DESC, 1 DESC LIMIT ?`
+		query = strings.Join(parts, ` UNION ALL `) + ` ORDER BY 8 ` + dir + `, 1 ` + dir + ` LIMIT ?`
 		args = append(args, f.Limit+1)
 	}
 	list, err := queryRequests(ctx, q, query, args...)

@@ -12,8 +12,15 @@ import (
 // auditRow is one audit entry as shown.
 type auditRow struct {
 	store.AuditEntry
-	Details     string
+	Text        string // the entry in words (admin.AuditText)
+	Details     string // the raw details, "k=v; k=v"
 	NetworkName string
+}
+
+// newAuditRow is an entry as the audit log and a request's history show
+// it: in words, with the raw fields a click away.
+func newAuditRow(e store.AuditEntry) auditRow {
+	return auditRow{AuditEntry: e, Text: admin.AuditText(e), Details: admin.DetailsText(e.Details)}
 }
 
 // auditActions are the action filters offered (a trailing "." is a prefix).
@@ -80,7 +87,8 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		names[n.ID] = n.Name
 	}
 	for _, e := range entries {
-		row := auditRow{AuditEntry: e, Details: admin.DetailsText(e.Details), NetworkName: names[e.NetworkID]}
+		row := newAuditRow(e)
+		row.NetworkName = names[e.NetworkID]
 		if row.NetworkName == "" {
 			row.NetworkName = e.Details["network"]
 		}

@@ -8,9 +8,43 @@
 // (/admin/requests/{id}, the link in the admin email); Networks (list,
 // create, edit, the JIT toggle, each active grant's connection state);
 // Users (invite, role, disable); Server settings (SMTP, public URL, test
-// email); the Audit log (filters, CSV export) and the email Outbox (retry).
-// /invite?token=… lets an invited user set a password. Every route is in
-// Routes.
+// email); the Audit log (filters, CSV export) and the email Outbox (retry
+// one, or all undeliverable ones). /invite?token=… lets an invited user set
+// a password. Every route is in Routes.
+//
+// The admin who handles fifty requests a day:
+//
+//   - Pending is a queue, oldest first (the request waiting longest on
+//     top); the other tabs are history, latest first.
+//   - The Grant dialog (and a request's page) preselects the duration the
+//     user asked for, clamped to the network's maximum (and says so), with
+//     a chip of its own when it is no preset; the custom inputs show only
+//     while Custom is chosen (CSS :has, no script needed).
+//   - Pending rows can be selected (a checkbox each, and one for the page)
+//     and granted for one duration or denied with one note in one POST
+//     (/admin/requests/bulk): each request is decided on its own through
+//     access.Service.DoAll — its compare-and-set, audit row and email — and
+//     the outcome is one line per request (granted until when, changed
+//     meanwhile and how it stands now, refused and why: over its network's
+//     maximum, the admin's own, the user no longer a member). The selection
+//     survives live updates. Keys on the requests page: j/k move, x
+//     selects, g grants and d denies (the selection, else the current
+//     request), / searches; never while typing or with a dialog open.
+//   - The closed tabs say when each request ended and how, how long it was
+//     granted and by whom; a closed request's page offers Grant again
+//     (access.Service.GrantAgain: a new request with the same reason,
+//     marked "granted again by <admin>", approved at once).
+//   - Times are shown in the viewer's time zone (app.js rewrites every
+//     <time data-local>; the server writes UTC, which stays in the
+//     tooltip); relative times ("5 minutes ago") keep the UTC time in their
+//     tooltip. Messages after an action carry their times as such
+//     (admin.Sentence), so they are local too.
+//   - The audit log, a request's history and the outbox say each entry in
+//     words (admin.AuditText, admin.MailText), with the raw fields one
+//     click away; the CSV export has the words as its last column, text.
+//   - The mark (favicon, header) and the colours are the brand's
+//     (shared/brand), served as they are: app.css defines no colour of its
+//     own.
 //
 // Decisions:
 //

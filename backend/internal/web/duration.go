@@ -31,32 +31,69 @@ type durationChoice struct {
 	CustomAmount int64  // its amount
 	CustomUnit   string // m, h or d
 	Max          time.Duration
+	// Wished is what the requester asked for (0: nothing), and Clamped
+	// whether it was more than the network allows (the maximum is then
+	// preselected instead).
+	Wished  time.Duration
+	Clamped bool
+	// IDPrefix keeps the element ids of two pickers on one page apart.
+	IDPrefix string
 }
 
 type presetChoice struct {
 	preset
 	Checked bool
+	Asked   bool // the chip of the requester's wish (not a standard preset)
 }
 
-// choiceFor offers the presets up to max, with def (the network's default)
-// selected — as a preset, or as a custom value.
-func choiceFor(def, max time.Duration) durationChoice {
-	c := durationChoice{Max: max, CustomUnit: "h"}
+// choiceFor offers the presets up to max and selects what the requester
+// asked for (wished, clamped to max), else def (the network's default).
+// A wish that is no preset gets a chip of its own among the presets, so
+// that it is one click like the others; a default that is no preset is
+// selected as a custom value.
+func choiceFor(def, max, wished time.Duration) durationChoice {
+	c := durationChoice{Max: max, CustomUnit: "h", Wished: wished}
+	target := def
+	if wished > 0 {
+		target = wished
+		if max > 0 && wished > max {
+			target, c.Clamped = max, true
+		}
+	}
 	found := false
 	for _, p := range presets {
 		d := time.Duration(p.Seconds) * time.Second
 		if max > 0 && d > max {
 			continue
 		}
-		pc := presetChoice{preset: p, Checked: d == def}
+		if wished > 0 && !found && target < d {
+			c.Presets = append(c.Presets, presetChoice{preset: preset{Label: chipLabel(target), Seconds: int64(target / time.Second)}, Checked: true, Asked: true})
+			found = true
+		}
+		pc := presetChoice{preset: p, Checked: d == target}
 		found = found || pc.Checked
 		c.Presets = append(c.Presets, pc)
+	}
+	if !found && wished > 0 {
+		c.Presets = append(c.Presets, presetChoice{preset: preset{Label: chipLabel(target), Seconds: int64(target / time.Second)}, Checked: true, Asked: true})
+		found = true
 	}
 	if !found && def > 0 {
 		c.Custom = true
 		c.CustomAmount, c.CustomUnit = splitDuration(def)
 	}
 	return c
+}
+
+// chipLabel names a duration on a chip as the presets do: "2 hours",
+// "3 days", "1 hour"; else the short form ("1h 30m").
+func chipLabel(d time.Duration) string {
+	n, unit := splitDuration(d)
+	word := map[string]string{"d": "day", "h": "hour"}[unit]
+	if word == "" {
+		return access.FormatDuration(d)
+	}
+	return plural(int(n), word)
 }
 
 // splitDuration expresses d in the largest unit that divides it.

@@ -24,15 +24,21 @@ var funcs = template.FuncMap{
 	"status":    statusLabel,
 	"bytes":     humanBytes,
 	"managedBy": managedBy,
+	"endedAt":   endedAt,
+	"endedHow":  endedHow,
+	"grantedBy": grantedBy,
 	"secs":      func(d time.Duration) int64 { return int64(d / time.Second) },
 	"role":      func(r api.Role) string { return map[api.Role]string{api.RoleAdmin: "Admin", api.RoleUser: "User"}[r] },
 	"join":      strings.Join,
 	"deref":     func(t *time.Time) time.Time { return derefTime(t) },
 	"lower":     strings.ToLower,
-	"action":    actionLabel,
 	"at":        func(t, now time.Time) timeAt { return timeAt{T: t, Now: now} },
 	"dict":      dict,
-	"choiceAll": func() durationChoice { return choiceFor(8*time.Hour, 0) },
+	"choiceAll": func(idPrefix string) durationChoice {
+		c := choiceFor(8*time.Hour, 0, 0)
+		c.IDPrefix = idPrefix
+		return c
+	},
 }
 
 // timeAt is a time with the page's now, for the "when" template.
@@ -182,14 +188,56 @@ func humanBytes(n int64) string {
 	return ""
 }
 
-// actionLabel names a request's audit action in its history.
-func actionLabel(a string) string {
-	if l, ok := map[string]string{
-		"request.create": "Requested", "request.approve": "Granted", "request.deny": "Denied", "request.revoke": "Revoked",
-		"request.release": "Given up by the user", "request.cancel": "Withdrawn by the user", "request.expire": "Expired",
-		"request.timeout": "Timed out unanswered",
-	}[a]; ok {
-		return l
+// endedAt is when a closed request ended: decided (denied) or ended
+// (expired, revoked, cancelled); zero while it is open.
+func endedAt(r store.Request) time.Time {
+	switch {
+	case r.Status.Open():
+		return time.Time{}
+	case r.Status == api.StatusDenied:
+		return r.DecidedAt
 	}
-	return a
+	return r.EndedAt
+}
+
+// endedHow says how a closed request ended: "denied by ann@example.com",
+// "expired", "timed out unanswered", "revoked by …", "given up by the
+// user", "cancelled by the user".
+func endedHow(r store.Request) string {
+	switch r.Status {
+	case api.StatusDenied:
+		if r.DeciderEmail != "" {
+			return "denied by " + r.DeciderEmail
+		}
+		return "denied"
+	case api.StatusExpired:
+		if r.Granted == 0 {
+			return "timed out unanswered"
+		}
+		return "expired"
+	case api.StatusRevoked:
+		switch {
+		case r.EndedBy == r.UserID:
+			return "given up by the user"
+		case r.EnderEmail != "":
+			return "revoked by " + r.EnderEmail
+		}
+		return "revoked"
+	case api.StatusCancelled:
+		return "cancelled by the user"
+	}
+	return ""
+}
+
+// grantedBy is how long a request was granted and by whom: "8h by
+// ann@example.com"; "" when it never was.
+func grantedBy(r store.Request) string {
+	if r.Granted <= 0 {
+		return ""
+	}
+	s := access.FormatDuration(r.Granted)
+	if r.DeciderEmail != "" {
+		s += " by " + r.DeciderEmail
+	}
+	return s
 }

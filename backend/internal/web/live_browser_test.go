@@ -103,7 +103,8 @@ func TestBrowserHostileText(t *testing.T) {
 	b := signedInBrowser(t, srv)
 	noInjection := `(() => {
 		const bad = [];
-		if (document.querySelectorAll('img, iframe, b, object, embed').length) bad.push('element');
+		if (document.querySelectorAll('img:not(.logo), iframe, b, object, embed').length) bad.push('element');
+		if ([...document.querySelectorAll('img.logo')].some(i => !i.getAttribute('src').startsWith('/admin/static/mark.svg?'))) bad.push('logo');
 		if (document.querySelectorAll('[onerror], [onload]').length) bad.push('handler');
 		const scripts = document.querySelectorAll('script');
 		if (scripts.length !== 1 || !scripts[0].src.includes('/admin/static/app.js')) bad.push('script');

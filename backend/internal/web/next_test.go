@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -57,13 +58,40 @@ func TestFormDuration(t *testing.T) {
 }
 
 func TestChoiceFor(t *testing.T) {
-	c := choiceFor(8*time.Hour, 24*time.Hour)
+	c := choiceFor(8*time.Hour, 24*time.Hour, 0)
 	if len(c.Presets) != 3 || !c.Presets[1].Checked || c.Custom {
 		t.Errorf("8h default, 1d max: %+v", c)
 	}
-	c = choiceFor(90*time.Minute, 0)
+	c = choiceFor(90*time.Minute, 0, 0)
 	if !c.Custom || c.CustomAmount != 90 || c.CustomUnit != "m" || len(c.Presets) != 5 {
 		t.Errorf("90m default: %+v", c)
+	}
+	labels := func(c durationChoice) (s []string) {
+		for _, p := range c.Presets {
+			mark := ""
+			if p.Checked {
+				mark = "*"
+			}
+			s = append(s, p.Label+mark)
+		}
+		return s
+	}
+	for _, tc := range []struct {
+		def, max, wished time.Duration
+		want             string
+		clamped          bool
+	}{
+		{8 * time.Hour, 24 * time.Hour, 2 * time.Hour, "1 hour,2 hours*,8 hours,1 day", false},
+		{8 * time.Hour, 24 * time.Hour, 72 * time.Hour, "1 hour,8 hours,1 day*", true},
+		{8 * time.Hour, 48 * time.Hour, 72 * time.Hour, "1 hour,8 hours,1 day,2 days*", true},
+		{8 * time.Hour, 0, 90 * time.Minute, "1 hour,1h 30m*,8 hours,1 day,7 days,30 days", false},
+		{8 * time.Hour, 0, 60 * 24 * time.Hour, "1 hour,8 hours,1 day,7 days,30 days,60 days*", false},
+		{8 * time.Hour, 0, 7 * 24 * time.Hour, "1 hour,8 hours,1 day,7 days*,30 days", false},
+	} {
+		c := choiceFor(tc.def, tc.max, tc.wished)
+		if got := strings.Join(labels(c), ","); got != tc.want || c.Custom || c.Clamped != tc.clamped {
+			t.Errorf("choiceFor(%v, %v, %v) = %s custom=%v clamped=%v, want %s", tc.def, tc.max, tc.wished, got, c.Custom, c.Clamped, tc.want)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -11,9 +12,11 @@ import (
 )
 
 type outboxView struct {
-	Messages []store.OutboxMessage
+	Messages []mailRow
 	Status   api.OutboxStatus
-	Filters  []struct {
+	// Undeliverable counts the emails "Retry all undeliverable" would queue.
+	Undeliverable int
+	Filters       []struct {
 		Value api.OutboxStatus
 		Label string
 	}
@@ -35,7 +38,41 @@ func (s *Server) outboxPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.serverError(w, r, v, err)
 		return
 	}
-	s.render(w, r, v, http.StatusOK, "outbox", "Email outbox", outboxView{Messages: list, Status: st, Filters: outboxFilters})
+	view := outboxView{Status: st, Filters: outboxFilters}
+	if view.Undeliverable, err = store.CountMail(r.Context(), s.DB, api.OutboxUndeliverable); err != nil {
+		s.serverError(w, r, v, err)
+		return
+	}
+	for _, m := range list {
+		view.Messages = append(view.Messages, mailRow{OutboxMessage: m, Text: admin.MailText(m)})
+	}
+	s.render(w, r, v, http.StatusOK, "outbox", "Email outbox", view)
+}
+
+// mailRow is an email as the outbox lists it: in words, with its raw
+// fields a click away.
+type mailRow struct {
+	store.OutboxMessage
+	Text string
+}
+
+// retryUndeliverable queues every undeliverable email again ("Retry all
+// undeliverable", after the SMTP settings are fixed).
+func (s *Server) retryUndeliverable(w http.ResponseWriter, r *http.Request, v *visit) {
+	n, err := s.Admin.RetryUndeliverable(r.Context(), v.Actor)
+	if err != nil {
+		text, _, ok := problem(err)
+		if !ok {
+			s.serverError(w, r, v, err)
+			return
+		}
+		s.setFlash(r.Context(), v, "error", "Nothing was queued: "+text)
+	} else if n == 0 {
+		s.setFlash(r.Context(), v, "ok", "There were no undeliverable emails to queue.")
+	} else {
+		s.setFlash(r.Context(), v, "ok", fmt.Sprintf("Queued %d undeliverable %s again.", n, map[bool]string{true: "email", false: "emails"}[n == 1]))
+	}
+	redirect(w, r, localNext(r.PostFormValue("next")))
 }
 
 // retryMail queues a failed or undeliverable email again.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"gatepass.dev/backend/internal/actor"
+	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/fault"
 )
 
@@ -46,10 +47,14 @@ func mustParsePages() *pages {
 	return p
 }
 
-// flash is the outcome message of the previous POST, shown once.
+// flash is the outcome message of the previous POST, shown once: Text, or
+// Words when it holds times (each viewer reads them in their own zone),
+// and the Lines of a bulk action, one per request.
 type flash struct {
-	Kind string `json:"kind"` // ok | error
-	Text string `json:"text"`
+	Kind  string           `json:"kind"` // ok | error
+	Text  string           `json:"text,omitempty"`
+	Words admin.Sentence   `json:"words,omitempty"`
+	Lines []admin.Sentence `json:"lines,omitempty"`
 }
 
 func encodeFlash(f flash) string {

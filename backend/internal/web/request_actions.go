@@ -6,8 +6,8 @@ import (
 	"net/http"
 
 	"gatepass.dev/backend/internal/access"
+	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/store"
-	"gatepass.dev/shared/api"
 )
 
 // grant approves a pending request for the duration chosen (≤ the
@@ -24,8 +24,8 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.actionFailed(w, r, v, "Access was not granted", err)
 		return
 	}
-	s.setFlash(r.Context(), v, "ok", fmt.Sprintf("Granted %s access to %s for %s, until %s.",
-		req.UserEmail, req.NetworkName, access.FormatDuration(req.Granted), req.ExpiresAt.Format("Jan 2, 15:04 MST")))
+	s.setFlashWords(r.Context(), v, "ok", admin.Words(fmt.Sprintf("Granted %s access to %s for %s, until ",
+		req.UserEmail, req.NetworkName, access.FormatDuration(req.Granted))).Time(req.ExpiresAt).Add("."))
 	redirect(w, r, localNext(r.PostFormValue("next")))
 }
 
@@ -64,39 +64,24 @@ func (s *Server) revoke(w http.ResponseWriter, r *http.Request, v *visit) {
 // actionFailed reports a refused action on the page it came from. A
 // request that changed meanwhile (another admin was faster) is explained.
 func (s *Server) actionFailed(w http.ResponseWriter, r *http.Request, v *visit, what string, err error) {
-	var msg string
+	var msg admin.Sentence
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		msg = "there is no such request."
+		msg = admin.Words("there is no such request.")
 	case errors.Is(err, access.ErrConflict), errors.Is(err, access.ErrInvalidTransition):
-		msg = "the request changed meanwhile"
+		msg = admin.Words("the request changed meanwhile")
 		if req, lerr := store.RequestByID(r.Context(), s.DB, r.PathValue("id")); lerr == nil {
-			msg += ": it is " + statusWord(req)
+			msg = msg.Add(": it is ").Then(admin.RequestState(req))
 		}
-		msg += "."
+		msg = msg.Add(".")
 	default:
 		text, _, ok := problem(err)
 		if !ok {
 			s.serverError(w, r, v, err)
 			return
 		}
-		msg = text
+		msg = admin.Words(text)
 	}
-	s.setFlash(r.Context(), v, "error", what+": "+msg)
+	s.setFlashWords(r.Context(), v, "error", admin.Words(what+": ").Then(msg))
 	redirect(w, r, localNext(r.PostFormValue("next")))
-}
-
-// statusWord describes a request's state for a message: "approved by
-// ann@example.com until Nov 23, 17:00 UTC".
-func statusWord(r store.Request) string {
-	s := string(r.Status)
-	switch {
-	case r.Status == api.StatusApproved:
-		return fmt.Sprintf("%s by %s until %s", s, r.DeciderEmail, r.ExpiresAt.Format("Jan 2, 15:04 MST"))
-	case r.Status == api.StatusDenied && r.DeciderEmail != "":
-		return s + " by " + r.DeciderEmail
-	case r.Status == api.StatusRevoked && r.EnderEmail != "":
-		return s + " by " + r.EnderEmail
-	}
-	return s
 }

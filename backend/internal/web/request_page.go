@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -23,6 +22,9 @@ type requestView struct {
 	Version  string
 	Peers    []api.PeerStatus // the requester's devices on the gateway, while approved
 	NetworkL string           // link to the network's requests
+	// Again is the Grant again picker of a closed request: what was
+	// granted before (within the network's maximum), else its default.
+	Again durationChoice
 }
 
 // requestPage is one request: the review link of the admin email. It shows
@@ -48,11 +50,19 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		s.serverError(w, r, v, err)
 		return
 	}
-	view := requestView{R: req, Network: n, Own: req.UserID == v.Actor.ID, Choice: choiceFor(n.DefaultDuration, n.MaxDuration),
+	view := requestView{R: req, Network: n, Own: req.UserID == v.Actor.ID, Choice: choiceFor(n.DefaultDuration, n.MaxDuration, req.Wished),
 		Self: "/admin/requests/" + url.PathEscape(req.ID), NetworkL: "/admin/networks/" + url.PathEscape(n.ID) + "/requests"}
 	view.LiveURL = view.Self + "?partial=1"
+	if !req.Status.Open() {
+		def := req.Granted
+		if def <= 0 || (n.MaxDuration > 0 && def > n.MaxDuration) {
+			def = n.DefaultDuration
+		}
+		view.Again = choiceFor(def, n.MaxDuration, 0)
+		view.Again.IDPrefix = "again-"
+	}
 	for i := len(entries) - 1; i >= 0; i-- { // oldest first
-		view.History = append(view.History, auditRow{AuditEntry: entries[i], Details: admin.DetailsText(entries[i].Details)})
+		view.History = append(view.History, newAuditRow(entries[i]))
 	}
 	if req.Status == api.StatusApproved && s.Gateway != nil {
 		for _, p := range s.Gateway.Peers(n.ID) {
@@ -62,7 +72,7 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 	}
 	h := fnv.New64a()
-	fmt.Fprint(h, req.Status, req.ExpiresAt.UnixMilli(), req.DecidedBy, req.EndedBy, req.Note, len(entries), n.MaxDuration, n.DefaultDuration)
+	fmt.Fprint(h, req.Status, req.ExpiresAt.UnixMilli(), req.DecidedBy, req.EndedBy, req.Note, len(entries), n.MaxDuration, n.DefaultDuration, n.JITEnabled)
 	view.Version = fmt.Sprintf("%x", h.Sum64())
 	if r.URL.Query().Get("partial") == "1" {
 		s.renderPart(w, r, v, "request", "request-live", view)

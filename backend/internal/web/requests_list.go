@@ -52,6 +52,7 @@ type requestsView struct {
 	LiveURL   string // the fragment that live updates fetch
 	Version   string // changes when anything shown changes
 	Presets   []preset
+	Oldest    bool // oldest first (the pending queue)
 }
 
 // requestsPage is JIT Requests, across networks (/admin/requests) or for
@@ -92,6 +93,10 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		return
 	}
 	f.Limit = PageSize
+	// Pending is a queue: the request waiting longest on top. The other
+	// tabs are history: the latest first.
+	f.Oldest = view.Tab == "pending"
+	view.Oldest = f.Oldest
 	list, next, err := store.ListRequests(r.Context(), s.DB, f)
 	if errors.Is(err, store.ErrInvalid) { // a bad cursor: the first page
 		f.Cursor = ""

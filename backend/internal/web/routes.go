@@ -18,9 +18,11 @@ func (s *Server) Routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /admin/requests", s.page(s.requestsPage))
 	mux.HandleFunc("GET /admin/requests/{id}", s.page(s.requestPage))
+	mux.HandleFunc("POST /admin/requests/bulk", s.action(s.bulk))
 	mux.HandleFunc("POST /admin/requests/{id}/grant", s.action(s.grant))
 	mux.HandleFunc("POST /admin/requests/{id}/deny", s.action(s.deny))
 	mux.HandleFunc("POST /admin/requests/{id}/revoke", s.action(s.revoke))
+	mux.HandleFunc("POST /admin/requests/{id}/grant-again", s.action(s.grantAgain))
 	mux.HandleFunc("GET /admin/events", s.page(s.events))
 
 	mux.HandleFunc("GET /admin/networks", s.page(s.networksPage))
@@ -45,6 +47,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 
 	mux.HandleFunc("GET /admin/audit", s.page(s.auditPage))
 	mux.HandleFunc("GET /admin/outbox", s.page(s.outboxPage))
+	mux.HandleFunc("POST /admin/outbox/retry-undeliverable", s.action(s.retryUndeliverable))
 	mux.HandleFunc("POST /admin/outbox/{id}/retry", s.action(s.retryMail))
 
 	mux.HandleFunc("/admin/", s.public(s.notFound))

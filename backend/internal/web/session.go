@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"time"
 
+	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/signin"
 )
 
@@ -116,7 +117,17 @@ func (s *Server) setSessionCookies(w http.ResponseWriter, st signin.SessionStart
 
 // setFlash stores the outcome message shown on the session's next page.
 func (s *Server) setFlash(ctx context.Context, v *visit, kind, text string) {
-	if err := s.SignIn.SetFlash(ctx, v.Session.Hash, encodeFlash(flash{Kind: kind, Text: text})); err != nil {
+	s.keepFlash(ctx, v, flash{Kind: kind, Text: text})
+}
+
+// setFlashWords keeps a message with times in it (and the lines of a bulk
+// action) for the next page.
+func (s *Server) setFlashWords(ctx context.Context, v *visit, kind string, words admin.Sentence, lines ...admin.Sentence) {
+	s.keepFlash(ctx, v, flash{Kind: kind, Words: words, Lines: lines})
+}
+
+func (s *Server) keepFlash(ctx context.Context, v *visit, f flash) {
+	if err := s.SignIn.SetFlash(ctx, v.Session.Hash, encodeFlash(f)); err != nil {
 		s.Logger.Error("web: flash", "err", err)
 	}
 }

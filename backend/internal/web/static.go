@@ -7,6 +7,8 @@ import (
 	"mime"
 	"net/http"
 	"path"
+
+	"gatepass.dev/shared/brand"
 )
 
 //go:embed static
@@ -18,8 +20,9 @@ type asset struct {
 	hash  string
 }
 
-// assets are the embedded files, each with a content hash: URLs carry it,
-// so the files can be cached for good.
+// assets are the embedded files and the brand's mark and palette
+// (shared/brand), each with a content hash: URLs carry it, so the files
+// can be cached for good.
 var assets = loadAssets()
 
 func loadAssets() map[string]asset {
@@ -39,6 +42,11 @@ func loadAssets() map[string]asset {
 			ct = "application/octet-stream"
 		}
 		m[e.Name()] = asset{body: b, ctype: ct, hash: hex.EncodeToString(sum[:6])}
+	}
+	// The brand's mark (favicon and header) and palette, as they are.
+	for name, b := range map[string][]byte{"mark.svg": brand.MarkSVG, "palette.css": brand.PaletteCSS} {
+		sum := sha256.Sum256(b)
+		m[name] = asset{body: b, ctype: mime.TypeByExtension(path.Ext(name)), hash: hex.EncodeToString(sum[:6])}
 	}
 	return m
 }

@@ -1,6 +1,7 @@
-// Package icons holds the Gatepass icons, drawn by ./gen (a keyhole on a
-// rounded square): the app icon and the tray's two states (green: a
-// tunnel is up; grey: none), as PNG (Linux, macOS) and ICO (Windows).
+// Package icons holds the Gatepass icons, drawn by ./gen from the brand's
+// mark (shared/brand: an arched gate with a keyhole on a rounded tile):
+// the app icon and the tray's two states (the accent: a tunnel is up; the
+// idle grey: none), as PNG (Linux, macOS) and ICO (Windows).
 package icons
 
 import _ "embed"

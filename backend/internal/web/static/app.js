@@ -58,6 +58,20 @@
       if (!isNaN(t)) el.textContent = relative(t);
     });
   }
+  // Times in the viewer's own zone; the server wrote them in UTC, which
+  // stays in the tooltip.
+  var localFormat = { weekday: 'short', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' };
+  function localize(root) {
+    $all('time[data-local]', root).forEach(function (el) {
+      var t = Date.parse(el.getAttribute('datetime'));
+      if (isNaN(t)) return;
+      var opts = Object.assign({}, localFormat);
+      if (new Date(t).getFullYear() !== new Date(serverNow()).getFullYear()) opts.year = 'numeric';
+      el.textContent = new Intl.DateTimeFormat(undefined, opts).format(t);
+    });
+  }
+  localize(document);
+
   setInterval(tickCountdowns, 1000);
   setInterval(tickRelative, 30000);
   tickCountdowns();
@@ -76,24 +90,58 @@
 
   function updateGrantLabel(form) {
     var btn = field(form, 'submit'), c = chosenSeconds(form);
-    if (btn) btn.textContent = c.secs ? 'Grant access for ' + formatDuration(c.secs * 1000) : 'Grant access';
+    var label = btn && (btn.getAttribute('data-label') || 'Grant access');
+    if (btn) btn.textContent = c.secs ? label + ' for ' + formatDuration(c.secs * 1000) : label;
     var err = field(form, 'duration-error');
     if (err) { err.hidden = true; err.textContent = ''; }
   }
 
+  // chipLabel names a duration as the presets do: "2 hours", "3 days".
+  function chipLabel(secs) {
+    if (secs % 86400 === 0) return plural(secs / 86400, 'day');
+    if (secs % 3600 === 0) return plural(secs / 3600, 'hour');
+    return formatDuration(secs * 1000);
+  }
+
   // setupDurations offers the presets up to max (seconds; 0: no limit)
-  // with def selected, as a preset or as a custom value.
-  function setupDurations(form, max, def) {
+  // and selects what the requester asked for (wished, clamped to max) —
+  // with a chip of its own when it is no preset — else def, as a preset
+  // or as a custom value.
+  function setupDurations(form, max, def, wished) {
     var fs = $('[data-durations]', form);
+    $all('[data-asked]', form).forEach(function (r) { r.closest('.chip').remove(); });
+    var target = def, clamped = false;
+    if (wished > 0) {
+      target = wished;
+      if (max > 0 && wished > max) { target = max; clamped = true; }
+    }
     var matched = false;
-    $all('input[name="duration"]', form).forEach(function (r) {
+    var radios = $all('input[name="duration"]', form);
+    radios.forEach(function (r) {
       if (r.value === 'custom') return;
       var secs = +r.value, over = max > 0 && secs > max;
       r.disabled = over;
       r.closest('.chip').hidden = over;
-      r.checked = !over && secs === def;
+      r.checked = !over && secs === target;
       matched = matched || r.checked;
     });
+    if (!matched && wished > 0) {
+      var label = document.createElement('label');
+      label.className = 'chip chip-asked';
+      label.title = 'What they asked for';
+      var input = document.createElement('input');
+      input.type = 'radio'; input.name = 'duration'; input.value = String(target);
+      input.setAttribute('data-asked', '');
+      var span = document.createElement('span');
+      span.textContent = chipLabel(target);
+      label.appendChild(input); label.appendChild(span);
+      var before = null;
+      radios.forEach(function (r) {
+        if (!before && (r.value === 'custom' || +r.value > target)) before = r.closest('.chip');
+      });
+      before.parentNode.insertBefore(label, before);
+      input.checked = matched = true;
+    }
     var amount = form.elements.custom_amount, unit = form.elements.custom_unit;
     amount.value = '';
     if (!matched && def > 0) {
@@ -105,6 +153,12 @@
     if (fs) fs.setAttribute('data-max', String(max));
     var maxEl = field(form, 'max');
     if (maxEl) { maxEl.textContent = formatDuration(max * 1000); maxEl.parentNode.hidden = !(max > 0); }
+    var w = field(form, 'wished');
+    if (w) {
+      w.textContent = wished ? 'They asked for ' + formatDuration(wished * 1000) +
+        (clamped ? '; this network allows at most ' + formatDuration(max * 1000) : '') + '.' : '';
+      w.hidden = !wished;
+    }
     updateGrantLabel(form);
   }
 
@@ -153,10 +207,7 @@
     var note = form.elements.note;
     if (note) note.value = '';
     if (kind === 'grant') {
-      var wished = +btn.getAttribute('data-wished') || 0;
-      var w = field(dlg, 'wished');
-      if (w) { w.textContent = wished ? 'They asked for ' + formatDuration(wished * 1000) + '.' : ''; w.hidden = !wished; }
-      setupDurations(form, +btn.getAttribute('data-max') || 0, +btn.getAttribute('data-default') || 0);
+      setupDurations(form, +btn.getAttribute('data-max') || 0, +btn.getAttribute('data-default') || 0, +btn.getAttribute('data-wished') || 0);
     }
     if (kind === 'revoke') {
       var left = Date.parse(btn.getAttribute('data-until')) - serverNow();
@@ -199,6 +250,139 @@
     field(dlg, 'cancel').focus();
   });
 
+  // ---- Selection and bulk decisions (Pending tab) ------------------------
+  var bar = $('[data-bulk-bar]');
+  function selectedIds(root) {
+    return $all('[data-select]:checked', root || document).map(function (c) { return c.value; });
+  }
+  function updateSelection() {
+    if (!bar) return;
+    var boxes = $all('[data-select]'), n = selectedIds().length;
+    bar.hidden = boxes.length === 0;
+    setText(bar, 'selected', n === 0 ? 'None selected' : n === 1 ? '1 selected' : n + ' selected');
+    $all('[data-bulk-open]', bar).forEach(function (b) { b.disabled = n === 0; });
+    var all = $('[data-select-all]');
+    if (all) { all.checked = n > 0 && n === boxes.length; all.indeterminate = n > 0 && n < boxes.length; }
+  }
+  document.addEventListener('change', function (e) {
+    if (e.target.matches('[data-select-all]')) {
+      $all('[data-select]').forEach(function (c) { c.checked = e.target.checked; });
+    }
+    if (e.target.matches('[data-select], [data-select-all]')) updateSelection();
+  });
+  updateSelection();
+
+  // overMax says which chosen requests the duration would be refused for.
+  function overMax(form) {
+    var el = field(form, 'over');
+    if (!el) return;
+    var c = chosenSeconds(form), over = [];
+    if (c.secs) {
+      $all('[data-ids] input', form).forEach(function (inp) {
+        var row = document.querySelector('tr[data-request="' + CSS.escape(inp.value) + '"]');
+        var max = row ? +row.getAttribute('data-max') : 0;
+        if (max > 0 && c.secs > max) over.push(row.getAttribute('data-user') + ' on ' + row.getAttribute('data-network') + ' (at most ' + formatDuration(max * 1000) + ')');
+      });
+    }
+    el.textContent = over.length ? 'Longer than its network allows, so refused: ' + over.join('; ') + '.' : '';
+    el.hidden = !over.length;
+  }
+
+  // openBulk opens the bulk grant or deny dialog for the selected requests.
+  function openBulk(kind) {
+    var dlg = document.getElementById('bulk-' + kind + '-dialog'), ids = selectedIds();
+    if (!dlg || !ids.length || typeof dlg.showModal !== 'function') return false;
+    var form = $('form', dlg), holder = $('[data-ids]', form), list = field(form, 'list');
+    holder.textContent = ''; list.textContent = '';
+    ids.forEach(function (id) {
+      var inp = document.createElement('input');
+      inp.type = 'hidden'; inp.name = 'id'; inp.value = id;
+      holder.appendChild(inp);
+      var row = document.querySelector('tr[data-request="' + CSS.escape(id) + '"]');
+      var li = document.createElement('li');
+      li.textContent = row ? row.getAttribute('data-user') + ' → ' + row.getAttribute('data-network') +
+        (row.getAttribute('data-wished') ? ' (asks ' + formatDuration(+row.getAttribute('data-wished') * 1000) + ')' : '') : id;
+      list.appendChild(li);
+    });
+    setText(form, 'count', ids.length === 1 ? '1 request' : ids.length + ' requests');
+    form.elements.next.value = location.pathname + location.search;
+    if (form.elements.note) form.elements.note.value = '';
+    if (kind === 'grant') { setupDurations(form, 0, 8 * 3600, 0); overMax(form); }
+    dlg.showModal();
+    var first = kind === 'grant' ? $('input[name="duration"]:checked', form) : form.elements.note;
+    if (first) first.focus();
+    return true;
+  }
+  document.addEventListener('click', function (e) {
+    var b = e.target.closest('[data-bulk-open]');
+    if (b) openBulk(b.getAttribute('data-bulk-open'));
+  });
+  document.addEventListener('change', function (e) {
+    var form = e.target.form;
+    if (form && form.hasAttribute('data-bulk-form')) overMax(form);
+  });
+  document.addEventListener('input', function (e) {
+    var form = e.target.form;
+    if (form && form.hasAttribute('data-bulk-form')) overMax(form);
+  });
+
+  // ---- Keyboard: j/k move, x select, g grant, d deny, / search -------------
+  function rows() { return $all('#requests-live tbody tr[data-request]'); }
+  function currentRow() { return $('#requests-live tr[data-current]'); }
+  function setCurrent(row, focus) {
+    rows().forEach(function (r) { r.removeAttribute('data-current'); });
+    if (!row) return;
+    row.setAttribute('data-current', '');
+    if (focus) {
+      var link = $('a.user', row);
+      if (link) link.focus({ preventScroll: true });
+      row.scrollIntoView({ block: 'nearest' });
+    }
+  }
+  function move(step) {
+    var list = rows(), cur = currentRow(), i = list.indexOf(cur);
+    if (!list.length) return;
+    i = i < 0 ? (step > 0 ? 0 : list.length - 1) : Math.min(list.length - 1, Math.max(0, i + step));
+    setCurrent(list[i], true);
+  }
+  function typing(el) {
+    return el && (el.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) && !(el.tagName === 'INPUT' && el.type === 'checkbox'));
+  }
+  document.addEventListener('keydown', function (e) {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || typing(e.target) || $('dialog[open]')) return;
+    var cur = currentRow();
+    switch (e.key) {
+    case 'j': move(1); break;
+    case 'k': move(-1); break;
+    case 'x': {
+      var box = cur && $('[data-select]', cur);
+      if (!box) return;
+      box.checked = !box.checked;
+      updateSelection();
+      break;
+    }
+    case 'g': case 'd': {
+      var kind = e.key === 'g' ? 'grant' : 'deny';
+      if (selectedIds().length) { openBulk(kind); break; }
+      var opener = cur && $('[data-open="' + kind + '"]', cur);
+      if (!opener || !openDialog(kind, opener)) return;
+      break;
+    }
+    case '/': {
+      var q = document.getElementById('q');
+      if (!q) return;
+      q.focus(); q.select();
+      break;
+    }
+    default: return;
+    }
+    e.preventDefault();
+  });
+  document.addEventListener('focusin', function (e) {
+    var row = e.target.closest && e.target.closest('#requests-live tr[data-request]');
+    if (row && row !== currentRow()) setCurrent(row, false);
+  });
+
   // ---- Live updates --------------------------------------------------------
   var regions = function () { return $all('[data-live-url]'); };
   var indicator = $('[data-live-state]');
@@ -221,8 +405,13 @@
           var row = focused.closest('[data-request]');
           key = { row: row && row.getAttribute('data-request'), open: focused.getAttribute('data-open'), href: focused.getAttribute('href') };
         }
+        var selected = selectedIds(cur), current = currentRow();
+        current = current && current.getAttribute('data-request');
         cur.replaceWith(document.adoptNode(fresh));
-        tickCountdowns(); tickRelative();
+        $all('[data-select]', fresh).forEach(function (c) { c.checked = selected.indexOf(c.value) >= 0; });
+        if (current) setCurrent(fresh.querySelector('tr[data-request="' + CSS.escape(current) + '"]'), false);
+        updateSelection();
+        tickCountdowns(); tickRelative(); localize(fresh);
         if (key) {
           var target = key.row && fresh.querySelector('[data-request="' + CSS.escape(key.row) + '"] ' + (key.open ? '[data-open="' + key.open + '"]' : 'a'));
           if (!target && key.href) target = fresh.querySelector('a[href="' + CSS.escape(key.href) + '"]');

@@ -1,7 +1,15 @@
-// Command gen draws the Gatepass icons (a keyhole on a rounded square) and
-// writes them as PNG and ICO files: the app icon, the tray's "tunnel up"
-// and "no tunnel" icons, and build/appicon.png for the Wails CLI. Run it
-// from the repo root when the design changes; the files are committed:
+// Command gen writes every face of the Gatepass brand that cannot read
+// shared/brand at run time, from its mark (mark.svg) and palette
+// (palette.css): the app icon (desktop/internal/icons/app.png,
+// build/appicon.png for the Wails CLI, build/linux/gatepass.png,
+// build/windows/icon.ico), the tray's two states (the mark in the accent:
+// a tunnel is up; in the idle grey: none; PNG and ICO), the window's
+// icon (frontend/public/icon.svg), the emails' PNG of the mark
+// (shared/brand/mark.png) and the colours of the window's palette block
+// (frontend/src/style.css, its own variable names mapped to the
+// palette's). The SVG is drawn with github.com/srwiley/oksvg. Run it from
+// the repo root when the brand changes; the files are committed, and the
+// test beside it fails when one of them no longer matches the brand:
 //
 //	go run ./desktop/internal/icons/gen
 package main
@@ -11,93 +19,117 @@ import (
 	"encoding/binary"
 	"fmt"
 	"image"
-	"image/color"
 	"image/png"
-	"math"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/srwiley/oksvg"
+	"github.com/srwiley/rasterx"
+
+	"gatepass.dev/shared/brand"
 )
 
-type rgb struct{ r, g, b float64 }
-
-var (
-	blue  = rgb{0x25, 0x63, 0xeb}
-	green = rgb{0x16, 0xa3, 0x4a}
-	grey  = rgb{0x6b, 0x72, 0x80}
-)
-
-// inside reports whether (x, y) in [0,1]² is on the tile (1), the keyhole (2) or outside (0).
-func inside(x, y float64) int {
-	const r = 0.22
-	// rounded square
-	cx, cy := math.Min(math.Max(x, r), 1-r), math.Min(math.Max(y, r), 1-r)
-	if math.Hypot(x-cx, y-cy) > r {
-		return 0
-	}
-	// keyhole: a circle and a widening stem
-	if math.Hypot(x-0.5, y-0.40) <= 0.145 {
-		return 2
-	}
-	if y >= 0.40 && y <= 0.76 {
-		t := (y - 0.40) / 0.36
-		half := 0.055 + t*0.055
-		if math.Abs(x-0.5) <= half {
-			return 2
-		}
-	}
-	return 1
+// output is one generated file, its path relative to the repo root.
+type output struct {
+	path string
+	data []byte
 }
 
-func draw(size int, fill rgb) *image.NRGBA {
-	img := image.NewNRGBA(image.Rect(0, 0, size, size))
-	const ss = 4
-	for py := 0; py < size; py++ {
-		for px := 0; px < size; px++ {
-			var a, r, g, b float64
-			for sy := 0; sy < ss; sy++ {
-				for sx := 0; sx < ss; sx++ {
-					x := (float64(px) + (float64(sx)+0.5)/ss) / float64(size)
-					y := (float64(py) + (float64(sy)+0.5)/ss) / float64(size)
-					switch inside(x, y) {
-					case 1:
-						shade := 1.08 - 0.16*y // a soft top-to-bottom gradient
-						a++
-						r += math.Min(255, fill.r*shade)
-						g += math.Min(255, fill.g*shade)
-						b += math.Min(255, fill.b*shade)
-					case 2:
-						a++
-						r += 255
-						g += 255
-						b += 255
-					}
-				}
-			}
-			if a == 0 {
-				continue
-			}
-			img.SetNRGBA(px, py, color.NRGBA{uint8(r / a), uint8(g / a), uint8(b / a), uint8(a / (ss * ss) * 255)})
-		}
-	}
-	return img
+// windowColors maps the window's palette variables (frontend/src/style.css)
+// to the brand palette's.
+var windowColors = []struct{ window, brand string }{
+	{"bg", "bg"}, {"card", "surface"}, {"text", "text"}, {"muted", "muted"}, {"line", "border"},
+	{"accent", "accent"}, {"accent-text", "accent-text"}, {"accent-hover", "accent-hover"},
+	{"ok", "ok"}, {"warn-bg", "pending-bg"}, {"warn-text", "pending-fg"},
+	{"err", "danger"}, {"err-bg", "danger-soft"}, {"info-bg", "accent-soft"},
+	{"switch-off", "border-strong"}, {"focus", "focus"},
 }
 
-func pngBytes(img image.Image) []byte {
+// outputs renders every generated file from the brand; root is the repo
+// root (the window's stylesheet is rewritten in place).
+func outputs(root string) ([]output, error) {
+	on, off := brand.MarkSVG, brand.MarkIn(brand.Light("idle"))
+	style, err := os.ReadFile(filepath.Join(root, "frontend/src/style.css"))
+	if err != nil {
+		return nil, err
+	}
+	style, err = windowPalette(style)
+	if err != nil {
+		return nil, err
+	}
+	drawPNG := func(svg []byte, size int) func() ([]byte, error) {
+		return func() ([]byte, error) { return pngOf(svg, size) }
+	}
+	drawICO := func(svg []byte, sizes ...int) func() ([]byte, error) {
+		return func() ([]byte, error) { return ico(svg, sizes...) }
+	}
+	as := func(b []byte) func() ([]byte, error) { return func() ([]byte, error) { return b, nil } }
+	var outs []output
+	for _, j := range []struct {
+		path string
+		make func() ([]byte, error)
+	}{
+		{"desktop/internal/icons/app.png", drawPNG(on, 256)},
+		{"desktop/internal/icons/tray-on.png", drawPNG(on, 64)},
+		{"desktop/internal/icons/tray-off.png", drawPNG(off, 64)},
+		{"desktop/internal/icons/tray-on.ico", drawICO(on, 16, 32, 48)},
+		{"desktop/internal/icons/tray-off.ico", drawICO(off, 16, 32, 48)},
+		{"build/appicon.png", drawPNG(on, 1024)},
+		{"build/linux/gatepass.png", drawPNG(on, 256)},
+		{"build/windows/icon.ico", drawICO(on, 16, 24, 32, 48, 64, 128, 256)},
+		{"shared/brand/mark.png", drawPNG(on, 96)},
+		{"frontend/public/icon.svg", as(brand.MarkSVG)},
+		{"frontend/src/style.css", as(style)},
+	} {
+		b, err := j.make()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", j.path, err)
+		}
+		outs = append(outs, output{j.path, b})
+	}
+	return outs, nil
+}
+
+// draw renders an SVG at size×size.
+func draw(svg []byte, size int) (*image.RGBA, error) {
+	icon, err := oksvg.ReadIconStream(bytes.NewReader(svg), oksvg.StrictErrorMode)
+	if err != nil {
+		return nil, fmt.Errorf("read the mark: %w", err)
+	}
+	icon.SetTarget(0, 0, float64(size), float64(size))
+	img := image.NewRGBA(image.Rect(0, 0, size, size))
+	scanner := rasterx.NewScannerGV(size, size, img, img.Bounds())
+	icon.Draw(rasterx.NewDasher(size, size, scanner), 1)
+	return img, nil
+}
+
+func pngOf(svg []byte, size int) ([]byte, error) {
+	img, err := draw(svg, size)
+	if err != nil {
+		return nil, err
+	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
-		panic(err)
+		return nil, err
 	}
-	return buf.Bytes()
+	return buf.Bytes(), nil
 }
 
-// ico packs PNG images into an ICO file (PNG-compressed entries, Vista+).
-func ico(sizes []int, fill rgb) []byte {
+// ico packs PNG images of the SVG into an ICO file (PNG-compressed
+// entries, Vista+).
+func ico(svg []byte, sizes ...int) ([]byte, error) {
 	var pngs [][]byte
 	for _, s := range sizes {
-		pngs = append(pngs, pngBytes(draw(s, fill)))
+		b, err := pngOf(svg, s)
+		if err != nil {
+			return nil, err
+		}
+		pngs = append(pngs, b)
 	}
 	var buf bytes.Buffer
-	binary.Write(&buf, binary.LittleEndian, [3]uint16{0, 1, uint16(len(sizes))})
+	_ = binary.Write(&buf, binary.LittleEndian, [3]uint16{0, 1, uint16(len(sizes))})
 	offset := 6 + 16*len(sizes)
 	for i, s := range sizes {
 		w := byte(s)
@@ -105,41 +137,83 @@ func ico(sizes []int, fill rgb) []byte {
 			w = 0
 		}
 		buf.Write([]byte{w, w, 0, 0})
-		binary.Write(&buf, binary.LittleEndian, [2]uint16{1, 32})
-		binary.Write(&buf, binary.LittleEndian, [2]uint32{uint32(len(pngs[i])), uint32(offset)})
+		_ = binary.Write(&buf, binary.LittleEndian, [2]uint16{1, 32})
+		_ = binary.Write(&buf, binary.LittleEndian, [2]uint32{uint32(len(pngs[i])), uint32(offset)})
 		offset += len(pngs[i])
 	}
 	for _, p := range pngs {
 		buf.Write(p)
 	}
-	return buf.Bytes()
+	return buf.Bytes(), nil
 }
 
-func write(path string, b []byte) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		panic(err)
+// paletteNote marks the window's palette block as written from the brand.
+const paletteNote = "/* Colours: shared/brand/palette.css, written by go run ./desktop/internal/icons/gen. */"
+
+// windowPalette sets the colours of the window stylesheet's palette block
+// (its first :root block, and the first in its dark media query) to the
+// brand's, adding a variable that block lacks; nothing else changes.
+func windowPalette(css []byte) ([]byte, error) {
+	s := string(css)
+	i := strings.Index(s, "@media (prefers-color-scheme: dark)")
+	if i < 0 {
+		return nil, fmt.Errorf("style.css: no dark palette block")
 	}
-	if err := os.WriteFile(path, b, 0o644); err != nil {
-		panic(err)
+	lightPart, err := setBlock(s[:i], brand.Light, true)
+	if err != nil {
+		return nil, err
 	}
-	fmt.Println("wrote", path, len(b), "bytes")
+	darkPart, err := setBlock(s[i:], brand.Dark, false)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(lightPart + darkPart), nil
+}
+
+// setBlock rewrites the colours of the first ":root {…}" block of s.
+func setBlock(s string, value func(string) string, note bool) (string, error) {
+	start := strings.Index(s, ":root {")
+	if start < 0 {
+		return "", fmt.Errorf("style.css: no :root block")
+	}
+	end := strings.Index(s[start:], "}")
+	if end < 0 {
+		return "", fmt.Errorf("style.css: unterminated :root block")
+	}
+	end += start
+	block := s[start:end]
+	indent := "  "
+	if m := regexp.MustCompile(`\n(\s+)--`).FindStringSubmatch(block); m != nil {
+		indent = m[1]
+	}
+	if note && !strings.Contains(block, paletteNote) {
+		block = strings.Replace(block, ":root {", ":root {\n"+indent+paletteNote, 1)
+	}
+	for _, c := range windowColors {
+		re := regexp.MustCompile(`(\n\s*--` + regexp.QuoteMeta(c.window) + `:\s*)[^;]+;`)
+		v := value(c.brand)
+		if re.MatchString(block) {
+			block = re.ReplaceAllString(block, "${1}"+v+";")
+			continue
+		}
+		block = strings.TrimRight(block, " \n") + "\n" + indent + "--" + c.window + ": " + v + ";\n" + indent[:max(0, len(indent)-2)]
+	}
+	return s[:start] + block + s[end:], nil
 }
 
 func main() {
-	dir := "desktop/internal/icons"
-	write(filepath.Join(dir, "app.png"), pngBytes(draw(256, blue)))
-	write(filepath.Join(dir, "tray-on.png"), pngBytes(draw(64, green)))
-	write(filepath.Join(dir, "tray-off.png"), pngBytes(draw(64, grey)))
-	write(filepath.Join(dir, "tray-on.ico"), ico([]int{16, 32, 48}, green))
-	write(filepath.Join(dir, "tray-off.ico"), ico([]int{16, 32, 48}, grey))
-	write("build/appicon.png", pngBytes(draw(1024, blue)))
-	write("build/linux/gatepass.png", pngBytes(draw(256, blue)))
-	write("build/windows/icon.ico", ico([]int{16, 24, 32, 48, 64, 128, 256}, blue))
-	write("frontend/public/icon.svg", []byte(svg()))
-}
-
-// svg is the same keyhole tile for the UI's header and favicon.
-func svg() string {
-	return `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><rect width="100" height="100" rx="22" fill="#2563eb"/><circle cx="50" cy="40" r="14.5" fill="#fff"/><path d="M44.5 40h11l5.5 36h-22z" fill="#fff"/></svg>
-`
+	outs, err := outputs(".")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "gen:", err)
+		os.Exit(1)
+	}
+	for _, o := range outs {
+		if err := os.MkdirAll(filepath.Dir(o.path), 0o755); err != nil {
+			panic(err)
+		}
+		if err := os.WriteFile(o.path, o.data, 0o644); err != nil {
+			panic(err)
+		}
+		fmt.Println("wrote", o.path, len(o.data), "bytes")
+	}
 }
