@@ -23,8 +23,8 @@ import (
 	"time"
 
 	"gatepass.dev/desktop/internal/localapi"
-	"gatepass.dev/desktop/internal/timefmt"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 // Action is what clicking a network's item does.
@@ -104,8 +104,8 @@ func Build(st *localapi.Status, agentErr string, now time.Time) Menu {
 			detail := connText(n)
 			if n.State == api.StateActive && n.ExpiresAt != nil {
 				left := n.ExpiresAt.Sub(now)
-				detail += timefmt.LeftCoarse(left) + " left"
-				if d := timefmt.NextChange(left); d > 0 && (refresh == 0 || d < refresh) {
+				detail += humantime.Countdown(left) + " left"
+				if d := humantime.NextChange(left); d > 0 && (refresh == 0 || d < refresh) {
 					refresh = d
 				}
 			} else if detail != "" {

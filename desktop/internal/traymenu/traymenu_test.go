@@ -49,6 +49,16 @@ func TestBuild(t *testing.T) {
 	if m.Refresh != 59*time.Second+time.Millisecond {
 		t.Errorf("Refresh = %v", m.Refresh)
 	}
+	// Minutes alone below an hour (never "12m 30s"), seconds in the last minute.
+	st := demo()
+	st.Networks[3].ExpiresAt = at(12*time.Minute + 30*time.Second)
+	if m := Build(st, "", now); m.Networks[3].Title != "○ lab — 12m left" || m.Refresh != 30*time.Second+time.Millisecond {
+		t.Errorf("12m 30s left: %q, refresh %v", m.Networks[3].Title, m.Refresh)
+	}
+	st.Networks[3].ExpiresAt = at(40 * time.Second)
+	if m := Build(st, "", now); m.Networks[3].Title != "○ lab — 40s left" || m.Refresh != time.Millisecond {
+		t.Errorf("40s left: %q, refresh %v", m.Networks[3].Title, m.Refresh)
+	}
 }
 
 func TestBuildStates(t *testing.T) {
