@@ -47,6 +47,7 @@ import (
 	"gatepass.dev/frontend"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
+	"gatepass.dev/shared/sse"
 )
 
 const (
@@ -131,16 +132,18 @@ func (s *shim) handler(t *testing.T) http.Handler {
 		s.subs[ch] = struct{}{}
 		s.mu.Unlock()
 		defer func() { s.mu.Lock(); delete(s.subs, ch); s.mu.Unlock() }()
-		w.Header().Set("Content-Type", "text/event-stream")
-		w.WriteHeader(http.StatusOK)
-		w.(http.Flusher).Flush()
+		sw, err := sse.Start(w)
+		if err != nil {
+			return
+		}
 		for {
 			select {
 			case <-r.Context().Done():
 				return
 			case b := <-ch:
-				fmt.Fprintf(w, "data: %s\n\n", b)
-				w.(http.Flusher).Flush()
+				if sw.Event(sse.Event{Data: string(b)}) != nil {
+					return
+				}
 			}
 		}
 	})
