@@ -419,13 +419,15 @@ func printStatus(w io.Writer, st localapi.Status) {
 			left = timeLeft(n.ExpiresAt.Sub(st.ServerTime))
 		}
 		conn := "no"
-		switch {
-		case n.Connected:
+		switch n.TunnelState {
+		case localapi.TunnelConnected:
 			conn = "yes"
-		case n.Connecting:
+		case localapi.TunnelHandshaking:
+			conn = "handshaking" // up, the gateway not heard from yet
+		case localapi.TunnelConnecting:
 			conn = "connecting"
-		case n.Error != "":
-			conn = "error"
+		case localapi.TunnelRetrying:
+			conn = "retrying"
 		}
 		addr := n.Address
 		if addr == "" {

@@ -226,7 +226,8 @@ func TestAgentAndCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// status --json: the contract shape, once connected (on approval).
+	// status --json: the contract shape, once connected (on approval) and
+	// the gateway answered (the first handshake).
 	var st map[string]any
 	backendtest.WaitFor(t, "connected in status --json", func() bool {
 		code, out, _ := cli(t, "", "status", "--json", "--socket", sock)
@@ -235,7 +236,7 @@ func TestAgentAndCLI(t *testing.T) {
 			return false
 		}
 		for _, n := range st["networks"].([]any) {
-			if m := n.(map[string]any); m["name"] == "office-network" && m["connected"] == true {
+			if m := n.(map[string]any); m["name"] == "office-network" && m["connected"] == true && m["tunnel_state"] == "connected" {
 				return true
 			}
 		}

@@ -49,6 +49,8 @@ type harness struct {
 	net    api.Network
 	userID string
 	target string // the test service, reachable only through the tunnel
+
+	connectTimeout time.Duration
 }
 
 type hopt struct {
@@ -56,6 +58,8 @@ type hopt struct {
 	skew    time.Duration
 	noLogin bool
 	netOpts []backendtest.NetworkOption
+	// connectTimeout is the agent's ConnectTimeout (default 10 s).
+	connectTimeout time.Duration
 }
 
 const serviceBody = "hello from behind the gateway"
@@ -90,6 +94,10 @@ func newHarness(t *testing.T, o hopt) *harness {
 	t.Cleanup(func() { ns.Close() })
 	h.ns = ns
 	h.tb = agenttest.Record(ns)
+	h.connectTimeout = o.connectTimeout
+	if h.connectTimeout == 0 {
+		h.connectTimeout = 10 * time.Second
+	}
 	h.a = h.newAgent(h.tb)
 	h.lc = serveLocalAPI(t, h.a)
 	if !o.noLogin {
@@ -138,7 +146,7 @@ func (h *harness) newAgent(backend tunnel.Backend) *agent.Agent {
 	a, err := agent.New(agent.Options{
 		StateDir: h.dir, Backend: backend, Clock: h.clock,
 		Credentials: &agent.FileStore{Path: filepath.Join(h.dir, "credentials.json")},
-		DeviceName:  "laptop", Logger: testLogger(h.t), ConnectTimeout: 10 * time.Second,
+		DeviceName:  "laptop", Logger: testLogger(h.t), ConnectTimeout: h.connectTimeout,
 	})
 	if err != nil {
 		h.t.Fatal(err)

@@ -16,7 +16,8 @@
 //	───
 //	Quit Gatepass
 //
-// The icon is green while any tunnel is up, grey otherwise.
+// The icon is green while any tunnel is connected (the gateway answered
+// its first handshake), grey otherwise.
 package traymenu
 
 import (
@@ -88,7 +89,7 @@ func Build(st *localapi.Status, agentErr string, now time.Time) Menu {
 	for _, n := range st.Networks {
 		it := Item{Network: n.Name, Enabled: true}
 		mark := "○ "
-		if n.Connected {
+		if n.TunnelState == localapi.TunnelConnected {
 			mark = "● "
 			up++
 		}
@@ -139,11 +140,14 @@ func Build(st *localapi.Status, agentErr string, now time.Time) Menu {
 }
 
 func connText(n localapi.Network) string {
-	switch {
-	case n.Connected:
+	switch n.TunnelState {
+	case localapi.TunnelConnected:
 		return "Connected · "
-	case n.Connecting:
+	case localapi.TunnelConnecting, localapi.TunnelHandshaking:
+		// Up or not, it is connected only once the gateway answered.
 		return "Connecting… · "
+	}
+	switch {
 	case n.State == api.StateStanding:
 		return "Not connected · "
 	}
