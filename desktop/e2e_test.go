@@ -218,17 +218,20 @@ func (s *shim) handler(t *testing.T) http.Handler {
 // ---- the harness ----
 
 type e2e struct {
-	t      *testing.T
-	srv    *backendtest.Server
-	admin  *client.Client
-	clock  *clockwork.FakeClock
-	ns     *tunnel.Netstack
-	lc     *localapi.Client
-	app    *App
-	url    string
-	ctx    context.Context // the browser tab
-	target string          // the service behind the gateway
-	alerts *int
+	t     *testing.T
+	srv   *backendtest.Server
+	admin *client.Client
+	clock *clockwork.FakeClock // the agent's
+	// appClock is the App's (its back-off and its "ends in 10 minutes"
+	// timer); advance moves it with the others.
+	appClock *clockwork.FakeClock
+	ns       *tunnel.Netstack
+	lc       *localapi.Client
+	app      *App
+	url      string
+	ctx      context.Context // the browser tab
+	target   string          // the service behind the gateway
+	alerts   *int
 }
 
 func needBrowser(t *testing.T) string {
@@ -309,7 +312,8 @@ func newStack(t *testing.T, n notify.Notifier) *e2e {
 
 	// The App, as in the window, with the shim as its runtime.
 	sh := &shim{subs: map[chan []byte]struct{}{}}
-	h.app = newApp(appConfig{Socket: sock, Runtime: sh, Notifier: n})
+	h.appClock = clockwork.NewFakeClockAt(srv.Now())
+	h.app = newApp(appConfig{Socket: sock, Runtime: sh, Notifier: n, Clock: h.appClock})
 	sh.app = h.app
 	actx, cancelApp := context.WithCancel(context.Background())
 	h.app.start(actx)
@@ -459,10 +463,11 @@ func (h *e2e) requestID() string {
 	return n.Request.ID
 }
 
-// advance moves the backend's and the agent's clocks together.
+// advance moves the backend's, the agent's and the App's clocks together.
 func (h *e2e) advance(d time.Duration) {
 	h.clock.Advance(d)
 	h.srv.Advance(d)
+	h.appClock.Advance(d)
 }
 
 // get fetches the service behind the gateway through the agent's HTTP proxy.
@@ -763,7 +768,13 @@ func TestAppNotifications(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec.wait(t, notify.Approved)
-	h.advance(time.Hour + time.Second)
+	// Ten minutes before the end, on the App's own timer (no status
+	// changes then): "ends in 9m".
+	h.advance(50*time.Minute + time.Second)
+	if n := rec.wait(t, notify.Ending); n.Title != "Access to office-network ends in 9m" {
+		t.Errorf("ending: %+v", n)
+	}
+	h.advance(10 * time.Minute)
 	if n := rec.wait(t, notify.Ended); !strings.HasPrefix(n.Body, "Your access expired.") {
 		t.Errorf("expired: %+v", n)
 	}
