@@ -303,7 +303,8 @@ func (a *App) Logout() (UIState, error) {
 // Request asks for access to a network with a reason and a wished
 // duration in seconds (0: let the admin decide).
 func (a *App) Request(network, reason string, durationSeconds int64) (UIState, error) {
-	if err := validateReason(reason); err != nil {
+	reason, err := checkReason(reason)
+	if err != nil {
 		return a.State(), err
 	}
 	if durationSeconds < 0 {
@@ -311,7 +312,7 @@ func (a *App) Request(network, reason string, durationSeconds int64) (UIState, e
 	}
 	ctx, cancel := a.callCtx(40 * time.Second)
 	defer cancel()
-	st, err := a.client.Request(ctx, network, strings.TrimSpace(reason), time.Duration(durationSeconds)*time.Second)
+	st, err := a.client.Request(ctx, network, reason, time.Duration(durationSeconds)*time.Second)
 	return a.answer(st, err, "request", "")
 }
 
@@ -345,6 +346,19 @@ func (a *App) Release(network string) (UIState, error) {
 	defer cancel()
 	st, err := a.client.Release(ctx, network)
 	return a.answer(st, err, "release", "")
+}
+
+// History lists the user's latest requests on a network, newest first
+// (the short history in a network's details).
+func (a *App) History(network string) (localapi.History, error) {
+	ctx, cancel := a.callCtx(40 * time.Second)
+	defer cancel()
+	h, err := a.client.History(ctx, network)
+	if err != nil {
+		a.log.Info("call failed", "op", "history", "err", err)
+		return localapi.History{}, friendlyError("history", "", err)
+	}
+	return h, nil
 }
 
 // SetConnectOnApproval changes the agent's "connect automatically on

@@ -99,6 +99,13 @@ func (c *Client) Release(ctx context.Context, network string) (Status, error) {
 	return c.statusCall(ctx, http.MethodPost, netPath(network, "release"), nil)
 }
 
+// History lists the user's latest requests on network, newest first.
+func (c *Client) History(ctx context.Context, network string) (History, error) {
+	var h History
+	err := c.do(ctx, http.MethodGet, "/localapi/v1/networks/"+url.PathEscape(network)+"/requests", nil, &h)
+	return h, err
+}
+
 // Prefs returns the preferences.
 func (c *Client) Prefs(ctx context.Context) (Prefs, error) {
 	var p Prefs

@@ -39,6 +39,8 @@ type Service interface {
 	// RemoveDevice removes one of the user's devices by id, or by name
 	// when it is unambiguous (see Devices.Find).
 	RemoveDevice(ctx context.Context, device string) error
+	// History lists the user's latest requests on a network.
+	History(ctx context.Context, network string) (History, error)
 }
 
 // maxBody bounds request bodies.
@@ -112,6 +114,14 @@ func (s *Server) Handler() http.Handler {
 		s.answer(w, s.svc.Logout(r.Context()))
 	})
 	mux.HandleFunc("POST /localapi/v1/networks/{name}/{action}", s.networkAction)
+	mux.HandleFunc("GET /localapi/v1/networks/{name}/requests", func(w http.ResponseWriter, r *http.Request) {
+		h, err := s.svc.History(r.Context(), r.PathValue("name"))
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, h)
+	})
 	mux.HandleFunc("GET /localapi/v1/prefs", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.svc.Prefs())
 	})

@@ -20,6 +20,7 @@
 //	POST /localapi/v1/networks/{name}/connect    → Status (once the tunnel is up, or an error)
 //	POST /localapi/v1/networks/{name}/disconnect → Status
 //	POST /localapi/v1/networks/{name}/release    → Status
+//	GET  /localapi/v1/networks/{name}/requests   History: the user's latest requests on the network
 //	GET  /localapi/v1/prefs                      Prefs
 //	PUT  /localapi/v1/prefs                      PrefsInput → Status
 //	GET  /localapi/v1/devices                    Devices: the user's devices, this one marked current
