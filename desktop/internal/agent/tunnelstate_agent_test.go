@@ -48,8 +48,18 @@ func TestTunnelConnectedAfterFirstHandshake(t *testing.T) {
 		t.Fatalf("connect answered %+v (tunnel %+v)", n, n.Tunnel)
 	}
 	var states []localapi.TunnelState
-	for len(seen) > 0 {
-		s := netOf(<-seen, netName)
+	// Every status the watcher got, up to the connected one (the relay
+	// may still be forwarding it when connect returns).
+	deadline := time.NewTimer(10 * time.Second)
+	defer deadline.Stop()
+	for len(states) == 0 || states[len(states)-1] != localapi.TunnelConnected {
+		var st localapi.Status
+		select {
+		case st = <-seen:
+		case <-deadline.C:
+			t.Fatalf("the watcher never saw connected: %v", states)
+		}
+		s := netOf(st, netName)
 		if len(states) == 0 || states[len(states)-1] != s.TunnelState {
 			states = append(states, s.TunnelState)
 		}
