@@ -19,12 +19,13 @@ TESTFLAGS    ?=
 TEST_TIMEOUT ?= 20m
 BENCHTIME    ?= 1s
 BENCHFLAGS   ?=
-BENCHPKGS    ?= ./backend/...
+BENCHPKGS    ?= ./backend/... ./desktop/...
 FUZZTIME     ?= 30s
 MODEL_SEEDS  ?= 40
 MODEL_STEPS  ?= 500
 # Fuzz targets, as package:Target.
-FUZZ_TARGETS ?= ./backend/internal/access:FuzzValidateRequest ./backend/internal/wgconf:FuzzWGQuick
+FUZZ_TARGETS ?= ./backend/internal/access:FuzzValidateRequest ./backend/internal/wgconf:FuzzWGQuick \
+                ./shared/humantime:FuzzParse ./shared/sse:FuzzRoundTrip
 ARGS         ?=
 DESKTOP_BENCHTIME ?= 30s
 NPM          ?= npm

@@ -11,7 +11,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/jonboulle/clockwork"
+
+	"gatepass.dev/desktop/internal/agentproc"
 	"gatepass.dev/desktop/internal/autostart"
+	"gatepass.dev/desktop/internal/backoff"
 	"gatepass.dev/desktop/internal/localapi"
 	"gatepass.dev/desktop/internal/notify"
 )
@@ -37,6 +41,7 @@ type App struct {
 	rt       uiRuntime
 	notifier notify.Notifier
 	log      *slog.Logger
+	clock    clockwork.Clock
 	win      *windowStore
 	// onReady is called once with the network names the UI rendered first.
 	onReady func(names []string)
@@ -50,7 +55,7 @@ type App struct {
 	offset    time.Duration    // server clock − local clock, from the latest status
 	prev      *localapi.Status // last status seen on the watch, for notifications
 	prevNow   time.Time        // its server-clock instant
-	warnTimer *time.Timer      // the next "ends in 10 minutes" check
+	warnTimer clockwork.Timer  // the next "ends in 10 minutes" check
 	readyOnce sync.Once
 	// pendingOpen is a Request dialog asked for (TakeOpenRequest).
 	pendingOpen *OpenRequest
@@ -101,20 +106,26 @@ type appConfig struct {
 	Runtime  uiRuntime
 	Notifier notify.Notifier
 	Logger   *slog.Logger
-	Window   *windowStore
-	OnReady  func(names []string)
+	// Clock times the reconnections and the "ends in 10 minutes" warning
+	// (default: the real clock).
+	Clock   clockwork.Clock
+	Window  *windowStore
+	OnReady func(names []string)
 }
 
 func newApp(c appConfig) *App {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	if c.Clock == nil {
+		c.Clock = clockwork.NewRealClock()
+	}
 	if c.Ensure == nil {
 		c.Ensure = func(context.Context) error { return nil }
 	}
 	a := &App{
 		client: localapi.NewClient(c.Socket), ensure: c.Ensure, rt: c.Runtime, notifier: c.Notifier,
-		log: c.Logger, win: c.Window, onReady: c.OnReady,
+		log: c.Logger, clock: c.Clock, win: c.Window, onReady: c.OnReady,
 	}
 	a.state.Agent = AgentInfo{Starting: true, Socket: a.client.Path()}
 	return a
@@ -145,35 +156,27 @@ func (a *App) stop() {
 // follow keeps the window on the agent's watch stream: it makes sure an
 // agent runs (starting a user-mode one if none answers), follows the stream
 // (the full status first, then every change), and after a break tries again
-// with back-off (0.5 s doubling to 10 s, reset by a working stream).
+// with back-off (agentproc.Reconnect, reset by a working stream).
 func (a *App) follow(ctx context.Context) {
-	wait := 500 * time.Millisecond
-	for ctx.Err() == nil {
-		a.setAgent(AgentInfo{Starting: true})
-		var msg string
-		err := a.ensure(ctx)
-		if err != nil {
-			msg = "Could not start the Gatepass agent: " + errText(err)
-		} else {
-			err = a.client.Watch(ctx, func(st localapi.Status) error {
-				wait = 500 * time.Millisecond
-				a.observe(st)
-				return nil
-			})
-			msg = "Lost the connection to the Gatepass agent (" + errText(err) + "). Reconnecting…"
-		}
-		if ctx.Err() != nil {
-			return
-		}
+	var msg string
+	loop := backoff.Loop{Policy: agentproc.Reconnect, Clock: a.clock, OnBreak: func(err error, wait time.Duration) {
 		a.log.Warn("agent watch ended", "err", err, "retry_in", wait)
 		a.setAgent(AgentInfo{Error: msg})
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait): // back-off before reconnecting: transport timing, not logic
+	}}
+	loop.Run(ctx, func(ctx context.Context, healthy func()) error { //nolint:errcheck // ends with ctx
+		a.setAgent(AgentInfo{Starting: true})
+		if err := a.ensure(ctx); err != nil {
+			msg = "Could not start the Gatepass agent: " + errText(err)
+			return err
 		}
-		wait = min(wait*2, 10*time.Second)
-	}
+		err := a.client.Watch(ctx, func(st localapi.Status) error {
+			healthy()
+			a.observe(st)
+			return nil
+		})
+		msg = "Lost the connection to the Gatepass agent (" + errText(err) + "). Reconnecting…"
+		return err
+	})
 }
 
 func (a *App) setAgent(info AgentInfo) {
@@ -195,9 +198,9 @@ func (a *App) observe(st localapi.Status) {
 	a.mu.Lock()
 	now := st.ServerTime
 	if now.IsZero() {
-		now = time.Now().Add(a.offset)
+		now = a.clock.Now().Add(a.offset)
 	}
-	a.offset = now.Sub(time.Now())
+	a.offset = now.Sub(a.clock.Now())
 	notes := notify.Transitions(a.prev, a.prevNow, st, now)
 	prev := st
 	a.prev, a.prevNow = &prev, now
@@ -220,7 +223,7 @@ func (a *App) armWarningLocked(st localapi.Status, now time.Time) {
 	if at.IsZero() {
 		return
 	}
-	a.warnTimer = time.AfterFunc(at.Sub(now)+10*time.Millisecond, a.checkWarnings)
+	a.warnTimer = a.clock.AfterFunc(at.Sub(now)+10*time.Millisecond, a.checkWarnings)
 }
 
 // checkWarnings runs when an "ending" notification may be due.
@@ -231,7 +234,7 @@ func (a *App) checkWarnings() {
 		return
 	}
 	st := *a.prev
-	now := time.Now().Add(a.offset)
+	now := a.clock.Now().Add(a.offset)
 	notes := notify.Transitions(a.prev, a.prevNow, st, now)
 	a.prevNow = now
 	a.armWarningLocked(st, now)
@@ -300,7 +303,8 @@ func (a *App) Logout() (UIState, error) {
 // Request asks for access to a network with a reason and a wished
 // duration in seconds (0: let the admin decide).
 func (a *App) Request(network, reason string, durationSeconds int64) (UIState, error) {
-	if err := validateReason(reason); err != nil {
+	reason, err := checkReason(reason)
+	if err != nil {
 		return a.State(), err
 	}
 	if durationSeconds < 0 {
@@ -308,7 +312,7 @@ func (a *App) Request(network, reason string, durationSeconds int64) (UIState, e
 	}
 	ctx, cancel := a.callCtx(40 * time.Second)
 	defer cancel()
-	st, err := a.client.Request(ctx, network, strings.TrimSpace(reason), time.Duration(durationSeconds)*time.Second)
+	st, err := a.client.Request(ctx, network, reason, time.Duration(durationSeconds)*time.Second)
 	return a.answer(st, err, "request", "")
 }
 
@@ -342,6 +346,19 @@ func (a *App) Release(network string) (UIState, error) {
 	defer cancel()
 	st, err := a.client.Release(ctx, network)
 	return a.answer(st, err, "release", "")
+}
+
+// History lists the user's latest requests on a network, newest first
+// (the short history in a network's details).
+func (a *App) History(network string) (localapi.History, error) {
+	ctx, cancel := a.callCtx(40 * time.Second)
+	defer cancel()
+	h, err := a.client.History(ctx, network)
+	if err != nil {
+		a.log.Info("call failed", "op", "history", "err", err)
+		return localapi.History{}, friendlyError("history", "", err)
+	}
+	return h, nil
 }
 
 // SetConnectOnApproval changes the agent's "connect automatically on

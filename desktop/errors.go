@@ -17,26 +17,28 @@ import (
 // rule as backend/internal/access.CleanText and frontend/src/validate.ts).
 const maxReasonRunes = 1000
 
-// validateReason applies the server's rules to a reason: required after
-// trimming, at most 1000 characters, valid UTF-8 without U+FFFD, no control
-// characters or line/paragraph separators.
-func validateReason(s string) error {
+// checkReason applies the server's rules to a reason and returns it
+// trimmed: required after trimming, at most 1000 characters, valid UTF-8
+// without U+FFFD, no control characters or line/paragraph separators. Its
+// messages are the window's (frontend/src/validate.ts): both run the
+// vectors of frontend/src/testdata/reason-vectors.json.
+func checkReason(s string) (string, error) {
 	if !utf8.ValidString(s) || strings.ContainsRune(s, utf8.RuneError) {
-		return errors.New("The reason contains characters that are not valid text.")
+		return "", errors.New("The reason contains characters that are not valid text.")
 	}
 	s = strings.TrimSpace(s)
 	if s == "" {
-		return errors.New("Say why you need access.")
+		return "", errors.New("Say why you need access.")
 	}
 	if n := utf8.RuneCountInString(s); n > maxReasonRunes {
-		return fmt.Errorf("The reason is too long: %d characters, at most %d.", n, maxReasonRunes)
+		return "", fmt.Errorf("The reason is too long: %d characters (at most %d).", n, maxReasonRunes)
 	}
 	for _, r := range s {
 		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return errors.New("The reason must be one line without control characters.")
+			return "", errors.New("Use one line, without tabs, line breaks or other control characters.")
 		}
 	}
-	return nil
+	return s, nil
 }
 
 // friendlyError turns a LocalAPI call's error into a sentence for the

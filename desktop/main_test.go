@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"io/fs"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"gatepass.dev/desktop/internal/localapi"
 	"gatepass.dev/shared/api"
@@ -119,16 +121,60 @@ func TestSecondInstance(t *testing.T) {
 	}
 }
 
-func TestValidateReason(t *testing.T) {
-	for _, ok := range []string{"fix the build", strings.Repeat("a", 1000), strings.Repeat("😀", 1000), "  padded  ", "<img src=x onerror=alert(1)>"} {
-		if err := validateReason(ok); err != nil {
-			t.Errorf("validateReason(%.20q) = %v", ok, err)
+// reasonVector is one case of frontend/src/testdata/reason-vectors.json,
+// which validate.test.ts runs against the window's twin.
+type reasonVector struct {
+	In     *string  `json:"in"`
+	UTF16  []uint16 `json:"utf16"`
+	Prefix string   `json:"prefix"`
+	Repeat string   `json:"repeat"`
+	Times  int      `json:"times"`
+	Suffix string   `json:"suffix"`
+	Error  string   `json:"error"`
+	Value  *string  `json:"value"`
+}
+
+func (v reasonVector) input() string {
+	if v.In != nil {
+		return *v.In
+	}
+	if v.UTF16 != nil {
+		return string(utf16.Decode(v.UTF16)) // a lone surrogate becomes U+FFFD
+	}
+	return v.Prefix + strings.Repeat(v.Repeat, v.Times) + v.Suffix
+}
+
+func TestCheckReasonVectors(t *testing.T) {
+	b, err := os.ReadFile("../frontend/src/testdata/reason-vectors.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Reasons []reasonVector `json:"reasons"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Reasons) < 20 {
+		t.Fatalf("%d vectors", len(doc.Reasons))
+	}
+	for _, v := range doc.Reasons {
+		in := v.input()
+		got, err := checkReason(in)
+		switch {
+		case v.Error != "":
+			if err == nil || err.Error() != v.Error {
+				t.Errorf("checkReason(%.30q) = %q, %v; want the error %q", in, got, err, v.Error)
+			}
+		case err != nil:
+			t.Errorf("checkReason(%.30q): %v", in, err)
+		case v.Value != nil && got != *v.Value:
+			t.Errorf("checkReason(%.30q) = %q, want %q", in, got, *v.Value)
 		}
 	}
-	for _, bad := range []string{"", "   ", strings.Repeat("a", 1001), "a\nb", "a\tb", "a\u0085b", "a\u2028b", "a\uFFFDb", "a\xffb"} {
-		if err := validateReason(bad); err == nil {
-			t.Errorf("validateReason(%.20q) = nil", bad)
-		}
+	// Bytes that are not UTF-8 at all (no JSON string can hold them).
+	if _, err := checkReason("a\xffb"); err == nil || !strings.Contains(err.Error(), "not valid text") {
+		t.Errorf("invalid UTF-8: %v", err)
 	}
 }
 

@@ -4,7 +4,7 @@
 // explicit types instead of the CLI-generated bindings, so the UI builds and
 // is tested without the Wails CLI; a Go test (desktop/bridge_test.go) checks
 // that every method named here exists on the Go App with the same arity.
-import type { DeviceList, OpenRequest, Settings, UIState } from './types';
+import type { DeviceList, History, OpenRequest, Settings, UIState } from './types';
 
 /** The Go App's bound methods (desktop/app.go, desktop/main.go). */
 export interface AppMethods {
@@ -17,6 +17,7 @@ export interface AppMethods {
   Connect(network: string): Promise<UIState>;
   Disconnect(network: string): Promise<UIState>;
   Release(network: string): Promise<UIState>;
+  History(network: string): Promise<History>;
   SetConnectOnApproval(on: boolean): Promise<UIState>;
   Settings(): Promise<Settings>;
   SetStartAtLogin(on: boolean): Promise<Settings>;

@@ -1,17 +1,27 @@
 // Wire types of the window: what the Go App (desktop/app.go) returns and
 // emits. They mirror desktop/internal/localapi (types.go) and
 // shared/api (api.go) field by field: JSON is snake_case, times are RFC 3339
-// strings, absent times are null.
+// strings, absent times are null. A Go test (desktop/types_test.go) checks
+// every interface and union here against the Go types and constants: a
+// name that drifts on either side fails it.
 
 export type NetworkState = 'request' | 'pending' | 'active' | 'standing';
 
 export type RequestStatus = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired' | 'revoked';
 
+export type Role = 'admin' | 'user';
+
+/**
+ * Where a network's tunnel is on this device (the agent's state machine):
+ * "connected" only once the gateway answered the first WireGuard handshake.
+ */
+export type TunnelState = 'off' | 'connecting' | 'handshaking' | 'connected' | 'retrying';
+
 export interface User {
   id: string;
   email: string;
   name: string;
-  role: 'admin' | 'user';
+  role: Role;
   disabled: boolean;
   created_at: string;
 }
@@ -51,8 +61,11 @@ export interface Network {
   description: string;
   jit_enabled: boolean;
   state: NetworkState;
+  /** The tunnel is up (handshaking or connected). */
   connected: boolean;
+  /** The tunnel is being brought up. */
   connecting: boolean;
+  tunnel_state: TunnelState;
   want_connected: boolean;
   expires_at: string | null;
   request: AccessRequest | null;
@@ -96,6 +109,13 @@ export interface AccountDevice {
 export interface DeviceList {
   devices: AccountDevice[];
   /** The server's clock when listed: what last_seen_at compares to. */
+  server_time: string;
+}
+
+/** The user's latest requests on one network, newest first (localapi.History). */
+export interface History {
+  requests: AccessRequest[];
+  /** The server's clock when listed: what requested_at compares to. */
   server_time: string;
 }
 

@@ -1,5 +1,30 @@
 import { describe, expect, it } from 'vitest';
+import vectors from './testdata/reason-vectors.json';
 import { checkDuration, checkReason, trimGo } from './validate';
+
+interface ReasonVector {
+  in?: string;
+  utf16?: number[];
+  prefix?: string;
+  repeat?: string;
+  times?: number;
+  suffix?: string;
+  error: string;
+  value?: string;
+}
+
+describe('checkReason: the vectors shared with the Go twin (desktop/errors.go)', () => {
+  const cases = (vectors.reasons as ReasonVector[]).map((v) => {
+    const input =
+      v.in ?? (v.utf16 ? String.fromCharCode(...v.utf16) : (v.prefix ?? '') + (v.repeat ?? '').repeat(v.times ?? 0) + (v.suffix ?? ''));
+    return [JSON.stringify(input).slice(0, 40), input, v] as const;
+  });
+  it.each(cases)('%s', (_, input, v) => {
+    const got = checkReason(input);
+    expect(got.error).toBe(v.error);
+    if (v.error === '' && v.value !== undefined) expect(got.value).toBe(v.value);
+  });
+});
 
 describe('checkReason: the server rules', () => {
   it('requires a reason', () => {
@@ -12,9 +37,9 @@ describe('checkReason: the server rules', () => {
     expect(checkReason('😀'.repeat(1000)).error).toBe(''); // 2000 UTF-16 units, 1000 characters
     expect(checkReason('  ' + 'é'.repeat(1000) + ' ').error).toBe('');
     const long = checkReason('a'.repeat(1001));
-    expect(long.error).toBe('Too long: 1001 characters (at most 1000).');
+    expect(long.error).toBe('The reason is too long: 1001 characters (at most 1000).');
     expect(long.length).toBe(1001);
-    expect(checkReason('😀'.repeat(1001)).error).toMatch(/Too long/);
+    expect(checkReason('😀'.repeat(1001)).error).toMatch(/too long/);
   });
 
   it.each([
@@ -48,11 +73,15 @@ describe('checkReason: the server rules', () => {
 });
 
 describe('checkDuration', () => {
-  it('checks a custom duration', () => {
-    expect(checkDuration('2', 3600, 0)).toEqual({ seconds: 7200, error: '' });
-    expect(checkDuration('', 3600, 0).error).toMatch(/whole number/);
-    expect(checkDuration('1.5', 3600, 0).error).toMatch(/whole number/);
-    expect(checkDuration('0', 3600, 0).error).toMatch(/positive/);
-    expect(checkDuration('2', 86400, 86400).error).toMatch(/Longer/);
+  it('reads a custom duration as people type it, as gatepassd request --duration does', () => {
+    expect(checkDuration('2h', 0)).toEqual({ seconds: 7200, error: '' });
+    expect(checkDuration(' 1d 12h ', 0)).toEqual({ seconds: 36 * 3600, error: '' });
+    expect(checkDuration('90m', 0)).toEqual({ seconds: 5400, error: '' });
+    expect(checkDuration('', 0).error).toBe('"" is not a duration: it is empty: try 90m, 8h or 1d 12h.');
+    expect(checkDuration('2 hours', 0).error).toMatch(/unknown unit "hours"/);
+    expect(checkDuration('0h', 0).error).toMatch(/a second or more/);
+    expect(checkDuration('-2h', 0).error).toMatch(/a second or more/);
+    expect(checkDuration('2d', 86400).error).toBe('Longer than this network allows (1d).');
+    expect(checkDuration('1d', 86400).error).toBe('');
   });
 });

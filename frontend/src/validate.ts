@@ -1,8 +1,12 @@
+import { DurationError, parseDuration, span } from './format';
+
 // The request dialog's checks: the same rules as the server
 // (backend/internal/access.CleanText): the reason is trimmed (Go's
 // unicode.IsSpace), then required, at most 1000 characters (code points), one
 // line without control characters (C0, DEL, C1, U+2028, U+2029), valid text
-// (no lone surrogates, no U+FFFD).
+// (no lone surrogates, no U+FFFD). Its Go twin is desktop/errors.go
+// checkReason, with the same messages: both run the vectors of
+// testdata/reason-vectors.json.
 
 export const MAX_REASON = 1000;
 
@@ -59,7 +63,7 @@ export function checkReason(raw: string): ReasonCheck {
   const length = cps.length;
   if (length === 0) return { value, length, error: 'Say why you need access.' };
   if (length > MAX_REASON) {
-    return { value, length, error: `Too long: ${length} characters (at most ${MAX_REASON}).` };
+    return { value, length, error: `The reason is too long: ${length} characters (at most ${MAX_REASON}).` };
   }
   if (cps.some((c) => isForbidden(c.codePointAt(0)!))) {
     return { value, length, error: 'Use one line, without tabs, line breaks or other control characters.' };
@@ -72,13 +76,21 @@ export interface DurationCheck {
   error: string;
 }
 
-/** Checks a custom wished duration: a whole positive number of units, at most max seconds (0: no limit). */
-export function checkDuration(amount: string, unitSeconds: number, maxSeconds: number): DurationCheck {
-  const t = amount.trim();
-  if (!/^\d{1,6}$/.test(t)) return { seconds: 0, error: 'Enter a whole number.' };
-  const seconds = Number(t) * unitSeconds;
-  if (seconds <= 0) return { seconds: 0, error: 'The duration must be positive.' };
+/**
+ * Checks a custom wished duration as people type it ("90m", "8h", "1d 12h":
+ * parseDuration, the twin of `gatepassd request --duration`): a second or
+ * more, at most max seconds (0: a year).
+ */
+export function checkDuration(text: string, maxSeconds: number): DurationCheck {
+  let ms: number;
+  try {
+    ms = parseDuration(text);
+  } catch (e) {
+    return { seconds: 0, error: e instanceof DurationError ? `${e.message}: try 90m, 8h or 1d 12h.` : String(e) };
+  }
+  const seconds = Math.floor(ms / 1000);
+  if (seconds < 1) return { seconds: 0, error: 'The duration must be a second or more.' };
   const limit = maxSeconds > 0 ? maxSeconds : 365 * 86400;
-  if (seconds > limit) return { seconds, error: 'Longer than this network allows.' };
+  if (seconds > limit) return { seconds, error: `Longer than this network allows (${span(limit * 1000)}).` };
   return { seconds, error: '' };
 }

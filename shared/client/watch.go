@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/sse"
 )
 
 // Watch opens GET /api/v1/me/events and calls fn for every event, the
@@ -37,7 +40,7 @@ func (c *Client) Watch(ctx context.Context, fn func(api.Event) error) error {
 		}
 		return DecodeError(resp.StatusCode(), []byte(b.String()))
 	}
-	return ReadEvents(bufio.NewReader(body), func(ev api.Event) error {
+	return ReadEvents(body, func(ev api.Event) error {
 		if !ev.ServerTime.IsZero() {
 			// A stream event's server time was taken just before it was
 			// sent: a good enough sample of the offset.
@@ -49,39 +52,26 @@ func (c *Client) Watch(ctx context.Context, fn func(api.Event) error) error {
 	})
 }
 
-// ReadEvents parses a text/event-stream: lines of "field: value", an empty
-// line ends an event; comments (":") are skipped. Each event's data is an
-// api.Event as JSON.
-func ReadEvents(r *bufio.Reader, fn func(api.Event) error) error {
-	var data strings.Builder
+// ReadEvents reads a text/event-stream of the backend (WHATWG rules:
+// shared/sse) and calls fn with each event's data, an api.Event as JSON,
+// until the stream ends, breaks or fn returns an error. Comments
+// (keep-alives) and events without data are skipped.
+func ReadEvents(r io.Reader, fn func(api.Event) error) error {
+	sr := sse.NewReader(r)
 	for {
-		line, err := r.ReadString('\n')
+		e, err := sr.Next()
 		if err != nil {
-			if data.Len() > 0 {
+			if errors.Is(err, io.ErrUnexpectedEOF) {
 				return fmt.Errorf("event stream ended inside an event: %w", err)
 			}
 			return fmt.Errorf("event stream ended: %w", err)
 		}
-		line = strings.TrimRight(line, "\r\n")
-		switch {
-		case line == "":
-			if data.Len() == 0 {
-				continue
-			}
-			var ev api.Event
-			if err := json.Unmarshal([]byte(data.String()), &ev); err != nil {
-				return fmt.Errorf("bad event: %w", err)
-			}
-			data.Reset()
-			if err := fn(ev); err != nil {
-				return err
-			}
-		case strings.HasPrefix(line, ":"):
-		case strings.HasPrefix(line, "data:"):
-			if data.Len() > 0 {
-				data.WriteByte('\n')
-			}
-			data.WriteString(strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " "))
+		var ev api.Event
+		if err := json.Unmarshal([]byte(e.Data), &ev); err != nil {
+			return fmt.Errorf("bad event: %w", err)
+		}
+		if err := fn(ev); err != nil {
+			return err
 		}
 	}
 }

@@ -30,6 +30,7 @@ import (
 	"github.com/getlantern/systray"
 
 	"gatepass.dev/desktop/internal/agentproc"
+	"gatepass.dev/desktop/internal/backoff"
 	"gatepass.dev/desktop/internal/instance"
 	"gatepass.dev/desktop/internal/localapi"
 	"gatepass.dev/desktop/internal/traymenu"
@@ -129,39 +130,32 @@ func (t *tray) ready(ctx context.Context) {
 }
 
 // follow keeps the menu on the agent's watch stream, starting an agent if
-// none answers, reconnecting with back-off.
+// none answers, reconnecting with back-off (agentproc.Reconnect, as the
+// window does).
 func (t *tray) follow(ctx context.Context) {
-	wait := 500 * time.Millisecond
-	for ctx.Err() == nil {
-		_, err := agentproc.Ensure(ctx, agentproc.Options{Socket: t.socket})
-		if err == nil {
-			err = t.client.Watch(ctx, func(st localapi.Status) error {
-				wait = 500 * time.Millisecond
-				t.mu.Lock()
-				t.status, t.agentErr = &st, ""
-				if !st.ServerTime.IsZero() {
-					t.offset = st.ServerTime.Sub(time.Now())
-				}
-				t.mu.Unlock()
-				t.apply()
-				return nil
-			})
-		}
-		if ctx.Err() != nil {
-			return
-		}
-		t.log.Warn("agent watch ended", "err", err)
+	loop := backoff.Loop{Policy: agentproc.Reconnect, OnBreak: func(err error, wait time.Duration) {
+		t.log.Warn("agent watch ended", "err", err, "retry_in", wait)
 		t.mu.Lock()
 		t.status, t.agentErr = nil, err.Error()
 		t.mu.Unlock()
 		t.apply()
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(wait): // reconnect back-off
+	}}
+	loop.Run(ctx, func(ctx context.Context, healthy func()) error { //nolint:errcheck // ends with ctx
+		if _, err := agentproc.Ensure(ctx, agentproc.Options{Socket: t.socket}); err != nil {
+			return err
 		}
-		wait = min(wait*2, 10*time.Second)
-	}
+		return t.client.Watch(ctx, func(st localapi.Status) error {
+			healthy()
+			t.mu.Lock()
+			t.status, t.agentErr = &st, ""
+			if !st.ServerTime.IsZero() {
+				t.offset = st.ServerTime.Sub(time.Now())
+			}
+			t.mu.Unlock()
+			t.apply()
+			return nil
+		})
+	})
 }
 
 // apply rebuilds the menu from the latest status and shows it; a timer

@@ -29,8 +29,8 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"gatepass.dev/desktop/internal/localapi"
-	"gatepass.dev/desktop/internal/timefmt"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 func cmdDevices(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -86,7 +86,7 @@ func lastSeen(d api.Device, now time.Time) string {
 	if d.LastSeenAt == nil {
 		return "never"
 	}
-	return timefmt.Ago(now.Sub(*d.LastSeenAt))
+	return humantime.Ago(now.Sub(*d.LastSeenAt))
 }
 
 // printable returns s as is, or quoted when it holds anything a terminal

@@ -37,6 +37,7 @@ import (
 	"gatepass.dev/desktop/internal/localapi"
 	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -415,16 +416,18 @@ func printStatus(w io.Writer, st localapi.Status) {
 	for _, n := range st.Networks {
 		left := "-"
 		if n.State == api.StateActive && n.ExpiresAt != nil {
-			left = formatLeft(n.ExpiresAt.Sub(st.ServerTime))
+			left = timeLeft(n.ExpiresAt.Sub(st.ServerTime))
 		}
 		conn := "no"
-		switch {
-		case n.Connected:
+		switch n.TunnelState {
+		case localapi.TunnelConnected:
 			conn = "yes"
-		case n.Connecting:
+		case localapi.TunnelHandshaking:
+			conn = "handshaking" // up, the gateway not heard from yet
+		case localapi.TunnelConnecting:
 			conn = "connecting"
-		case n.Error != "":
-			conn = "error"
+		case localapi.TunnelRetrying:
+			conn = "retrying"
 		}
 		addr := n.Address
 		if addr == "" {
@@ -454,24 +457,26 @@ func stateLabel(s api.NetworkState) string {
 	return string(s)
 }
 
-// formatLeft prints a remaining time like the app: "29d 23h", "7h 59m",
-// "12m", "40s" (rounded down).
-func formatLeft(d time.Duration) string {
+// timeLeft is the time left on a grant as the window and the tray show it
+// ("29d 23h", "7h 59m", "12m", "40s"), or "expired".
+func timeLeft(d time.Duration) string {
 	if d <= 0 {
 		return "expired"
 	}
-	days := d / (24 * time.Hour)
-	hours := (d % (24 * time.Hour)) / time.Hour
-	mins := (d % time.Hour) / time.Minute
-	switch {
-	case days > 0:
-		return fmt.Sprintf("%dd %dh", days, hours)
-	case hours > 0:
-		return fmt.Sprintf("%dh %dm", hours, mins)
-	case mins > 0:
-		return fmt.Sprintf("%dm", mins)
+	return humantime.Countdown(d)
+}
+
+// wishedDuration reads --duration: any duration humantime.Parse reads
+// ("8h", "90m", "1d 12h", "2w"), of a second or more.
+func wishedDuration(s string) (time.Duration, error) {
+	d, err := humantime.Parse(s)
+	if err != nil {
+		return 0, err
 	}
-	return fmt.Sprintf("%ds", d/time.Second)
+	if d < time.Second {
+		return 0, fmt.Errorf("%q is too short: a second or more", s)
+	}
+	return d, nil
 }
 
 func cmdRequest(ctx context.Context, args []string, stdout io.Writer) error {
@@ -490,7 +495,7 @@ func cmdRequest(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	var d time.Duration
 	if *dur != "" {
-		if d, err = parseDuration(*dur); err != nil {
+		if d, err = wishedDuration(*dur); err != nil {
 			return usageErr("--duration: %v", err)
 		}
 	}
@@ -549,7 +554,7 @@ func cmdNetwork(ctx context.Context, cmd string, args []string, stdout io.Writer
 			msg += " as " + n.Address
 		}
 		if n.State == api.StateActive && n.ExpiresAt != nil {
-			msg += "; access expires in " + formatLeft(n.ExpiresAt.Sub(st.ServerTime))
+			msg += "; access expires in " + timeLeft(n.ExpiresAt.Sub(st.ServerTime))
 		}
 		fmt.Fprintln(stdout, msg+".")
 	case "disconnect":

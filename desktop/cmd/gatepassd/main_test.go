@@ -74,23 +74,27 @@ func check(t *testing.T, name, got, want string) {
 	}
 }
 
-func TestParseDuration(t *testing.T) {
+func TestWishedDuration(t *testing.T) {
 	for in, want := range map[string]time.Duration{
 		"8h": 8 * time.Hour, "90m": 90 * time.Minute, "1h30m": 90 * time.Minute, "2d": 48 * time.Hour,
-		"1w": 7 * 24 * time.Hour, "1d12h": 36 * time.Hour, "45s": 45 * time.Second,
+		"1w": 7 * 24 * time.Hour, "1d12h": 36 * time.Hour, "45s": 45 * time.Second, "1d 12h": 36 * time.Hour, "1.5h": 90 * time.Minute,
 	} {
-		if got, err := parseDuration(in); err != nil || got != want {
-			t.Errorf("parseDuration(%q) = %v, %v; want %v", in, got, err, want)
+		if got, err := wishedDuration(in); err != nil || got != want {
+			t.Errorf("wishedDuration(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "h", "8", "8x", "-1h", "0h", "8 h", "1.5h", "99999999999999999999d"} {
-		if _, err := parseDuration(bad); err == nil {
-			t.Errorf("parseDuration(%q) accepted", bad)
+	for bad, why := range map[string]string{
+		"": "empty", "h": "a number and a unit", "8": "unit is missing", "8x": `unknown unit "x"`, "-1h": "a second or more",
+		"0h": "a second or more", "300ms": "a second or more", "99999999999999999999d": "too long",
+	} {
+		if _, err := wishedDuration(bad); err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("wishedDuration(%q) = %v, want an error saying %q", bad, err, why)
 		}
 	}
 }
 
-func TestFormatLeft(t *testing.T) {
+// The status's time left reads as the window's countdown: never "12m 5s".
+func TestTimeLeft(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		30*24*time.Hour - time.Second:  "29d 23h",
 		8*time.Hour - time.Millisecond: "7h 59m",
@@ -99,8 +103,8 @@ func TestFormatLeft(t *testing.T) {
 		0:                              "expired",
 		-time.Hour:                     "expired",
 	} {
-		if got := formatLeft(d); got != want {
-			t.Errorf("formatLeft(%v) = %q, want %q", d, got, want)
+		if got := timeLeft(d); got != want {
+			t.Errorf("timeLeft(%v) = %q, want %q", d, got, want)
 		}
 	}
 }
@@ -222,7 +226,8 @@ func TestAgentAndCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// status --json: the contract shape, once connected (on approval).
+	// status --json: the contract shape, once connected (on approval) and
+	// the gateway answered (the first handshake).
 	var st map[string]any
 	backendtest.WaitFor(t, "connected in status --json", func() bool {
 		code, out, _ := cli(t, "", "status", "--json", "--socket", sock)
@@ -231,7 +236,7 @@ func TestAgentAndCLI(t *testing.T) {
 			return false
 		}
 		for _, n := range st["networks"].([]any) {
-			if m := n.(map[string]any); m["name"] == "office-network" && m["connected"] == true {
+			if m := n.(map[string]any); m["name"] == "office-network" && m["connected"] == true && m["tunnel_state"] == "connected" {
 				return true
 			}
 		}

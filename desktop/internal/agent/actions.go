@@ -277,7 +277,8 @@ func (a *Agent) refreshQuietly(ctx context.Context, s *session) {
 }
 
 // Connect turns a network's toggle on and waits (up to ConnectTimeout or
-// ctx) until its tunnel is up or could not be brought up.
+// ctx) until its tunnel is connected (the gateway's first handshake seen)
+// or could not be brought up.
 func (a *Agent) Connect(ctx context.Context, name string) error {
 	a.mu.Lock()
 	_, id, n, st, err := a.lookupLocked(name)
@@ -298,7 +299,7 @@ func (a *Agent) Connect(ctx context.Context, name string) error {
 		a.prefs.Networks[id] = p
 	}
 	p.WantConnected = true
-	if n.tun == nil && n.up == nil {
+	if n.tstate == TunnelRetrying {
 		n.err, n.failures, n.retryAt = "", 0, time.Time{} // the user asks: try now
 	}
 	a.savePrefsLocked()
@@ -309,21 +310,26 @@ func (a *Agent) Connect(ctx context.Context, name string) error {
 	defer stop()
 	ctx, cancel := context.WithTimeout(ctx, a.opts.ConnectTimeout)
 	defer cancel()
+	last := localapi.TunnelOff
 	for {
 		select {
 		case <-ctx.Done():
+			if last == TunnelHandshaking {
+				return apiError(http.StatusGatewayTimeout, api.CodeUnavailable, "%s: the tunnel is up but the gateway has not answered (no WireGuard handshake yet); the agent keeps trying", name)
+			}
 			return apiError(http.StatusGatewayTimeout, api.CodeUnavailable, "%s: the tunnel is still not up; the agent keeps trying", name)
 		case st, ok := <-updates:
 			if !ok {
 				return apiError(http.StatusServiceUnavailable, api.CodeUnavailable, "the agent is stopping")
 			}
 			nw, found := st.NetworkByName(id)
+			last = nw.TunnelState
 			switch {
 			case !found:
 				return apiError(http.StatusNotFound, api.CodeNotFound, "network %s is gone", name)
-			case nw.Connected:
+			case nw.TunnelState == TunnelConnected:
 				return nil
-			case nw.Error != "" && !nw.Connecting:
+			case nw.TunnelState == TunnelRetrying && nw.Error != "":
 				return apiError(http.StatusServiceUnavailable, api.CodeUnavailable, "%s: %s (retrying)", name, nw.Error)
 			case !nw.WantConnected:
 				return apiError(http.StatusConflict, api.CodeConflict, "%s was disconnected", name)

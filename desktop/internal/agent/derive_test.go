@@ -51,24 +51,3 @@ func TestDerive(t *testing.T) {
 		})
 	}
 }
-
-func TestBackoff(t *testing.T) {
-	b := backoff{min: time.Second, max: 30 * time.Second}
-	ceil := []time.Duration{1, 2, 4, 8, 16, 30, 30, 30}
-	for i, c := range ceil {
-		c *= time.Second
-		d := b.next()
-		if d < c/2 || d > c {
-			t.Errorf("attempt %d: wait %v, want in [%v, %v]", i, d, c/2, c)
-		}
-	}
-	b.reset()
-	if d := b.next(); d > time.Second {
-		t.Errorf("after reset: wait %v, want ≤ 1s", d)
-	}
-	for f, want := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 5: 16 * time.Second, 6: 30 * time.Second, 50: 30 * time.Second} {
-		if got := retryDelay(f); got != want {
-			t.Errorf("retryDelay(%d) = %v, want %v", f, got, want)
-		}
-	}
-}

@@ -25,8 +25,14 @@ import (
 	"strings"
 	"time"
 
+	"gatepass.dev/desktop/internal/backoff"
 	"gatepass.dev/desktop/internal/localapi"
 )
+
+// Reconnect is how the window and the tray space their attempts to follow
+// the agent's watch stream after a break: 0.5 s doubling to 10 s, back to
+// 0.5 s once a stream worked (backoff.Loop).
+var Reconnect = backoff.Policy{Min: 500 * time.Millisecond, Max: 10 * time.Second}
 
 // Options say how to find and start the agent.
 type Options struct {

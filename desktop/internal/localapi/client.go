@@ -1,7 +1,6 @@
 package localapi
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/sse"
 )
 
 var (
@@ -99,6 +99,13 @@ func (c *Client) Release(ctx context.Context, network string) (Status, error) {
 	return c.statusCall(ctx, http.MethodPost, netPath(network, "release"), nil)
 }
 
+// History lists the user's latest requests on network, newest first.
+func (c *Client) History(ctx context.Context, network string) (History, error) {
+	var h History
+	err := c.do(ctx, http.MethodGet, "/localapi/v1/networks/"+url.PathEscape(network)+"/requests", nil, &h)
+	return h, err
+}
+
 // Prefs returns the preferences.
 func (c *Client) Prefs(ctx context.Context) (Prefs, error) {
 	var p Prefs
@@ -141,32 +148,24 @@ func (c *Client) Watch(ctx context.Context, fn func(Status) error) error {
 	if resp.StatusCode != http.StatusOK {
 		return decodeError(resp)
 	}
-	r := bufio.NewReader(resp.Body)
-	var data strings.Builder
+	sr := sse.NewReader(resp.Body)
 	for {
-		line, err := r.ReadString('\n')
+		e, err := sr.Next()
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			return fmt.Errorf("localapi watch: stream ended: %w", err)
 		}
-		line = strings.TrimRight(line, "\r\n")
-		switch {
-		case line == "":
-			if data.Len() == 0 {
-				continue
-			}
-			var st Status
-			if err := json.Unmarshal([]byte(data.String()), &st); err != nil {
-				return fmt.Errorf("localapi watch: bad event: %w", err)
-			}
-			data.Reset()
-			if err := fn(st); err != nil {
-				return err
-			}
-		case strings.HasPrefix(line, "data:"):
-			data.WriteString(strings.TrimPrefix(strings.TrimPrefix(line, "data:"), " "))
+		if e.Type != EventStatus {
+			continue // a later agent may send more kinds
+		}
+		var st Status
+		if err := json.Unmarshal([]byte(e.Data), &st); err != nil {
+			return fmt.Errorf("localapi watch: bad event: %w", err)
+		}
+		if err := fn(st); err != nil {
+			return err
 		}
 	}
 }

@@ -384,3 +384,30 @@ func TestWatchSendsStatusFirstAndChanges(t *testing.T) {
 		t.Errorf("watch ended with %v", err)
 	}
 }
+
+// The client reads /watch by the event-stream rules, whoever wrote it: CR
+// line ends, comments, a Status split over data lines, events of other
+// types skipped.
+func TestWatchClientReadsAnyConformingStream(t *testing.T) {
+	path := filepath.Join(socketDir(t), "f.sock")
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		io.WriteString(w, ": hello\r\r"+
+			"event: other\rdata: [1\rdata: 2]\r\r"+
+			"event: status\rdata: {\"signed_in\": true,\rdata:  \"server\": \"https://gp.example\"}\r\r")
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	var got []localapi.Status
+	err = localapi.NewClient(path).Watch(t.Context(), func(st localapi.Status) error { got = append(got, st); return nil })
+	if !errors.Is(err, io.EOF) {
+		t.Errorf("end of the stream: %v", err)
+	}
+	if len(got) != 1 || !got[0].SignedIn || got[0].Server != "https://gp.example" {
+		t.Fatalf("statuses %+v", got)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/sse"
 )
 
 // Service is what the LocalAPI serves; the agent implements it. Errors that
@@ -38,6 +39,8 @@ type Service interface {
 	// RemoveDevice removes one of the user's devices by id, or by name
 	// when it is unambiguous (see Devices.Find).
 	RemoveDevice(ctx context.Context, device string) error
+	// History lists the user's latest requests on a network.
+	History(ctx context.Context, network string) (History, error)
 }
 
 // maxBody bounds request bodies.
@@ -45,6 +48,9 @@ const maxBody = 64 << 10
 
 // keepAlive is the interval of SSE comments on /watch.
 const keepAlive = 20 * time.Second
+
+// EventStatus is the type of /watch's events: each one's data is a Status.
+const EventStatus = "status"
 
 // Server serves the LocalAPI of one Service.
 type Server struct {
@@ -108,6 +114,14 @@ func (s *Server) Handler() http.Handler {
 		s.answer(w, s.svc.Logout(r.Context()))
 	})
 	mux.HandleFunc("POST /localapi/v1/networks/{name}/{action}", s.networkAction)
+	mux.HandleFunc("GET /localapi/v1/networks/{name}/requests", func(w http.ResponseWriter, r *http.Request) {
+		h, err := s.svc.History(r.Context(), r.PathValue("name"))
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, h)
+	})
 	mux.HandleFunc("GET /localapi/v1/prefs", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, s.svc.Prefs())
 	})
@@ -178,14 +192,12 @@ func (s *Server) answer(w http.ResponseWriter, err error) {
 }
 
 func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
-	rc := http.NewResponseController(w)
 	updates, cancel := s.svc.Subscribe()
 	defer cancel()
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	_ = rc.SetWriteDeadline(time.Time{})
+	sw, err := sse.Start(w)
+	if err != nil {
+		return
+	}
 	ping := time.NewTicker(keepAlive) // transport keep-alive, not logic
 	defer ping.Stop()
 	for {
@@ -193,7 +205,7 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
 		case <-r.Context().Done():
 			return
 		case <-ping.C:
-			if _, err := io.WriteString(w, ": keep-alive\n\n"); err != nil {
+			if sw.KeepAlive() != nil {
 				return
 			}
 		case st, ok := <-updates:
@@ -204,12 +216,9 @@ func (s *Server) watch(w http.ResponseWriter, r *http.Request) {
 			if err != nil {
 				return
 			}
-			if _, err := fmt.Fprintf(w, "event: status\ndata: %s\n\n", b); err != nil {
+			if sw.Event(sse.Event{Type: EventStatus, Data: string(b)}) != nil {
 				return
 			}
-		}
-		if rc.Flush() != nil {
-			return
 		}
 	}
 }

@@ -20,6 +20,7 @@
 //	POST /localapi/v1/networks/{name}/connect    → Status (once the tunnel is up, or an error)
 //	POST /localapi/v1/networks/{name}/disconnect → Status
 //	POST /localapi/v1/networks/{name}/release    → Status
+//	GET  /localapi/v1/networks/{name}/requests   History: the user's latest requests on the network
 //	GET  /localapi/v1/prefs                      Prefs
 //	PUT  /localapi/v1/prefs                      PrefsInput → Status
 //	GET  /localapi/v1/devices                    Devices: the user's devices, this one marked current
@@ -97,10 +98,15 @@ type Network struct {
 	// State is request, pending, active or standing, derived by the agent
 	// with the server clock (an expired grant is never active).
 	State api.NetworkState `json:"state"`
-	// Connected says the tunnel is up on this device.
+	// Connected says the tunnel is up on this device (TunnelState
+	// handshaking or connected).
 	Connected bool `json:"connected"`
-	// Connecting says the tunnel is being brought up.
+	// Connecting says the tunnel is being brought up (TunnelState
+	// connecting).
 	Connecting bool `json:"connecting"`
+	// TunnelState is where the tunnel is; "connected" only once the
+	// gateway answered (the first WireGuard handshake).
+	TunnelState TunnelState `json:"tunnel_state"`
 	// WantConnected is the user's wish (the toggle); the tunnel is up iff
 	// the network is active or standing and this is true.
 	WantConnected bool `json:"want_connected"`
@@ -117,6 +123,18 @@ type Network struct {
 	// Error is why the tunnel could not be brought up (retried with back-off).
 	Error string `json:"error,omitempty"`
 }
+
+// TunnelState is where a network's tunnel is on this device (the agent's
+// transition diagram: desktop/internal/agent/tunnelstate.go).
+type TunnelState string
+
+const (
+	TunnelOff         TunnelState = "off"         // no tunnel, nothing in flight
+	TunnelConnecting  TunnelState = "connecting"  // fetching the config and bringing the tunnel up
+	TunnelHandshaking TunnelState = "handshaking" // up, waiting for the gateway's first WireGuard handshake
+	TunnelConnected   TunnelState = "connected"   // up, and the gateway answered
+	TunnelRetrying    TunnelState = "retrying"    // the last bring-up failed (Error says why); retried with back-off
+)
 
 // ProxyAuth is the local proxies' user name and password.
 type ProxyAuth struct {

@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"gatepass.dev/desktop/internal/localapi"
-	"gatepass.dev/desktop/internal/timefmt"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 // Kind is what happened.
@@ -81,7 +81,7 @@ func network(p localapi.Network, prevNow time.Time, n localapi.Network, now time
 		(wasPending || (preq != nil && preq.ID != req.ID)) {
 		body := "You can connect now."
 		if n.ExpiresAt != nil {
-			body = "Access expires in " + timefmt.LeftCoarse(n.ExpiresAt.Sub(now)) + "."
+			body = "Access expires in " + humantime.Countdown(n.ExpiresAt.Sub(now)) + "."
 		}
 		if n.Connected || n.WantConnected {
 			body = "Connecting. " + body
@@ -110,7 +110,7 @@ func network(p localapi.Network, prevNow time.Time, n localapi.Network, now time
 		}
 		if left > 0 && left <= EndingWarning && prevLeft > EndingWarning {
 			out = append(out, Notification{Kind: Ending, Network: n.Name,
-				Title: "Access to " + n.Name + " ends in " + timefmt.LeftCoarse(left),
+				Title: "Access to " + n.Name + " ends in " + humantime.Countdown(left),
 				Body:  "Request access again if you need more time."})
 		}
 	}

@@ -16,15 +16,16 @@
 //	───
 //	Quit Gatepass
 //
-// The icon is green while any tunnel is up, grey otherwise.
+// The icon is green while any tunnel is connected (the gateway answered
+// its first handshake), grey otherwise.
 package traymenu
 
 import (
 	"time"
 
 	"gatepass.dev/desktop/internal/localapi"
-	"gatepass.dev/desktop/internal/timefmt"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 // Action is what clicking a network's item does.
@@ -88,7 +89,7 @@ func Build(st *localapi.Status, agentErr string, now time.Time) Menu {
 	for _, n := range st.Networks {
 		it := Item{Network: n.Name, Enabled: true}
 		mark := "○ "
-		if n.Connected {
+		if n.TunnelState == localapi.TunnelConnected {
 			mark = "● "
 			up++
 		}
@@ -104,8 +105,8 @@ func Build(st *localapi.Status, agentErr string, now time.Time) Menu {
 			detail := connText(n)
 			if n.State == api.StateActive && n.ExpiresAt != nil {
 				left := n.ExpiresAt.Sub(now)
-				detail += timefmt.LeftCoarse(left) + " left"
-				if d := timefmt.NextChange(left); d > 0 && (refresh == 0 || d < refresh) {
+				detail += humantime.Countdown(left) + " left"
+				if d := humantime.NextChange(left); d > 0 && (refresh == 0 || d < refresh) {
 					refresh = d
 				}
 			} else if detail != "" {
@@ -139,11 +140,14 @@ func Build(st *localapi.Status, agentErr string, now time.Time) Menu {
 }
 
 func connText(n localapi.Network) string {
-	switch {
-	case n.Connected:
+	switch n.TunnelState {
+	case localapi.TunnelConnected:
 		return "Connected · "
-	case n.Connecting:
+	case localapi.TunnelConnecting, localapi.TunnelHandshaking:
+		// Up or not, it is connected only once the gateway answered.
 		return "Connecting… · "
+	}
+	switch {
 	case n.State == api.StateStanding:
 		return "Not connected · "
 	}

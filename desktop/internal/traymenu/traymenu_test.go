@@ -18,7 +18,7 @@ func demo() *localapi.Status {
 		Networks: []localapi.Network{
 			{Name: "office-network", State: api.StateRequest},
 			{Name: "staging-internal", State: api.StatePending},
-			{Name: "zero-path", State: api.StateActive, ExpiresAt: at(30*24*time.Hour - time.Second), Connected: true, WantConnected: true},
+			{Name: "zero-path", State: api.StateActive, ExpiresAt: at(30*24*time.Hour - time.Second), Connected: true, TunnelState: localapi.TunnelConnected, WantConnected: true},
 			{Name: "lab", State: api.StateActive, ExpiresAt: at(8*time.Hour - time.Second)},
 			{Name: "wiki", State: api.StateStanding},
 		},
@@ -49,6 +49,16 @@ func TestBuild(t *testing.T) {
 	if m.Refresh != 59*time.Second+time.Millisecond {
 		t.Errorf("Refresh = %v", m.Refresh)
 	}
+	// Minutes alone below an hour (never "12m 30s"), seconds in the last minute.
+	st := demo()
+	st.Networks[3].ExpiresAt = at(12*time.Minute + 30*time.Second)
+	if m := Build(st, "", now); m.Networks[3].Title != "○ lab — 12m left" || m.Refresh != 30*time.Second+time.Millisecond {
+		t.Errorf("12m 30s left: %q, refresh %v", m.Networks[3].Title, m.Refresh)
+	}
+	st.Networks[3].ExpiresAt = at(40 * time.Second)
+	if m := Build(st, "", now); m.Networks[3].Title != "○ lab — 40s left" || m.Refresh != time.Millisecond {
+		t.Errorf("40s left: %q, refresh %v", m.Networks[3].Title, m.Refresh)
+	}
 }
 
 func TestBuildStates(t *testing.T) {
@@ -60,8 +70,7 @@ func TestBuildStates(t *testing.T) {
 	}
 	st := demo()
 	st.BackendReachable = false
-	st.Networks[2].Connected = false
-	st.Networks[2].Connecting = true
+	st.Networks[2].TunnelState = localapi.TunnelHandshaking // up, the gateway not heard from yet
 	m := Build(st, "", now)
 	if m.Header != "Gatepass — contractor@example.com (server unreachable)" || m.TunnelUp {
 		t.Errorf("unreachable: %+v", m)
@@ -69,7 +78,7 @@ func TestBuildStates(t *testing.T) {
 	if got := m.Networks[2].Title; got != "○ zero-path — Connecting… · 29d 23h left" {
 		t.Errorf("connecting: %q", got)
 	}
-	st.Networks[4].Connected, st.Networks[4].WantConnected = true, true
+	st.Networks[4].Connected, st.Networks[4].WantConnected, st.Networks[4].TunnelState = true, true, localapi.TunnelConnected
 	if got := Build(st, "", now).Networks[4]; got.Title != "● wiki — Connected" || got.Action != Disconnect {
 		t.Errorf("standing connected: %+v", got)
 	}
@@ -79,7 +88,7 @@ func TestBuildStates(t *testing.T) {
 		t.Error("CanRequest with nothing to request")
 	}
 	// Two tunnels up.
-	st.Networks[1].Connected = true
+	st.Networks[1].Connected, st.Networks[1].TunnelState = true, localapi.TunnelConnected
 	if got := Build(st, "", now).Tooltip; got != "Gatepass: 2 networks connected" {
 		t.Errorf("tooltip %q", got)
 	}

@@ -24,11 +24,13 @@
 //  4. xdotool finds a window named exactly "Gatepass"; `import -window
 //     root` takes a screenshot (window.png in --out).
 //
-// With --bench D: the admin approves the demo's pending request for 30
-// minutes first (so a countdown with seconds runs), then over D it samples
-// the CPU time (utime+stime) and the memory (Pss from smaps_rollup, shared
-// pages counted once, and Rss) of every app process: gatepass with its
-// WebKit processes, gatepass-tray and gatepassd.
+// With --bench D: the admin approves the demo's pending request for 10
+// minutes first (so a countdown in its last ten minutes runs: amber, in
+// minutes, redrawn once a minute), then over D it samples the CPU time
+// (utime+stime) and the memory (Pss from smaps_rollup, shared pages counted
+// once, and Rss) of every app process: gatepass with its WebKit processes,
+// gatepass-tray and gatepassd. The target is the issue's: idle, with the
+// window shown, at most 0.3 % of one core in all.
 package main
 
 import (
@@ -62,15 +64,15 @@ type proc struct {
 
 var started []proc
 
-// seconds: the benchmark runs a countdown that shows seconds.
-var seconds = true
+// ending: the benchmark runs a countdown in its last ten minutes.
+var ending = true
 
 func main() {
 	bin := flag.String("bin", "build/bin", "directory of the built binaries")
 	out := flag.String("out", "bench/window", "directory for the screenshot and the report")
 	bench := flag.Duration("bench", 0, "measure idle CPU and memory over this long (0: no benchmark)")
 	scale := flag.String("scale", "", "GDK_SCALE for the window (2: 200%)")
-	flag.BoolVar(&seconds, "seconds", true, "with --bench: approve a 30-minute grant first, so a countdown shows seconds (else only the demo's 29d 23h one runs)")
+	flag.BoolVar(&ending, "ending", true, "with --bench: approve a 10-minute grant first, so a countdown in its last ten minutes runs (else only the demo's 29d 23h one)")
 	flag.Parse()
 	code := 0
 	if err := run(*bin, *out, *bench, *scale); err != nil {
@@ -148,8 +150,8 @@ func run(bin, out string, bench time.Duration, scale string) error {
 		return fmt.Errorf("agent login as the demo contractor: %w", err)
 	}
 
-	if bench > 0 && seconds {
-		// A countdown with seconds: approve the demo's pending request for 30 minutes.
+	if bench > 0 && ending {
+		// A countdown in its last ten minutes: approve the demo's pending request for 10 minutes.
 		admin := client.New(server)
 		if _, err := admin.Login(ctx, creds["admin"][0], creds["admin"][1]); err != nil {
 			return fmt.Errorf("admin login: %w", err)
@@ -158,7 +160,7 @@ func run(bin, out string, bench time.Duration, scale string) error {
 		if err != nil || len(list.Requests) == 0 {
 			return fmt.Errorf("the demo's pending request: %v (%d)", err, len(list.Requests))
 		}
-		if _, err := admin.Approve(ctx, list.Requests[0].ID, 30*time.Minute); err != nil {
+		if _, err := admin.Approve(ctx, list.Requests[0].ID, 10*time.Minute); err != nil {
 			return fmt.Errorf("approve: %w", err)
 		}
 		if err := waitFor(ctx, 10*time.Second, "staging-internal active", func() bool {
@@ -238,8 +240,8 @@ func run(bin, out string, bench time.Duration, scale string) error {
 	if bench > 0 {
 		var report strings.Builder
 		fmt.Fprintf(&report, "window start to network list shown: %d ms (%d ms after main)\n", shown.Milliseconds(), marker.MSSinceStart)
-		visible := "a countdown showing seconds (9m 59s) and one showing days (29d 23h)"
-		if !seconds {
+		visible := "a countdown in its last ten minutes (9m, amber) and one showing days (29d 23h)"
+		if !ending {
 			visible = "a countdown showing days (29d 23h)"
 		}
 		if err := measure(&report, bench, "window shown, "+visible); err != nil {
@@ -299,10 +301,10 @@ func measure(report *strings.Builder, d time.Duration, what string) error {
 	}
 	fmt.Fprintf(report, "  %-26s %8.2f %10.1f %10.1f\n", "total", totalCPU, float64(totalPss)/1024, float64(totalRss)/1024)
 	verdict := "PASS"
-	if totalCPU >= 1 {
+	if totalCPU > 0.3 {
 		verdict = "OVER TARGET"
 	}
-	fmt.Fprintf(report, "  idle CPU target < 1%%: %s  (CPU %% of one core; Pss counts shared pages once, Rss in each process)\n", verdict)
+	fmt.Fprintf(report, "  idle CPU target ≤ 0.3%%: %s  (CPU %% of one core; Pss counts shared pages once, Rss in each process)\n", verdict)
 	return nil
 }
 

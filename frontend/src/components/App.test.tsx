@@ -38,7 +38,7 @@ describe('the window', () => {
     w.emit(ui(status({ networks: [status().networks[0]!, approved, status().networks[2]!] })));
     await settle();
     expect(row(w.root, 'staging-internal').dataset.state).toBe('active');
-    expect(byTestId(row(w.root, 'staging-internal'), 'countdown').textContent).toMatch(/^Access expires in (1h 0m|59m \d+s)$/);
+    expect(byTestId(row(w.root, 'staging-internal'), 'countdown').textContent).toMatch(/^Access expires in (1h 0m|59m)$/);
     const expired = { ...approved, state: 'request' as const, expires_at: null, request: req({ id: 'r2', status: 'expired', decided_at: exp }) };
     w.emit(ui(status({ networks: [status().networks[0]!, expired, status().networks[2]!] })));
     await settle();
@@ -107,10 +107,59 @@ describe('the window', () => {
     click(byTestId(w.root, 'connect-on-approval'));
     await settle();
     expect(w.app.SetConnectOnApproval).toHaveBeenCalledWith(false);
+    // A tunnel is up (zero-path): signing out asks first.
+    click(byTestId(w.root, 'signout'));
+    await settle();
+    expect(w.app.Logout).not.toHaveBeenCalled();
+    expect(byTestId(w.root, 'signout-confirm').textContent).toContain('Your tunnel to zero-path is up: signing out closes it. Sign out?');
+    click(byTestId(w.root, 'signout-no'));
+    await settle();
+    expect(w.root.querySelector('[data-testid="signout-confirm"]')).toBeNull();
+    expect(w.app.Logout).not.toHaveBeenCalled();
+    click(byTestId(w.root, 'signout'));
+    await settle();
+    w.app.Logout.mockResolvedValueOnce(ui(status({ signed_in: false, user: null, networks: [] })));
+    click(byTestId(w.root, 'signout-yes'));
+    await settle();
+    expect(w.app.Logout).toHaveBeenCalledOnce();
+    expect(byTestId(w.root, 'signin')).toBeTruthy();
+  });
+
+  it('signs out at once when no tunnel is up', async () => {
+    const w = await start(fakeBridge(ui(status({ networks: [net({ state: 'active', expires_at: new Date(NOW + 3600_000).toISOString() })] }))));
+    click(byTestId(w.root, 'open-settings'));
+    await settle();
     w.app.Logout.mockResolvedValueOnce(ui(status({ signed_in: false, user: null, networks: [] })));
     click(byTestId(w.root, 'signout'));
     await settle();
-    expect(byTestId(w.root, 'signin')).toBeTruthy();
+    expect(w.root.querySelector('[data-testid="signout-confirm"]')).toBeNull();
+    expect(w.app.Logout).toHaveBeenCalledOnce();
+  });
+
+  it('"Request again" opens the dialog with the last reason', async () => {
+    const denied = net({ state: 'request', request: req({ status: 'denied', reason: 'need the printer', note: 'not this week' }) });
+    const w = await start(fakeBridge(ui(status({ networks: [denied] }))));
+    const btn = byTestId(row(w.root, 'office-network'), 'request');
+    expect(btn.textContent).toBe('Request again');
+    click(btn);
+    const dlg = byTestId(document.body, 'request-dialog');
+    expect((byTestId(dlg, 'reason-input') as HTMLTextAreaElement).value).toBe('need the printer');
+    click(byTestId(dlg, 'submit'));
+    await settle();
+    expect(w.app.Request).toHaveBeenCalledWith('office-network', 'need the printer', 0);
+    // A network never requested starts empty.
+    un?.();
+    const fresh = await start();
+    click(byTestId(row(fresh.root, 'office-network'), 'request'));
+    expect((byTestId(document.body, 'reason-input') as HTMLTextAreaElement).value).toBe('');
+  });
+
+  it('shows the history of a network in its details, from the agent', async () => {
+    const w = await start();
+    click(byTestId(row(w.root, 'office-network'), 'details-toggle'));
+    await settle();
+    expect(w.app.History).toHaveBeenCalledWith('office-network');
+    expect(row(w.root, 'office-network').querySelectorAll('[data-testid="history-item"]').length).toBe(2);
   });
 
   it('shows the proxies\' user name and password in the settings, as text', async () => {
@@ -121,7 +170,7 @@ describe('the window', () => {
     await settle();
     expect(byTestId(w.root, 'proxy-user').textContent).toBe('gpk3x9q2m7ab');
     expect(byTestId(w.root, 'proxy-password').textContent).toBe(XSS);
-    expect(w.root.querySelector('img')).toBeNull();
+    expect(w.root.querySelector('img:not(.logo)')).toBeNull();
     expect(alert).not.toHaveBeenCalled();
   });
 
@@ -148,7 +197,7 @@ describe('the window', () => {
     vi.stubGlobal('alert', alert);
     const w = await start(fakeBridge(ui(status({ networks: [net({ state: 'request', request: req({ status: 'denied', note: XSS, reason: XSS }) })] }))));
     expect(byTestId(w.root, 'note').textContent).toBe(XSS);
-    expect(w.root.querySelector('img')).toBeNull();
+    expect(w.root.querySelector('img:not(.logo)')).toBeNull();
     expect(alert).not.toHaveBeenCalled();
   });
 });

@@ -141,6 +141,7 @@ export function App({ bridge }: { bridge: Bridge }) {
         : act(n, 'connect', () => bridge.app.Connect(n.name))),
     release: (n) => void act(n, 'release', () => bridge.app.Release(n.name)),
     refreshDetails: () => void bridge.app.Refresh().then(apply, () => undefined),
+    history: (n) => bridge.app.History(n.name),
   };
 
   const clock = useMemo(() => skewedClock(skew), [skew]);
@@ -262,6 +263,7 @@ export function App({ bridge }: { bridge: Bridge }) {
         <RequestDialog
           key={dialogNet.id}
           network={dialogNet}
+          initialReason={dialogNet.request?.reason ?? ''}
           onClose={() => setDialog(null)}
           onSubmit={async (reason, seconds) => {
             apply(await bridge.app.Request(dialogNet.name, reason, seconds));

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import type { Bridge } from '../bridge';
 import { errorMessage } from '../bridge';
-import { formatAgo, formatDate } from '../format';
+import { ago, formatDate } from '../format';
 import type { AccountDevice, DeviceList, UIState } from '../types';
 
 export interface DevicesProps {
@@ -18,7 +18,7 @@ function ordered(list: DeviceList): AccountDevice[] {
 function lastSeen(d: AccountDevice, now: number): string {
   if (!d.last_seen_at) return 'never';
   const t = Date.parse(d.last_seen_at);
-  return Number.isFinite(t) ? formatAgo(now - t) : 'never';
+  return Number.isFinite(t) ? ago(now - t) : 'never';
 }
 
 /**

@@ -1,8 +1,9 @@
 import { useContext, useEffect, useState } from 'preact/hooks';
+import { errorMessage } from '../bridge';
 import { ClockContext } from '../clock';
-import { expiresText, formatAgo, formatBytes, nextChange } from '../format';
+import { ago, agoNextChange, ENDING_SOON_MS, expiresText, formatBytes, formatDateTime, nextChange, span } from '../format';
 import { ticker } from '../ticker';
-import type { Network, Status } from '../types';
+import type { AccessRequest, History, Network, RequestStatus, Status } from '../types';
 import { CheckIcon, ChevronIcon } from './icons';
 import { ProxyAuthRows } from './ProxyAuthRows';
 
@@ -14,6 +15,8 @@ export interface RowActions {
   release(n: Network): void;
   /** Called while the details are open, to refresh the tunnel counters. */
   refreshDetails(): void;
+  /** The user's latest requests on the network (for the details). */
+  history(n: Network): Promise<History>;
 }
 
 export interface RowProps {
@@ -26,20 +29,55 @@ export interface RowProps {
   error: string;
 }
 
-/** A live "Access expires in 29d 23h", redrawn by the shared ticker only when its text changes. */
+/**
+ * A live "Access expires in 29d 23h", redrawn by the shared ticker only
+ * when its text changes (minutes show minutes: seconds only in the last
+ * minute). Amber in the last ten minutes.
+ */
 export function Countdown({ expiresAt }: { expiresAt: string }) {
   const clock = useContext(ClockContext);
   const exp = Date.parse(expiresAt);
   const [text, setText] = useState(() => expiresText(exp - clock.now()));
+  const [ending, setEnding] = useState(() => isEnding(exp - clock.now()));
   useEffect(() => {
-    const update = () => setText(expiresText(exp - clock.now()));
+    const update = () => {
+      const ms = exp - clock.now();
+      setText(expiresText(ms)); // the same text again renders nothing
+      setEnding(isEnding(ms));
+    };
     update();
-    return ticker.subscribe(() => nextChange(exp - clock.now()), update);
+    return ticker.subscribe(() => {
+      const ms = exp - clock.now();
+      return ms >= ENDING_SOON_MS ? Math.min(nextChange(ms), ms - ENDING_SOON_MS + 1) : nextChange(ms);
+    }, update);
   }, [exp, clock]);
   return (
-    <span class="countdown" role="timer" data-testid="countdown">
+    <span class={`countdown${ending ? ' ending' : ''}`} role="timer" data-testid="countdown" data-ending={ending ? 'true' : undefined}>
       {text}
     </span>
+  );
+}
+
+function isEnding(ms: number): boolean {
+  return ms > 0 && ms < ENDING_SOON_MS;
+}
+
+/** "5m ago" for an RFC 3339 time on the server clock, redrawn only when its text changes. */
+export function Ago({ at }: { at: string }) {
+  const clock = useContext(ClockContext);
+  const t = Date.parse(at);
+  const [text, setText] = useState(() => ago(clock.now() - t));
+  useEffect(() => {
+    if (!Number.isFinite(t)) return undefined;
+    const update = () => setText(ago(clock.now() - t));
+    update();
+    return ticker.subscribe(() => agoNextChange(clock.now() - t), update);
+  }, [t, clock]);
+  if (!Number.isFinite(t)) return null;
+  return (
+    <time dateTime={at} title={formatDateTime(at)}>
+      {text}
+    </time>
   );
 }
 
@@ -51,7 +89,7 @@ export function Toggle({ network, busy, onToggle }: { network: Network; busy: bo
     <button
       type="button"
       role="switch"
-      class={`switch${on ? ' on' : ''}${network.connecting || busy ? ' busy' : ''}`}
+      class={`switch${on ? ' on' : ''}${inFlight(network) || busy ? ' busy' : ''}`}
       aria-checked={on}
       aria-label={label}
       title={label}
@@ -64,12 +102,87 @@ export function Toggle({ network, busy, onToggle }: { network: Network; busy: bo
   );
 }
 
-/** The connection's line under an active or standing network. */
+/** The tunnel is on its way up: being brought up, or up without the gateway's first handshake yet. */
+function inFlight(n: Network): boolean {
+  return n.tunnel_state === 'connecting' || n.tunnel_state === 'handshaking';
+}
+
+/** The connection's line under an active or standing network: "Connected" only once the gateway answered. */
 function connectionText(n: Network): string {
-  if (n.connected) return n.address ? `Connected · ${n.address.replace(/\/32$|\/128$/, '')}` : 'Connected';
-  if (n.connecting) return 'Connecting…';
-  if (n.want_connected && n.error) return 'Not connected, retrying';
+  if (n.tunnel_state === 'connected') return n.address ? `Connected · ${n.address.replace(/\/32$|\/128$/, '')}` : 'Connected';
+  if (inFlight(n)) return 'Connecting…';
+  if (n.want_connected && (n.tunnel_state === 'retrying' || n.error)) return 'Not connected, retrying';
   return 'Not connected';
+}
+
+/** When a pending request was sent and what it asked for. */
+function PendingMeta({ r }: { r: AccessRequest }) {
+  return (
+    <div class="pending-meta" data-testid="pending-meta">
+      Sent <Ago at={r.requested_at} /> · {r.duration_seconds ? `asked for ${span(r.duration_seconds * 1000)}` : 'no duration asked'}
+    </div>
+  );
+}
+
+const STATUS_LABEL: Record<RequestStatus, string> = {
+  pending: 'Pending',
+  approved: 'Approved',
+  denied: 'Denied',
+  cancelled: 'Cancelled',
+  expired: 'Expired',
+  revoked: 'Revoked',
+};
+
+/** The user's latest requests on a network, newest first: when, how long, why, and what came of it. */
+function HistoryList({ n, actions }: { n: Network; actions: RowActions }) {
+  const [hist, setHist] = useState<History | null>(null);
+  const [error, setError] = useState('');
+  // Loaded when the details open, and again when the latest request changes.
+  const latest = n.request ? `${n.request.id}:${n.request.status}` : '';
+  useEffect(() => {
+    let live = true;
+    actions.history(n).then(
+      (h) => live && (setHist(h), setError('')),
+      (e) => live && setError(errorMessage(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [n.id, latest]);
+  return (
+    <section class="history-box" aria-label="Your requests">
+      <h3>Your requests</h3>
+      {error ? (
+        <div class="error" role="alert" data-testid="history-error">
+          {error}
+        </div>
+      ) : hist === null ? (
+        <p class="hint">Loading…</p>
+      ) : hist.requests.length === 0 ? (
+        <p class="hint" data-testid="history-empty">
+          None yet.
+        </p>
+      ) : (
+        <ol class="history" data-testid="history">
+          {hist.requests.map((r) => {
+            const secs = r.granted_seconds || r.duration_seconds || 0;
+            return (
+              <li key={r.id} data-testid="history-item" data-status={r.status}>
+                <span class={`hstatus st-${r.status}`}>{STATUS_LABEL[r.status] ?? r.status}</span> <Ago at={r.requested_at} />
+                {secs ? <span class="muted"> · {span(secs * 1000)}</span> : null}
+                {r.reason ? (
+                  <div>
+                    <q class="user-text">{r.reason}</q>
+                  </div>
+                ) : null}
+                {r.note ? <div class="muted">Note: <q class="user-text">{r.note}</q></div> : null}
+              </li>
+            );
+          })}
+        </ol>
+      )}
+    </section>
+  );
 }
 
 /** Why the last request did not lead to access (denied, revoked, expired), for a row back in the request state. */
@@ -121,8 +234,17 @@ function Outcome({ n, status }: { n: Network; status: Status }) {
   return null;
 }
 
+/** A network's details: its connection (when it can have one) and the user's requests on it. */
 function Details({ n, status, actions, busy }: { n: Network; status: Status; actions: RowActions; busy: string }) {
-  const clock = useContext(ClockContext);
+  return (
+    <div class="details" data-testid="details">
+      {n.state === 'active' || n.state === 'standing' ? <Connection n={n} status={status} actions={actions} busy={busy} /> : null}
+      <HistoryList n={n} actions={actions} />
+    </div>
+  );
+}
+
+function Connection({ n, status, actions, busy }: { n: Network; status: Status; actions: RowActions; busy: string }) {
   const [confirm, setConfirm] = useState(false);
   // The tunnel counters are not part of the watch stream (the agent sends
   // changes, not traffic): while the details are open and visible they are
@@ -134,10 +256,10 @@ function Details({ n, status, actions, busy }: { n: Network; status: Status; act
     }, 2000);
     return () => clearInterval(id);
   }, [n.connected]);
-  const hs = n.tunnel?.last_handshake ? Date.parse(n.tunnel.last_handshake) : 0;
+  const hs = n.tunnel?.last_handshake ?? '';
   const userMode = status.tunnel_mode === 'netstack';
   return (
-    <div class="details" data-testid="details">
+    <div class="connection">
       <dl>
         <dt>Address</dt>
         <dd class="mono">{n.address || '—'}</dd>
@@ -151,7 +273,7 @@ function Details({ n, status, actions, busy }: { n: Network; status: Status; act
           </>
         ) : null}
         <dt>Last handshake</dt>
-        <dd>{!n.connected ? 'Not connected' : hs ? formatAgo(Math.max(0, clock.now() - hs)) : 'Not yet'}</dd>
+        <dd data-testid="handshake">{!n.connected ? 'Not connected' : hs ? <Ago at={hs} /> : 'Not yet'}</dd>
         <dt>Received</dt>
         <dd>{formatBytes(n.tunnel?.rx_bytes ?? 0)}</dd>
         <dt>Sent</dt>
@@ -197,8 +319,20 @@ function Details({ n, status, actions, busy }: { n: Network; status: Status; act
 export function NetworkRow({ network: n, status, actions, busy, error }: RowProps) {
   const [open, setOpen] = useState(false);
   const detailsId = `details-${n.id}`;
-  const canDetail = n.state === 'active' || n.state === 'standing';
+  const canConnect = n.state === 'active' || n.state === 'standing';
   const err = error || (n.want_connected ? n.error || '' : '');
+  const detailsToggle = (
+    <button
+      type="button"
+      class="btn link details-toggle"
+      aria-expanded={open}
+      aria-controls={detailsId}
+      onClick={() => setOpen(!open)}
+      data-testid="details-toggle"
+    >
+      Details <ChevronIcon open={open} />
+    </button>
+  );
   return (
     <li class={`row state-${n.state}`} data-testid="network" data-network={n.name} data-state={n.state}>
       <div class="row-main">
@@ -215,8 +349,15 @@ export function NetworkRow({ network: n, status, actions, busy, error }: RowProp
         </div>
         <div class="row-action">
           {n.state === 'request' ? (
-            <button type="button" class="btn primary" disabled={busy !== ''} onClick={() => actions.request(n)} data-testid="request">
-              Request
+            <button
+              type="button"
+              class="btn primary"
+              disabled={busy !== ''}
+              onClick={() => actions.request(n)}
+              title={n.request ? 'Request access again, with your last reason filled in' : undefined}
+              data-testid="request"
+            >
+              {n.request ? 'Request again' : 'Request'}
             </button>
           ) : null}
           {n.state === 'pending' ? (
@@ -224,13 +365,14 @@ export function NetworkRow({ network: n, status, actions, busy, error }: RowProp
               {busy === 'cancel' ? 'Cancelling…' : 'Cancel'}
             </button>
           ) : null}
-          {canDetail ? <Toggle network={n} busy={busy === 'connect' || busy === 'disconnect'} onToggle={() => actions.toggle(n)} /> : null}
+          {canConnect ? <Toggle network={n} busy={busy === 'connect' || busy === 'disconnect'} onToggle={() => actions.toggle(n)} /> : null}
         </div>
       </div>
       {n.description ? <div class="description user-text">{n.description}</div> : null}
       {n.state === 'pending' ? (
         <div class="pending" data-testid="pending">
           <span class="pending-label">Access request pending</span>
+          {n.request ? <PendingMeta r={n.request} /> : null}
           {n.request?.reason ? (
             <div class="reason">
               Your reason: <q class="user-text" data-testid="reason">{n.request.reason}</q>
@@ -239,25 +381,18 @@ export function NetworkRow({ network: n, status, actions, busy, error }: RowProp
         </div>
       ) : null}
       {n.state === 'request' ? <Outcome n={n} status={status} /> : null}
-      {canDetail ? (
+      {canConnect ? (
         <div class="row-sub">
           {n.state === 'active' && n.expires_at ? <Countdown expiresAt={n.expires_at} /> : null}
-          <span class={`conn${n.connected ? ' up' : ''}`} data-testid="connection">
+          <span class={`conn${n.tunnel_state === 'connected' ? ' up' : ''}`} data-testid="connection" data-tunnel={n.tunnel_state}>
             {connectionText(n)}
           </span>
-          <button
-            type="button"
-            class="btn link details-toggle"
-            aria-expanded={open}
-            aria-controls={detailsId}
-            onClick={() => setOpen(!open)}
-            data-testid="details-toggle"
-          >
-            Details <ChevronIcon open={open} />
-          </button>
+          {detailsToggle}
         </div>
-      ) : null}
-      {canDetail && open ? (
+      ) : (
+        <div class="row-sub">{detailsToggle}</div>
+      )}
+      {open ? (
         <div id={detailsId}>
           <Details n={n} status={status} actions={actions} busy={busy} />
         </div>

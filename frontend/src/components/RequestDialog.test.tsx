@@ -9,8 +9,8 @@ afterEach(() => {
   un = null;
 });
 
-function open(onSubmit = vi.fn(() => Promise.resolve()), onClose = vi.fn(), max = 30 * 86400) {
-  const m = mount(<RequestDialog network={net({ max_duration_seconds: max })} onSubmit={onSubmit} onClose={onClose} />);
+function open(onSubmit = vi.fn(() => Promise.resolve()), onClose = vi.fn(), max = 30 * 86400, initialReason?: string) {
+  const m = mount(<RequestDialog network={net({ max_duration_seconds: max })} initialReason={initialReason} onSubmit={onSubmit} onClose={onClose} />);
   un = m.unmount;
   const reason = byTestId(m.root, 'reason-input') as HTMLTextAreaElement;
   return { ...m, onSubmit, onClose, reason, submit: () => click(byTestId(m.root, 'submit')) };
@@ -45,7 +45,7 @@ describe('the Request dialog', () => {
     expect(byTestId(d.root, 'counter').textContent).toBe('1001 / 1000');
     expect(byTestId(d.root, 'counter').classList.contains('over')).toBe(true);
     d.submit();
-    expect(byTestId(d.root, 'reason-error').textContent).toBe('Too long: 1001 characters (at most 1000).');
+    expect(byTestId(d.root, 'reason-error').textContent).toBe('The reason is too long: 1001 characters (at most 1000).');
     expect(d.onSubmit).not.toHaveBeenCalled();
   });
 
@@ -72,29 +72,40 @@ describe('the Request dialog', () => {
     expect(d.onSubmit).toHaveBeenCalledWith('deploy the release', 8 * 3600);
   });
 
-  it('offers no preset longer than the network allows, and checks a custom duration', async () => {
+  it('offers no preset longer than the network allows, and reads a custom duration as typed', async () => {
     const d = open(undefined, undefined, 86400);
     const sel = byTestId(d.root, 'duration') as HTMLSelectElement;
     const values = Array.from(sel.options).map((o) => o.value);
     expect(values).toEqual(['0', '3600', '14400', '28800', '86400', 'custom']);
+    expect(Array.from(sel.options).map((o) => o.textContent)).toEqual(['Let the admin decide', '1h', '4h', '8h', '1d', 'Custom…']);
+    expect(d.root.textContent).toContain('This network allows up to 1d.');
     sel.value = 'custom';
     sel.dispatchEvent(new Event('change', { bubbles: true }));
     await settle();
     type(d.reason, 'a reason');
-    type(byTestId(d.root, 'custom-amount') as HTMLInputElement, '3');
-    const unit = byTestId(d.root, 'custom-unit') as HTMLSelectElement;
-    unit.value = '86400';
-    unit.dispatchEvent(new Event('change', { bubbles: true }));
-    await settle();
+    const amount = byTestId(d.root, 'custom-amount') as HTMLInputElement;
+    type(amount, '3 hours');
     d.submit();
-    expect(byTestId(d.root, 'duration-error').textContent).toBe('Longer than this network allows.');
+    expect(byTestId(d.root, 'duration-error').textContent).toBe('"3 hours" is not a duration: unknown unit "hours" (w, d, h, m, s, ms): try 90m, 8h or 1d 12h.');
+    type(amount, '1d 2h');
+    expect(byTestId(d.root, 'duration-error').textContent).toBe('Longer than this network allows (1d).');
     expect(d.onSubmit).not.toHaveBeenCalled();
-    unit.value = '3600';
-    unit.dispatchEvent(new Event('change', { bubbles: true }));
-    await settle();
+    type(amount, '2h30m');
+    expect(byTestId(d.root, 'custom-span').textContent).toBe('= 2h 30m');
     d.submit();
     await settle();
-    expect(d.onSubmit).toHaveBeenCalledWith('a reason', 3 * 3600);
+    expect(d.onSubmit).toHaveBeenCalledWith('a reason', 2.5 * 3600);
+  });
+
+  it('starts from the last reason for "Request again", the cursor at its end', async () => {
+    const d = open(undefined, undefined, undefined, 'deploy the hotfix');
+    expect(d.reason.value).toBe('deploy the hotfix');
+    expect(document.activeElement).toBe(d.reason);
+    expect(d.reason.selectionStart).toBe('deploy the hotfix'.length);
+    expect(byTestId(d.root, 'counter').textContent).toBe('17 / 1000');
+    d.submit();
+    await settle();
+    expect(d.onSubmit).toHaveBeenCalledWith('deploy the hotfix', 0);
   });
 
   it("shows the server's error and stays open", async () => {
@@ -115,7 +126,7 @@ describe('the Request dialog', () => {
   it('keeps markup in the reason as text', async () => {
     const d = open();
     type(d.reason, '<img src=x onerror=alert(1)>');
-    expect(d.root.querySelector('img')).toBeNull();
+    expect(d.root.querySelector('img:not(.logo)')).toBeNull();
     d.submit();
     await settle();
     expect(d.onSubmit).toHaveBeenCalledWith('<img src=x onerror=alert(1)>', 0);

@@ -1,17 +1,14 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import { formatDuration } from '../format';
+import { span } from '../format';
 import type { Network } from '../types';
 import { checkDuration, checkReason, MAX_REASON } from '../validate';
 
 const PRESETS = [3600, 4 * 3600, 8 * 3600, 86400, 3 * 86400, 7 * 86400, 30 * 86400];
-const UNITS: { label: string; seconds: number }[] = [
-  { label: 'minutes', seconds: 60 },
-  { label: 'hours', seconds: 3600 },
-  { label: 'days', seconds: 86400 },
-];
 
 export interface RequestDialogProps {
   network: Network;
+  /** The reason to start from (the last request's, for "Request again"). */
+  initialReason?: string;
   /** Sends the request; rejects with the error's text. */
   onSubmit(reason: string, durationSeconds: number): Promise<void>;
   onClose(): void;
@@ -23,12 +20,11 @@ export interface RequestDialogProps {
  * or a custom one), submit. Modal: focus stays inside, Escape closes, the
  * focus returns to where it was.
  */
-export function RequestDialog({ network, onSubmit, onClose }: RequestDialogProps) {
-  const [reason, setReason] = useState('');
+export function RequestDialog({ network, initialReason = '', onSubmit, onClose }: RequestDialogProps) {
+  const [reason, setReason] = useState(initialReason);
   const [touched, setTouched] = useState(false);
   const [choice, setChoice] = useState('0');
   const [amount, setAmount] = useState('');
-  const [unit, setUnit] = useState(3600);
   const [sending, setSending] = useState(false);
   const [error, setError] = useState('');
   const box = useRef<HTMLDivElement>(null);
@@ -37,13 +33,15 @@ export function RequestDialog({ network, onSubmit, onClose }: RequestDialogProps
   const max = network.max_duration_seconds;
   const presets = useMemo(() => PRESETS.filter((s) => max <= 0 || s <= max), [max]);
   const check = checkReason(reason);
-  const custom = choice === 'custom' ? checkDuration(amount, unit, max) : { seconds: Number(choice), error: '' };
+  const custom = choice === 'custom' ? checkDuration(amount, max) : { seconds: Number(choice), error: '' };
   const showReasonError = touched && check.error !== '';
   const over = check.length > MAX_REASON;
 
   useEffect(() => {
     const before = document.activeElement as HTMLElement | null;
     text.current?.focus();
+    // A prefilled reason ("Request again"): the cursor at its end.
+    text.current?.setSelectionRange(text.current.value.length, text.current.value.length);
     return () => before?.focus?.();
   }, []);
 
@@ -150,7 +148,7 @@ export function RequestDialog({ network, onSubmit, onClose }: RequestDialogProps
             <option value="0">Let the admin decide</option>
             {presets.map((s) => (
               <option key={s} value={String(s)}>
-                {formatDuration(s)}
+                {span(s * 1000)}
               </option>
             ))}
             <option value="custom">Custom…</option>
@@ -159,25 +157,17 @@ export function RequestDialog({ network, onSubmit, onClose }: RequestDialogProps
             <div class="custom-duration">
               <input
                 type="text"
-                inputMode="numeric"
                 aria-label="Custom duration"
                 value={amount}
-                placeholder="e.g. 2"
+                placeholder="e.g. 90m, 8h, 2d or 1d 12h"
                 onInput={(e) => setAmount((e.currentTarget as HTMLInputElement).value)}
                 data-testid="custom-amount"
               />
-              <select
-                aria-label="Unit"
-                value={String(unit)}
-                onChange={(e) => setUnit(Number((e.currentTarget as HTMLSelectElement).value))}
-                data-testid="custom-unit"
-              >
-                {UNITS.map((u) => (
-                  <option key={u.seconds} value={String(u.seconds)}>
-                    {u.label}
-                  </option>
-                ))}
-              </select>
+              {amount.trim() !== '' && !custom.error ? (
+                <span class="hint" data-testid="custom-span">
+                  = {span(custom.seconds * 1000)}
+                </span>
+              ) : null}
             </div>
           ) : null}
           {choice === 'custom' && touched && custom.error ? (
@@ -185,7 +175,7 @@ export function RequestDialog({ network, onSubmit, onClose }: RequestDialogProps
               {custom.error}
             </div>
           ) : null}
-          {max > 0 ? <p class="hint">This network allows up to {formatDuration(max)}.</p> : null}
+          {max > 0 ? <p class="hint">This network allows up to {span(max * 1000)}.</p> : null}
 
           {error ? (
             <div class="error" role="alert" data-testid="dialog-error">

@@ -19,6 +19,9 @@ export function SettingsView({ bridge, status, onState, onSignOut, onClose }: Se
   const [settings, setSettings] = useState<WindowSettings | null>(null);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState('');
+  const [confirmSignOut, setConfirmSignOut] = useState(false);
+  // Signing out closes every tunnel: with some up, it asks first.
+  const up = status.networks.filter((n) => n.connected);
 
   useEffect(() => {
     bridge.app.Settings().then(setSettings, (e) => setError(errorMessage(e)));
@@ -57,9 +60,36 @@ export function SettingsView({ bridge, status, onState, onSignOut, onClose }: Se
           <dt>Signed in as</dt>
           <dd>{status.user ? `${status.user.name || status.user.email} (${status.user.email})` : '—'}</dd>
         </dl>
-        <button type="button" class="btn" disabled={busy !== ''} onClick={() => run('signout', onSignOut)} data-testid="signout">
-          {busy === 'signout' ? 'Signing out…' : 'Sign out'}
-        </button>
+        {confirmSignOut ? (
+          <div class="confirm" role="group" aria-label="Sign out" data-testid="signout-confirm">
+            <span>
+              {up.length === 1 ? `Your tunnel to ${up[0]!.name} is up` : `Your tunnels to ${up.map((n) => n.name).join(', ')} are up`}: signing out closes{' '}
+              {up.length === 1 ? 'it' : 'them'}. Sign out?
+            </span>
+            <button
+              type="button"
+              class="btn danger small"
+              disabled={busy !== ''}
+              onClick={() => run('signout', onSignOut)}
+              data-testid="signout-yes"
+            >
+              {busy === 'signout' ? 'Signing out…' : 'Sign out'}
+            </button>
+            <button type="button" class="btn small" disabled={busy !== ''} onClick={() => setConfirmSignOut(false)} data-testid="signout-no">
+              Stay signed in
+            </button>
+          </div>
+        ) : (
+          <button
+            type="button"
+            class="btn"
+            disabled={busy !== ''}
+            onClick={() => (up.length > 0 ? setConfirmSignOut(true) : void run('signout', onSignOut))}
+            data-testid="signout"
+          >
+            {busy === 'signout' ? 'Signing out…' : 'Sign out'}
+          </button>
+        )}
       </section>
       <section>
         <h2>Behaviour</h2>

@@ -59,12 +59,7 @@ export function ClockIcon() {
   );
 }
 
+/** The Gatepass mark (shared/brand/mark.svg, written to public/icon.svg by the icon generator). */
 export function Logo() {
-  return (
-    <svg width="28" height="28" viewBox="0 0 100 100" aria-hidden="true" focusable="false" class="logo">
-      <rect width="100" height="100" rx="22" fill="#2563eb" />
-      <circle cx="50" cy="40" r="14.5" fill="#fff" />
-      <path d="M44.5 40h11l5.5 36h-22z" fill="#fff" />
-    </svg>
-  );
+  return <img src="./icon.svg" width="28" height="28" alt="" aria-hidden="true" class="logo" />;
 }

@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 import type { AppMethods, Bridge } from '../bridge';
-import type { AccessRequest, AccountDevice, DeviceList, Network, Status, UIState } from '../types';
+import type { AccessRequest, AccountDevice, DeviceList, History, Network, Status, UIState } from '../types';
 
 export const NOW = Date.parse('2026-11-23T09:00:00Z');
 export const XSS = '<img src=x onerror=alert(1)>';
@@ -33,6 +33,7 @@ export function net(over: Partial<Network> = {}): Network {
     state: 'request',
     connected: false,
     connecting: false,
+    tunnel_state: 'off',
     want_connected: false,
     expires_at: null,
     request: null,
@@ -57,6 +58,7 @@ export function demoNetworks(): Network[] {
       expires_at: exp,
       want_connected: true,
       connected: true,
+      tunnel_state: 'connected',
       address: '10.77.0.2/32',
       tunnel: { last_handshake: new Date(NOW - 12_000).toISOString(), rx_bytes: 1500, tx_bytes: 512 },
       request: req({ id: 'r3', network_id: 'n3', status: 'approved', expires_at: exp, decided_at: new Date(NOW).toISOString() }),
@@ -110,6 +112,17 @@ export function devices(): DeviceList {
   };
 }
 
+/** The user's requests on a network: a denied one, then an expired grant. */
+export function history(): History {
+  return {
+    requests: [
+      req({ id: 'r9', status: 'denied', reason: 'need the printer ' + XSS, note: 'not this week', duration_seconds: 8 * 3600, requested_at: new Date(NOW - 2 * 86400_000).toISOString() }),
+      req({ id: 'r8', status: 'expired', reason: 'deploy', granted_seconds: 3600, requested_at: new Date(NOW - 9 * 86400_000).toISOString() }),
+    ],
+    server_time: new Date(NOW).toISOString(),
+  };
+}
+
 export function ui(s: Status | null = status()): UIState {
   return { agent: { connected: true, starting: false, error: '', socket: '/run/gatepass.sock' }, status: s };
 }
@@ -130,6 +143,7 @@ export function fakeBridge(initial: UIState = ui()) {
     Connect: vi.fn(ok),
     Disconnect: vi.fn(ok),
     Release: vi.fn(ok),
+    History: vi.fn((_network: string) => Promise.resolve(history())),
     SetConnectOnApproval: vi.fn(ok),
     Settings: vi.fn(() =>
       Promise.resolve({ start_at_login: false, start_at_login_supported: true, start_at_login_path: '/home/u/.config/autostart/gatepass.desktop', version: 'test', agent_log: '/tmp/gatepassd.log' }),

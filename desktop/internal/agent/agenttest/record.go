@@ -20,6 +20,11 @@ type Up struct {
 type Recorder struct {
 	tunnel.Backend
 
+	// OnUp and OnClose, if set before the first Up, are called with a
+	// tunnel's name the moment the agent has brought it up or closes it
+	// (a benchmark's stopwatch).
+	OnUp, OnClose func(name string)
+
 	mu     sync.Mutex
 	ups    []Up
 	open   map[string]*recTunnel
@@ -39,9 +44,12 @@ func (r *Recorder) Up(ctx context.Context, name string, cfg tunnel.Config) (tunn
 	}
 	rt := &recTunnel{Tunnel: t, r: r, name: name, cfg: cfg}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.ups = append(r.ups, Up{Name: name, Config: cfg})
 	r.open[name] = rt
+	r.mu.Unlock()
+	if r.OnUp != nil {
+		r.OnUp(name)
+	}
 	return rt, nil
 }
 
@@ -81,13 +89,17 @@ type recTunnel struct {
 func (t *recTunnel) Close() error {
 	err := t.Tunnel.Close()
 	t.r.mu.Lock()
-	defer t.r.mu.Unlock()
-	if !t.closed {
+	first := !t.closed
+	if first {
 		t.closed = true
 		t.r.closes++
 		if t.r.open[t.name] == t {
 			delete(t.r.open, t.name)
 		}
+	}
+	t.r.mu.Unlock()
+	if first && t.r.OnClose != nil {
+		t.r.OnClose(t.name)
 	}
 	return err
 }

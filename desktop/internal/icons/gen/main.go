@@ -42,7 +42,7 @@ type output struct {
 var windowColors = []struct{ window, brand string }{
 	{"bg", "bg"}, {"card", "surface"}, {"text", "text"}, {"muted", "muted"}, {"line", "border"},
 	{"accent", "accent"}, {"accent-text", "accent-text"}, {"accent-hover", "accent-hover"},
-	{"ok", "ok"}, {"warn-bg", "pending-bg"}, {"warn-text", "pending-fg"},
+	{"ok", "ok"}, {"amber", "pending-fg"}, {"warn-bg", "pending-bg"}, {"warn-text", "pending-fg"},
 	{"err", "danger"}, {"err-bg", "danger-soft"}, {"info-bg", "accent-soft"},
 	{"switch-off", "border-strong"}, {"focus", "focus"},
 }
