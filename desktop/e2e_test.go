@@ -105,8 +105,8 @@ func TestE2ERequestApproveConnectExpire(t *testing.T) {
 	}
 	var color string
 	h.eval(`getComputedStyle(document.querySelector('[data-testid="countdown"]')).color`, &color)
-	if color != "rgb(180, 83, 9)" {
-		t.Errorf("countdown colour %q, want the amber rgb(180, 83, 9)", color)
+	if color != "rgb(138, 75, 6)" { // the palette's amber (shared/brand pending-fg, light)
+		t.Errorf("countdown colour %q, want the amber rgb(138, 75, 6)", color)
 	}
 	h.shot("ending")
 	h.advance(9*time.Minute + 1*time.Second)

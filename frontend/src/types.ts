@@ -45,6 +45,8 @@ export interface AccessRequest {
   expires_at: string | null;
   ended_at?: string | null;
   ended_by?: string;
+  /** The closed request an admin granted this one again from, or "". */
+  again_of?: string;
 }
 
 /** A running tunnel's counters (localapi.TunnelStats). */
