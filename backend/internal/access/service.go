@@ -17,6 +17,7 @@ import (
 	"gatepass.dev/backend/internal/metrics"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 // ErrNotFound is returned for a request or network that does not exist (404).
@@ -140,7 +141,7 @@ func (s *Service) Create(ctx context.Context, by actor.Actor, networkID string, 
 		}
 		details := map[string]string{"reason": req.Reason}
 		if v.Wished > 0 {
-			details["wished"] = FormatDuration(v.Wished)
+			details["wished"] = humantime.Span(v.Wished)
 		}
 		if err := s.audit(ctx, tx, by, "request.create", req, now, details); err != nil {
 			return err
@@ -229,7 +230,7 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now
 			return r, nil, err
 		}
 		if n > 0 {
-			details["admin_email"] = "withdrawn: cancelled within " + FormatDuration(AdminMailHold) + " of the request"
+			details["admin_email"] = "withdrawn: cancelled within " + humantime.Span(AdminMailHold) + " of the request"
 		}
 	}
 	if err := s.audit(ctx, tx, e.Actor, "request."+string(e.Kind), next, now, details); err != nil {
@@ -258,7 +259,7 @@ func eventDetails(r, next store.Request, kind EventKind, now time.Time) map[stri
 	details := map[string]string{"from": string(r.Status), "to": string(next.Status)}
 	switch kind {
 	case EventApprove:
-		details["duration"] = FormatDuration(next.Granted)
+		details["duration"] = humantime.Span(next.Granted)
 		details["duration_seconds"] = strconv.FormatInt(int64(next.Granted/time.Second), 10)
 		details["expires_at"] = next.ExpiresAt.Format(time.RFC3339)
 	case EventExpire:

@@ -22,6 +22,7 @@ import (
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 // Errors of Apply, each of a fault kind.
@@ -206,7 +207,7 @@ func GrantDuration(d time.Duration, p Policy) (time.Duration, error) {
 		return 0, fault.Detail(ErrInvalidDuration, "the duration must be whole seconds")
 	}
 	if p.MaxDuration > 0 && d > p.MaxDuration {
-		return 0, fault.Detail(ErrInvalidDuration, "%s is longer than this network's maximum of %s", FormatDuration(d), FormatDuration(p.MaxDuration))
+		return 0, fault.Detail(ErrInvalidDuration, "%s is longer than this network's maximum of %s", humantime.Span(d), humantime.Span(p.MaxDuration))
 	}
 	return d, nil
 }

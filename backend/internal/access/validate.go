@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"gatepass.dev/backend/internal/fault"
+	"gatepass.dev/shared/humantime"
 )
 
 // Limits of user text.
@@ -68,7 +69,7 @@ func ValidateSeconds(field string, secs int64, max time.Duration) (time.Duration
 		limit = max
 	}
 	if secs > int64(limit/time.Second) {
-		return 0, fault.Field(field, "is longer than the maximum of %s", FormatDuration(limit))
+		return 0, fault.Field(field, "is longer than the maximum of %s", humantime.Span(limit))
 	}
 	return time.Duration(secs) * time.Second, nil
 }

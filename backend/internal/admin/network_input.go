@@ -14,6 +14,7 @@ import (
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/backend/internal/wgconf"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 // Network defaults.
@@ -108,7 +109,7 @@ func (s *Service) applyNetworkInput(ctx context.Context, q store.Querier, n stor
 	}
 	if in.MaxDurationSeconds != nil {
 		if *in.MaxDurationSeconds <= 0 || *in.MaxDurationSeconds > int64(access.MaxGrant/time.Second) {
-			return n, nil, fault.Field("max_duration_seconds", "must be from 1 second to %s", access.FormatDuration(access.MaxGrant))
+			return n, nil, fault.Field("max_duration_seconds", "must be from 1 second to %s", humantime.Span(access.MaxGrant))
 		}
 		n.MaxDuration = time.Duration(*in.MaxDurationSeconds) * time.Second
 		mark("max_duration_seconds")
@@ -117,7 +118,7 @@ func (s *Service) applyNetworkInput(ctx context.Context, q store.Querier, n stor
 	}
 	if in.DefaultDurationSeconds != nil {
 		if *in.DefaultDurationSeconds <= 0 || *in.DefaultDurationSeconds > int64(access.MaxGrant/time.Second) {
-			return n, nil, fault.Field("default_duration_seconds", "must be from 1 second to %s", access.FormatDuration(access.MaxGrant))
+			return n, nil, fault.Field("default_duration_seconds", "must be from 1 second to %s", humantime.Span(access.MaxGrant))
 		}
 		n.DefaultDuration = time.Duration(*in.DefaultDurationSeconds) * time.Second
 		mark("default_duration_seconds")
@@ -125,7 +126,7 @@ func (s *Service) applyNetworkInput(ctx context.Context, q store.Querier, n stor
 		n.DefaultDuration = min(DefaultGrant, n.MaxDuration)
 	}
 	if n.DefaultDuration > n.MaxDuration {
-		return n, nil, fault.Field("default_duration_seconds", "the default (%s) is longer than the maximum (%s)", access.FormatDuration(n.DefaultDuration), access.FormatDuration(n.MaxDuration))
+		return n, nil, fault.Field("default_duration_seconds", "the default (%s) is longer than the maximum (%s)", humantime.Span(n.DefaultDuration), humantime.Span(n.MaxDuration))
 	}
 	if in.MemberIDs != nil {
 		ids := []string{}

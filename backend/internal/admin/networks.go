@@ -11,6 +11,7 @@ import (
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 // CreateNetwork creates a network from in (absent fields take their
@@ -136,7 +137,7 @@ func assignNetwork(ctx context.Context, tx *sql.Tx, n store.Network) error {
 
 func (s *Service) networkAudit(c actor.Actor, action string, n store.Network, changed []string) store.AuditEntry {
 	d := map[string]string{"name": n.Name, "cidr": n.CIDR, "jit_enabled": BoolStr(n.JITEnabled),
-		"default_duration": access.FormatDuration(n.DefaultDuration), "max_duration": access.FormatDuration(n.MaxDuration)}
+		"default_duration": humantime.Span(n.DefaultDuration), "max_duration": humantime.Span(n.MaxDuration)}
 	if changed != nil {
 		d["changed"] = strings.Join(changed, ",")
 	}

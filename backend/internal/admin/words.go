@@ -10,6 +10,7 @@ import (
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 // Part is a piece of a sentence for people: text, or a time, which the web
@@ -86,7 +87,7 @@ func BulkLine(kind access.EventKind, o access.Outcome) Sentence {
 	}
 	switch {
 	case o.Done() && kind == access.EventApprove:
-		return s.Add("granted for " + access.FormatDuration(o.Request.Granted) + ", until ").Time(o.Request.ExpiresAt)
+		return s.Add("granted for " + humantime.Span(o.Request.Granted) + ", until ").Time(o.Request.ExpiresAt)
 	case o.Done():
 		return s.Add("denied")
 	case o.Stopped():

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 // Defaults and limits.
@@ -210,14 +211,14 @@ var settings = func() []setting {
 		"demo": func(x *setting) { x.set, x.get = boolean(func(c *Config) *bool { return &c.Demo }) },
 		"pending-ttl": func(x *setting) {
 			x.set = func(c *Config, v string) error {
-				d, err := ParseDuration(v)
+				d, err := humantime.Parse(v)
 				if err != nil {
 					return fmt.Errorf("%q is not a duration (e.g. 90m, 12h, 7d)", v)
 				}
 				c.PendingTTL = d
 				return nil
 			}
-			x.get = func(c Config) string { return FormatDuration(c.PendingTTL) }
+			x.get = func(c Config) string { return humantime.Span(c.PendingTTL) }
 		},
 		"gateway":        func(x *setting) { x.set, x.get = lower(func(c *Config) *string { return &c.Gateway }) },
 		"log-level":      func(x *setting) { x.set, x.get = lower(func(c *Config) *string { return &c.LogLevel }) },

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 // env returns a getenv backed by a map.
@@ -276,24 +277,27 @@ func TestDuration(t *testing.T) {
 		"1d1s":   24*time.Hour + time.Second,
 		"10d0s":  240 * time.Hour,
 		"3d2h1m": 74*time.Hour + time.Minute,
+		"1.5d":   36 * time.Hour,
+		"1d 2h":  26 * time.Hour,
+		"2w":     14 * 24 * time.Hour,
 	} {
-		got, err := ParseDuration(in)
+		got, err := humantime.Parse(in)
 		if err != nil || got != want {
-			t.Errorf("ParseDuration(%q) = %v, %v; want %v", in, got, err, want)
+			t.Errorf("humantime.Parse(%q) = %v, %v; want %v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "d", "7", "7days", "1.5d", "d1h", "1d-1h", "1d1d", "x", "99999999999d"} {
-		if got, err := ParseDuration(in); err == nil {
-			t.Errorf("ParseDuration(%q) = %v, want an error", in, got)
+	for _, in := range []string{"", "d", "7", "7days", "d1h", "1d-1h", "x", "99999999999d"} {
+		if got, err := humantime.Parse(in); err == nil {
+			t.Errorf("humantime.Parse(%q) = %v, want an error", in, got)
 		}
 	}
 	for d, want := range map[time.Duration]string{
 		7 * 24 * time.Hour: "7d",
-		36 * time.Hour:     "1d12h0m0s",
-		90 * time.Minute:   "1h30m0s",
+		36 * time.Hour:     "1d 12h",
+		90 * time.Minute:   "1h 30m",
 	} {
-		if got := FormatDuration(d); got != want {
-			t.Errorf("FormatDuration(%v) = %q, want %q", d, got, want)
+		if got := humantime.Span(d); got != want {
+			t.Errorf("humantime.Span(%v) = %q, want %q", d, got, want)
 		}
 	}
 
@@ -366,7 +370,7 @@ func TestValidationErrors(t *testing.T) {
 		{"pending ttl too long", []string{"--pending-ttl", "366d"}, nil,
 			`--pending-ttl (GATEPASS_PENDING_TTL): 366d is out of range (want 1m to 365d)`},
 		{"pending ttl negative", []string{"--pending-ttl", "-1h"}, nil,
-			`--pending-ttl (GATEPASS_PENDING_TTL): -1h0m0s is out of range (want 1m to 365d)`},
+			`--pending-ttl (GATEPASS_PENDING_TTL): must be positive (want 1m to 365d)`},
 		{"log level", nil, map[string]string{"GATEPASS_LOG_LEVEL": "verbose"},
 			`--log-level (GATEPASS_LOG_LEVEL): "verbose" is not one of debug, info, warn, error`},
 		{"admin email", nil, map[string]string{"GATEPASS_ADMIN_EMAIL": "admin"},

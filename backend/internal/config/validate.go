@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"gatepass.dev/shared/humantime"
 )
 
 // Validate checks the configuration and returns every problem found,
@@ -77,7 +79,11 @@ func (c *Config) validate(hints map[string]string, skip map[string]bool) error {
 	}
 
 	if c.PendingTTL < MinPendingTTL || c.PendingTTL > MaxPendingTTL {
-		bad("pending-ttl", "%s is out of range (want 1m to 365d)", FormatDuration(c.PendingTTL))
+		if c.PendingTTL <= 0 {
+			bad("pending-ttl", "must be positive (want 1m to 365d)")
+		} else {
+			bad("pending-ttl", "%s is out of range (want 1m to 365d)", humantime.Span(c.PendingTTL))
+		}
 	}
 	if c.Gateway != "netstack" && c.Gateway != "tun" && c.Gateway != "off" {
 		bad("gateway", "%q is not one of netstack, tun, off", c.Gateway)

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 // PeerStat is what the device knows of one peer.
@@ -201,7 +201,7 @@ func (m *Manager) statusHandler(networkID string) http.Handler {
 		}
 		m.mu.Unlock()
 		if !exp.IsZero() {
-			accessText = fmt.Sprintf("expires in %s (%s)", access.FormatDuration(exp.Sub(m.clock.Now())), exp.UTC().Format(time.RFC1123))
+			accessText = fmt.Sprintf("expires in %s (%s)", humantime.Countdown(exp.Sub(m.clock.Now())), exp.UTC().Format(time.RFC1123))
 		}
 		if r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json") {
 			w.Header().Set("Content-Type", "application/json")

@@ -1,9 +1,10 @@
 package mail
 
 import (
-	"fmt"
 	"strings"
 	"time"
+
+	"gatepass.dev/shared/humantime"
 )
 
 // timeLayout is how times appear in mail: "Mon, 23 Nov 2026 14:05 UTC".
@@ -18,32 +19,14 @@ func FormatTime(t time.Time) string {
 	return t.UTC().Format(timeLayout)
 }
 
-// FormatDuration formats d for people: "45s", "30m", "8h", "1h 30m", "2d",
-// "2d 4h". Seconds show only under a minute; zero or negative gives "".
+// FormatDuration formats d for people as humantime.Span does ("45s",
+// "30m", "8h", "1h 30m", "2d 4h"); zero or negative gives "" (the line is
+// left out).
 func FormatDuration(d time.Duration) string {
 	if d <= 0 {
 		return ""
 	}
-	if d < time.Minute {
-		return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
-	}
-	d = d.Round(time.Minute)
-	days := d / (24 * time.Hour)
-	d -= days * 24 * time.Hour
-	hours := d / time.Hour
-	d -= hours * time.Hour
-	mins := d / time.Minute
-	var parts []string
-	if days > 0 {
-		parts = append(parts, fmt.Sprintf("%dd", days))
-	}
-	if hours > 0 {
-		parts = append(parts, fmt.Sprintf("%dh", hours))
-	}
-	if mins > 0 {
-		parts = append(parts, fmt.Sprintf("%dm", mins))
-	}
-	return strings.Join(parts, " ")
+	return humantime.Span(d)
 }
 
 // footer is the last line of every mail: "Gatepass · https://host".

@@ -200,8 +200,8 @@ func TestFormat(t *testing.T) {
 		48 * time.Hour:                 "2d",
 		52 * time.Hour:                 "2d 4h",
 		30*24*time.Hour - time.Hour:    "29d 23h",
-		8*time.Hour + 10*time.Second:   "8h",
-		time.Hour + 59*time.Second + 1: "1h 1m",
+		8*time.Hour + 10*time.Second:   "8h 10s",
+		time.Hour + 30*time.Minute + 1: "1h 30m",
 	}
 	for d, want := range durations {
 		if got := mail.FormatDuration(d); got != want {

@@ -7,6 +7,7 @@ import (
 
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/fault"
+	"gatepass.dev/shared/humantime"
 )
 
 // preset is one of the grant durations offered.
@@ -91,7 +92,7 @@ func chipLabel(d time.Duration) string {
 	n, unit := splitDuration(d)
 	word := map[string]string{"d": "day", "h": "hour"}[unit]
 	if word == "" {
-		return access.FormatDuration(d)
+		return humantime.Span(d)
 	}
 	return plural(int(n), word)
 }
@@ -124,7 +125,7 @@ func formDuration(get func(string) string) (time.Duration, error) {
 			return 0, fault.Field("duration", "enter a custom duration: a whole number of minutes, hours or days")
 		}
 		if amount > int64(access.MaxGrant/unit) {
-			return 0, fault.Field("duration", "is longer than the maximum of "+"%s", access.FormatDuration(access.MaxGrant))
+			return 0, fault.Field("duration", "is longer than the maximum of "+"%s", humantime.Span(access.MaxGrant))
 		}
 		secs = amount * int64(unit/time.Second)
 	default:
@@ -150,7 +151,7 @@ func durationInput(get func(string) string, name string) (secs int64, ok bool, e
 		return 0, false, fault.Field(name+"_seconds", "must be a whole number of minutes, hours or days")
 	}
 	if amount > int64(access.MaxGrant/unit) {
-		return 0, false, fault.Field(name+"_seconds", "is longer than the maximum of "+"%s", access.FormatDuration(access.MaxGrant))
+		return 0, false, fault.Field(name+"_seconds", "is longer than the maximum of "+"%s", humantime.Span(access.MaxGrant))
 	}
 	return amount * int64(unit/time.Second), true, nil
 }

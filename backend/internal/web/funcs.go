@@ -7,9 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/humantime"
 )
 
 // funcs are the template functions. None returns template.HTML: every
@@ -19,7 +19,7 @@ var funcs = template.FuncMap{
 	"rel":       relTime,
 	"exact":     exactTime,
 	"iso":       isoTime,
-	"dur":       access.FormatDuration,
+	"dur":       humantime.Span,
 	"left":      timeLeft,
 	"status":    statusLabel,
 	"bytes":     humanBytes,
@@ -129,7 +129,7 @@ func timeLeft(expires, now time.Time) string {
 	if !now.Before(expires) {
 		return "Expired"
 	}
-	return access.FormatDuration(expires.Sub(now).Truncate(time.Second))
+	return humantime.Span(expires.Sub(now).Truncate(time.Second))
 }
 
 // statusLabel is how a request status is shown.
@@ -235,7 +235,7 @@ func grantedBy(r store.Request) string {
 	if r.Granted <= 0 {
 		return ""
 	}
-	s := access.FormatDuration(r.Granted)
+	s := humantime.Span(r.Granted)
 	if r.DeciderEmail != "" {
 		s += " by " + r.DeciderEmail
 	}

@@ -8,6 +8,7 @@ import (
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/humantime"
 )
 
 // grant approves a pending request for the duration chosen (≤ the
@@ -25,7 +26,7 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	s.setFlashWords(r.Context(), v, "ok", admin.Words(fmt.Sprintf("Granted %s access to %s for %s, until ",
-		req.UserEmail, req.NetworkName, access.FormatDuration(req.Granted))).Time(req.ExpiresAt).Add("."))
+		req.UserEmail, req.NetworkName, humantime.Span(req.Granted))).Time(req.ExpiresAt).Add("."))
 	redirect(w, r, localNext(r.PostFormValue("next")))
 }
 

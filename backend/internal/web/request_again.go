@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"net/url"
 
-	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
+	"gatepass.dev/shared/humantime"
 )
 
 // grantAgain gives the user of a closed request a new grant on its network
@@ -24,7 +24,7 @@ func (s *Server) grantAgain(w http.ResponseWriter, r *http.Request, v *visit) {
 		newReq, gerr := s.Access.GrantAgain(r.Context(), v.Actor, r.PathValue("id"), d)
 		if gerr == nil {
 			s.setFlashWords(r.Context(), v, "ok", admin.Words(fmt.Sprintf("Granted %s access to %s again for %s, until ",
-				newReq.UserEmail, newReq.NetworkName, access.FormatDuration(newReq.Granted))).Time(newReq.ExpiresAt).Add(". They have been emailed."))
+				newReq.UserEmail, newReq.NetworkName, humantime.Span(newReq.Granted))).Time(newReq.ExpiresAt).Add(". They have been emailed."))
 			redirect(w, r, "/admin/requests/"+url.PathEscape(newReq.ID))
 			return
 		}
