@@ -2,15 +2,15 @@ package httpapi
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"reflect"
-	"time"
+	"strconv"
 
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/sse"
 )
 
 // myEvents is the SSE stream of the caller's networks: a full snapshot
@@ -19,19 +19,15 @@ import (
 // client goes away, or at once when its token stops being valid or its
 // user's role changes.
 func (s *Server) myEvents(w http.ResponseWriter, r *http.Request, p actor.Actor) {
-	rc := http.NewResponseController(w)
 	sub := s.Bus.SubscribeUser(p.ID)
 	defer sub.Close()
 	s.Metrics.SSEStreams.Inc()
 	defer s.Metrics.SSEStreams.Dec()
 
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	_ = rc.SetWriteDeadline(time.Time{})
-
+	stream, err := sse.Start(w)
+	if err != nil {
+		return
+	}
 	seq := 0
 	send := func(ev api.Event) error {
 		seq++
@@ -39,10 +35,7 @@ func (s *Server) myEvents(w http.ResponseWriter, r *http.Request, p actor.Actor)
 		if err != nil {
 			return err
 		}
-		if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: %s\n\n", seq, ev.Type, b); err != nil {
-			return err
-		}
-		return rc.Flush()
+		return stream.Event(sse.Event{ID: strconv.Itoa(seq), Type: string(ev.Type), Data: string(b)})
 	}
 
 	if err := s.Access.SeenDevice(r.Context(), p.DeviceID); err != nil {

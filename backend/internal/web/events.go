@@ -3,9 +3,11 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/sse"
 )
 
 // events is the admin pages' live-update stream (SSE): a "change" event
@@ -14,27 +16,21 @@ import (
 // The events carry no data but the server time. The stream ends when the
 // session does.
 func (s *Server) events(w http.ResponseWriter, r *http.Request, v *visit) {
-	rc := http.NewResponseController(w)
 	sub := s.Bus.SubscribeAll()
 	defer sub.Close()
 	if s.Metrics != nil {
 		s.Metrics.SSEStreams.Inc()
 		defer s.Metrics.SSEStreams.Dec()
 	}
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	_ = rc.SetWriteDeadline(time.Time{})
-
+	stream, err := sse.Start(w)
+	if err != nil {
+		return
+	}
 	seq := 0
 	send := func(event string) error {
 		seq++
-		if _, err := fmt.Fprintf(w, "id: %d\nevent: %s\ndata: {\"server_time\":%q}\n\n", seq, event, s.now().Format(time.RFC3339Nano)); err != nil {
-			return err
-		}
-		return rc.Flush()
+		data := fmt.Sprintf(`{"server_time":%q}`, s.now().Format(time.RFC3339Nano))
+		return stream.Event(sse.Event{ID: strconv.Itoa(seq), Type: event, Data: data})
 	}
 	valid := func() bool {
 		_, u, err := store.SessionUser(r.Context(), s.DB, v.Session.Hash, s.now())
