@@ -9,15 +9,15 @@ import (
 
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/desktop/internal/agent"
-	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/wgkey"
 )
 
 // otherDevice registers another device of the e2e user, from a client of
 // its own.
 func (h *e2e) otherDevice(name string) api.Device {
 	h.t.Helper()
-	key, err := tunnel.GenerateKey()
+	key, err := wgkey.NewPrivate()
 	if err != nil {
 		h.t.Fatal(err)
 	}

@@ -22,39 +22,30 @@ package access
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/base64"
 	"errors"
 	"strconv"
-
-	"golang.org/x/crypto/curve25519"
 
 	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/wgkey"
 )
 
-// ParseDeviceKey checks a WireGuard public key given by a client: standard
-// base64 of 32 bytes, a usable Curve25519 point (not all zero, not of low
-// order). It returns the canonical encoding.
+// ParseDeviceKey checks a WireGuard public key given by a client: the
+// canonical base64 of 32 bytes, a usable Curve25519 point (not all zero,
+// not of low order). It returns the canonical encoding.
 func ParseDeviceKey(s string) (string, error) {
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil || len(b) != 32 {
+	k, err := wgkey.ParsePublic(s)
+	switch {
+	case errors.Is(err, wgkey.ErrWeak):
+		return "", fault.Field("public_key", "is not a usable Curve25519 key (all zero or a low-order point): generate a new key pair")
+	case err != nil:
 		return "", fault.Field("public_key", "must be a WireGuard public key (base64 of 32 bytes)")
 	}
-	var scalar [32]byte
-	if _, err := rand.Read(scalar[:]); err != nil {
-		return "", err
-	}
-	// X25519 refuses the all-zero point and every point of low order (the
-	// shared secret would be zero: anyone could compute it).
-	if _, err := curve25519.X25519(scalar[:], b); err != nil {
-		return "", fault.Field("public_key", "is not a usable Curve25519 key (all zero or a low-order point): generate a new key pair")
-	}
-	return base64.StdEncoding.EncodeToString(b), nil
+	return k.String(), nil
 }
 
 // DeviceRegistration is a device as registered, and whether it is new.

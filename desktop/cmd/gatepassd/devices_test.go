@@ -8,14 +8,14 @@ import (
 
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/desktop/internal/agent"
-	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/wgkey"
 )
 
 // newDevice registers a device of email from a client of its own.
 func newDevice(t *testing.T, srv *backendtest.Server, email, name string) api.Device {
 	t.Helper()
-	key, err := tunnel.GenerateKey()
+	key, err := wgkey.NewPrivate()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,7 @@ import (
 	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
+	"gatepass.dev/shared/wgkey"
 )
 
 // Timing of the backend connection.
@@ -142,9 +143,9 @@ var _ localapi.Service = (*Agent)(nil)
 type session struct {
 	state      sessionState // DeviceID and Addresses change under Agent.mu
 	client     *client.Client
-	key        tunnel.Key // private: never leaves the process but to the tunnel backend
-	registered bool       // the device was registered in this session
-	removing   bool       // this device is being removed (its token dies with it)
+	key        wgkey.Key // private: never leaves the process but to the tunnel backend
+	registered bool      // the device was registered in this session
+	removing   bool      // this device is being removed (its token dies with it)
 	ctx        context.Context
 	cancel     context.CancelFunc
 }

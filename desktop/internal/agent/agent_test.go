@@ -12,9 +12,9 @@ import (
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/desktop/internal/agent"
 	"gatepass.dev/desktop/internal/localapi"
-	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
+	"gatepass.dev/shared/wgkey"
 )
 
 func TestSignInRegistersPublicKeyOnly(t *testing.T) {
@@ -39,7 +39,7 @@ func TestSignInRegistersPublicKeyOnly(t *testing.T) {
 		t.Errorf("private key file mode %v, want 0600", fi.Mode().Perm())
 	}
 	b, _ := os.ReadFile(keys[0])
-	priv, err := tunnel.ParseKey(strings.TrimSpace(string(b)))
+	priv, err := wgkey.Parse(strings.TrimSpace(string(b)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,9 +25,9 @@ import (
 	"net/http"
 
 	"gatepass.dev/desktop/internal/localapi"
-	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
+	"gatepass.dev/shared/wgkey"
 )
 
 // MessageDeviceRemoved is the status message after this device was
@@ -125,7 +125,7 @@ func (a *Agent) signOutRemoved(s *session) {
 // refusal of the key itself (400 on public_key) replaces the key pair in
 // the file kp by a new one and registers that once; it returns the key in
 // use.
-func (a *Agent) registerKey(ctx context.Context, c *client.Client, kp string, key tunnel.Key) (api.Device, tunnel.Key, error) {
+func (a *Agent) registerKey(ctx context.Context, c *client.Client, kp string, key wgkey.Key) (api.Device, wgkey.Key, error) {
 	dev, err := c.RegisterDevice(ctx, a.opts.DeviceName, key.Public().String())
 	if !keyRefused(err) {
 		return dev, key, err
@@ -133,7 +133,7 @@ func (a *Agent) registerKey(ctx context.Context, c *client.Client, kp string, ke
 	a.log.Info("the backend refused this device's key: generating a new key pair", "reason", errorText(err))
 	key, err = newKeyFile(kp)
 	if err != nil {
-		return api.Device{}, tunnel.Key{}, apiError(http.StatusInternalServerError, api.CodeInternal, "%v", err)
+		return api.Device{}, wgkey.Key{}, apiError(http.StatusInternalServerError, api.CodeInternal, "%v", err)
 	}
 	dev, err = c.RegisterDevice(ctx, a.opts.DeviceName, key.Public().String())
 	return dev, key, err

@@ -12,17 +12,17 @@ import (
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/desktop/internal/agent"
 	"gatepass.dev/desktop/internal/localapi"
-	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
+	"gatepass.dev/shared/wgkey"
 )
 
 // otherDevice registers another device of the harness's user from a
 // client of its own (its token is bound to that device) and returns it
 // with its private key.
-func (h *harness) otherDevice(name string) (api.Device, tunnel.Key) {
+func (h *harness) otherDevice(name string) (api.Device, wgkey.Key) {
 	h.t.Helper()
-	key, err := tunnel.GenerateKey()
+	key, err := wgkey.NewPrivate()
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func (h *harness) otherDevice(name string) (api.Device, tunnel.Key) {
 }
 
 // keyFile returns the agent's one private key file and its key.
-func (h *harness) keyFile() (string, tunnel.Key) {
+func (h *harness) keyFile() (string, wgkey.Key) {
 	h.t.Helper()
 	keys, _ := filepath.Glob(filepath.Join(h.dir, "keys", "*.key"))
 	if len(keys) != 1 {
@@ -45,7 +45,7 @@ func (h *harness) keyFile() (string, tunnel.Key) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	k, err := tunnel.ParseKey(strings.TrimSpace(string(b)))
+	k, err := wgkey.Parse(strings.TrimSpace(string(b)))
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -237,7 +237,7 @@ func TestResumedSessionReplacesARefusedKey(t *testing.T) {
 	h.waitTunnel(netName, false)
 
 	stranger, _ := h.srv.NewUser(t, "bob@example.com", api.RoleUser)
-	theirs, err := tunnel.GenerateKey()
+	theirs, err := wgkey.NewPrivate()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/wgkey"
 )
 
 // The agent's state dir holds (every file 0600, the dirs 0700):
@@ -140,36 +140,36 @@ func readDeviceToken(path string) string {
 
 // loadOrCreateKey returns the account's device private key, generating and
 // saving it (0600) on first use. The second result is true if it is new.
-func loadOrCreateKey(path string) (tunnel.Key, bool, error) {
+func loadOrCreateKey(path string) (wgkey.Key, bool, error) {
 	b, err := os.ReadFile(path)
 	switch {
 	case err == nil:
-		k, perr := tunnel.ParseKey(strings.TrimSpace(string(b)))
+		k, perr := wgkey.Parse(strings.TrimSpace(string(b)))
 		if perr != nil || k.IsZero() {
-			return tunnel.Key{}, false, fmt.Errorf("device key %s is damaged: delete it to generate a new one", path)
+			return wgkey.Key{}, false, fmt.Errorf("device key %s is damaged: delete it to generate a new one", path)
 		}
 		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
 			_ = os.Chmod(path, 0o600)
 		}
 		return k, false, nil
 	case !errors.Is(err, fs.ErrNotExist):
-		return tunnel.Key{}, false, fmt.Errorf("device key: %w", err)
+		return wgkey.Key{}, false, fmt.Errorf("device key: %w", err)
 	}
 	k, err := newKeyFile(path)
 	return k, true, err
 }
 
 // newKeyFile generates a private key and saves it at path (0600).
-func newKeyFile(path string) (tunnel.Key, error) {
-	k, err := tunnel.GenerateKey()
+func newKeyFile(path string) (wgkey.Key, error) {
+	k, err := wgkey.NewPrivate()
 	if err != nil {
-		return tunnel.Key{}, err
+		return wgkey.Key{}, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return tunnel.Key{}, fmt.Errorf("device key: %w", err)
+		return wgkey.Key{}, fmt.Errorf("device key: %w", err)
 	}
 	if err := writeFileAtomic(path, []byte(k.String()+"\n")); err != nil {
-		return tunnel.Key{}, fmt.Errorf("device key: %w", err)
+		return wgkey.Key{}, fmt.Errorf("device key: %w", err)
 	}
 	return k, nil
 }

@@ -16,6 +16,7 @@ import (
 	"gatepass.dev/desktop/internal/backoff"
 	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/wgkey"
 )
 
 // handshakePoll spaces the reads of a new tunnel's counters until its
@@ -135,13 +136,13 @@ func (a *Agent) bringUp(ctx context.Context, s *session, id, name string, g uint
 
 // tunnelConfig turns the backend's tunnel config into the tunnel's, with
 // the device's private key.
-func tunnelConfig(c api.TunnelConfig, key tunnel.Key) (tunnel.Config, error) {
+func tunnelConfig(c api.TunnelConfig, key wgkey.Key) (tunnel.Config, error) {
 	out := tunnel.Config{PrivateKey: key, Endpoint: c.Endpoint, PersistentKeepalive: time.Duration(c.PersistentKeepalive) * time.Second}
 	var err error
 	if out.Address, err = parsePrefix(c.Address); err != nil {
 		return out, fmt.Errorf("tunnel config: address: %w", err)
 	}
-	if out.GatewayPublicKey, err = tunnel.ParseKey(c.GatewayPublicKey); err != nil {
+	if out.GatewayPublicKey, err = wgkey.Parse(c.GatewayPublicKey); err != nil {
 		return out, fmt.Errorf("tunnel config: gateway key: %w", err)
 	}
 	if c.Endpoint == "" {

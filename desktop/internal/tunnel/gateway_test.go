@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"gatepass.dev/shared/wgkey"
 	"golang.org/x/net/dns/dnsmessage"
 	"golang.zx2c4.com/wireguard/conn"
 	"golang.zx2c4.com/wireguard/device"
@@ -21,7 +22,7 @@ import (
 // on its own netstack, listening on UDP loopback, serving HTTP on port 80
 // and DNS on port 53 at the first address of its network.
 type testGateway struct {
-	key      Key
+	key      wgkey.Key
 	prefix   netip.Prefix // e.g. 10.77.0.0/24
 	ip       netip.Addr   // e.g. 10.77.0.1
 	endpoint string       // 127.0.0.1:port
@@ -37,7 +38,7 @@ func newTestGateway(t *testing.T, prefix string, names map[string]netip.Addr) *t
 	gw := &testGateway{prefix: netip.MustParsePrefix(prefix)}
 	gw.ip = gw.prefix.Addr().Next()
 	var err error
-	if gw.key, err = GenerateKey(); err != nil {
+	if gw.key, err = wgkey.NewPrivate(); err != nil {
 		t.Fatal(err)
 	}
 	tdev, tnet, err := newNetstackTUN([]netip.Addr{gw.ip}, nil, 1420)
@@ -116,7 +117,7 @@ func newTestGateway(t *testing.T, prefix string, names map[string]netip.Addr) *t
 }
 
 // addPeer lets key in with address addr (e.g. 10.77.0.2/32).
-func (gw *testGateway) addPeer(t *testing.T, key Key, addr netip.Prefix) {
+func (gw *testGateway) addPeer(t *testing.T, key wgkey.Key, addr netip.Prefix) {
 	t.Helper()
 	if err := gw.dev.IpcSet("public_key=" + key.Hex() + "\nallowed_ip=" + addr.String() + "\n"); err != nil {
 		t.Fatal(err)
@@ -127,7 +128,7 @@ func (gw *testGateway) addPeer(t *testing.T, key Key, addr netip.Prefix) {
 // client as its peer with the host address n of the network (e.g. 2).
 func (gw *testGateway) clientConfig(t *testing.T, n int) Config {
 	t.Helper()
-	key, err := GenerateKey()
+	key, err := wgkey.NewPrivate()
 	if err != nil {
 		t.Fatal(err)
 	}

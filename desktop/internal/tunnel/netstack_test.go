@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"gatepass.dev/shared/wgkey"
 	"golang.org/x/net/proxy"
 )
 
@@ -418,12 +419,12 @@ func TestNetstackUpRejectsBadConfig(t *testing.T) {
 	b := newTestNetstack(t)
 	good := gw.clientConfig(t, 2)
 	for name, mutate := range map[string]func(*Config){
-		"no private key": func(c *Config) { c.PrivateKey = Key{} },
+		"no private key": func(c *Config) { c.PrivateKey = wgkey.Key{} },
 		"no address":     func(c *Config) { c.Address = netip.Prefix{} },
 		"no endpoint":    func(c *Config) { c.Endpoint = "" },
 		"bad endpoint":   func(c *Config) { c.Endpoint = "127.0.0.1" },
 		"no allowed IPs": func(c *Config) { c.AllowedIPs = nil },
-		"no gateway key": func(c *Config) { c.GatewayPublicKey = Key{} },
+		"no gateway key": func(c *Config) { c.GatewayPublicKey = wgkey.Key{} },
 	} {
 		cfg := good
 		mutate(&cfg)

@@ -38,16 +38,15 @@ import (
 	"context"
 	"net/netip"
 	"time"
-)
 
-// Key is a Curve25519 key (private or public).
-type Key [32]byte
+	"gatepass.dev/shared/wgkey"
+)
 
 // Config is one tunnel's WireGuard configuration.
 type Config struct {
-	PrivateKey          Key
+	PrivateKey          wgkey.Key
 	Address             netip.Prefix // the device's address, e.g. 10.77.0.2/32
-	GatewayPublicKey    Key
+	GatewayPublicKey    wgkey.Key
 	Endpoint            string         // host:port of the gateway
 	AllowedIPs          []netip.Prefix // routed into the tunnel
 	DNS                 []netip.Addr   // resolvers inside the tunnel
