@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"testing"
-
 )
 
 // TestPublicMatchesRFC7748: the public key is the X25519 base-point
