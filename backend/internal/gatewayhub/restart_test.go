@@ -1,4 +1,4 @@
-package gateway_test
+package gatewayhub_test
 
 import (
 	"io"
