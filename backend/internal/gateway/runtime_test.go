@@ -28,8 +28,8 @@ var t0 = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
 // down, to see what a reconcile touched.
 type recording struct {
 	gateway.Netstack
-	mu   sync.Mutex
-	sets []string
+	mu    sync.Mutex
+	sets  []string
 	opens int
 }
 

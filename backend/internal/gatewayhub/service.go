@@ -289,4 +289,3 @@ func audit(a actor.Actor, action string, g store.Gateway, now time.Time, details
 	return store.AuditEntry{At: now, ActorID: a.ID, ActorEmail: a.Email, Action: action, TargetType: "gateway", TargetID: g.ID,
 		NetworkID: g.NetworkID, Source: a.Source, Details: details}
 }
-
