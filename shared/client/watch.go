@@ -53,6 +53,17 @@ func (c *Client) Watch(ctx context.Context, fn func(api.Event) error) error {
 // line ends an event; comments (":") are skipped. Each event's data is an
 // api.Event as JSON.
 func ReadEvents(r *bufio.Reader, fn func(api.Event) error) error {
+	return readSSE(r, func(data []byte) error {
+		var ev api.Event
+		if err := json.Unmarshal(data, &ev); err != nil {
+			return fmt.Errorf("bad event: %w", err)
+		}
+		return fn(ev)
+	})
+}
+
+// readSSE calls fn with the data of each event of a text/event-stream.
+func readSSE(r *bufio.Reader, fn func(data []byte) error) error {
 	var data strings.Builder
 	for {
 		line, err := r.ReadString('\n')
@@ -68,12 +79,9 @@ func ReadEvents(r *bufio.Reader, fn func(api.Event) error) error {
 			if data.Len() == 0 {
 				continue
 			}
-			var ev api.Event
-			if err := json.Unmarshal([]byte(data.String()), &ev); err != nil {
-				return fmt.Errorf("bad event: %w", err)
-			}
+			b := []byte(data.String())
 			data.Reset()
-			if err := fn(ev); err != nil {
+			if err := fn(b); err != nil {
 				return err
 			}
 		case strings.HasPrefix(line, ":"):

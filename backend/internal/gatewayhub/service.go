@@ -201,13 +201,12 @@ func (h *Hub) Enroll(ctx context.Context, source string, in api.GatewayEnrollReq
 		}
 		details := map[string]string{"hostname": hostname, "version": version, "public_key": key, "listen_port": strconv.Itoa(in.ListenPort)}
 		// The network's embedded gateway gives way.
-		if emb, err := store.ActiveGateway(ctx, tx, g.NetworkID); err == nil && emb.Kind == api.GatewayEmbedded {
-			if err := store.RevokeGateway(ctx, tx, emb.ID, "gateway:"+g.ID, now); err != nil {
-				return err
-			}
-			details["replaces"] = emb.ID
-		} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		emb, err := store.RevokeEmbeddedGateway(ctx, tx, g.NetworkID, "gateway:"+g.ID, now)
+		if err != nil {
 			return err
+		}
+		if emb != "" {
+			details["replaces"] = emb
 		}
 		a := actor.Actor{Email: "gateway:" + g.ID, Source: source}
 		return store.InsertAudit(ctx, tx, audit(a, "gateway.enroll", g, now, details))

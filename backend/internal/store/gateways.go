@@ -165,6 +165,20 @@ func RevokeGateway(ctx context.Context, q Querier, id, by string, now time.Time)
 	return mustAffect(res)
 }
 
+// RevokeEmbeddedGateway revokes a network's embedded gateway (replaced by a
+// remote one) and returns its id; "" when it had none live.
+func RevokeEmbeddedGateway(ctx context.Context, q Querier, networkID, by string, now time.Time) (string, error) {
+	var id string
+	err := q.QueryRowContext(ctx, `SELECT id FROM gateways WHERE network_id = ? AND kind = 'embedded' AND revoked_at IS NULL`, networkID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	return id, RevokeGateway(ctx, q, id, by, now)
+}
+
 // TouchGateway records a gateway's contact.
 func TouchGateway(ctx context.Context, q Querier, id string, now time.Time) error {
 	_, err := q.ExecContext(ctx, `UPDATE gateways SET last_seen_at = ? WHERE id = ?`, ms(now), id)
