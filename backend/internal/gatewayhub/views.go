@@ -233,7 +233,7 @@ func (h *Hub) view(g store.Gateway, now time.Time) api.Gateway {
 	h.mu.Unlock()
 	switch {
 	case g.Kind == api.GatewayEmbedded:
-		v.Version = "gatepass-server"
+		v.Version, v.Endpoint = "gatepass-server", g.NetworkEndpoint
 		if rt != nil {
 			st := rt.Status()
 			if st.Up {

@@ -178,7 +178,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		Metrics: s.Metrics, Logger: opt.Logger, Outbox: s.Outbox, Sender: opt.Sender, Gateway: s.Gateway, FirstListenPort: opt.FirstListenPort,
 		Admin: s.Admin, SignIn: signIn, MetricsToken: cfg.MetricsToken, MetricsSeparate: cfg.MetricsListen != ""})
 	s.Web = web.New(web.Deps{DB: db, Access: s.Access, Admin: s.Admin, SignIn: signIn, Settings: s.Settings, Bus: s.Bus,
-		Gateway: s.Gateway, Mail: s.Outbox, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
+		Gateway: s.Gateway, Gateways: s.Gateway, Mail: s.Outbox, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
 	mux := http.NewServeMux()
 	s.API.Routes(mux)
 	s.Web.Routes(mux)

@@ -15,6 +15,7 @@ type Gateway struct {
 	ID              string
 	NetworkID       string
 	NetworkName     string // joined
+	NetworkEndpoint string // joined: an embedded gateway's endpoint
 	Kind            api.GatewayKind
 	Endpoint        string // remote: where clients dial; embedded: "" (the network's)
 	ListenPort      int    // remote: the UDP port it listens on
@@ -42,7 +43,7 @@ func (g Gateway) Enrolled() bool { return !g.EnrolledAt.IsZero() }
 // Revoked reports whether the gateway was revoked (or replaced).
 func (g Gateway) Revoked() bool { return !g.RevokedAt.IsZero() }
 
-const gatewayCols = `g.id, g.network_id, n.name, g.kind, g.endpoint, g.listen_port, g.public_key, g.enroll_expires_at, g.hostname, g.version,
+const gatewayCols = `g.id, g.network_id, n.name, n.endpoint, g.kind, g.endpoint, g.listen_port, g.public_key, g.enroll_expires_at, g.hostname, g.version,
 	g.created_at, g.created_by, g.enrolled_at, g.revoked_at, g.revoked_by, g.last_seen_at, g.reported_endpoint, g.revision, g.report, g.report_at`
 
 const gatewayFrom = ` FROM gateways g JOIN networks n ON n.id = g.network_id `
@@ -51,7 +52,7 @@ func scanGateway(row interface{ Scan(...any) error }) (Gateway, error) {
 	var g Gateway
 	var enrollExp, created, enrolled, revoked, seen, reportAt sql.NullInt64
 	var rev int64
-	err := row.Scan(&g.ID, &g.NetworkID, &g.NetworkName, &g.Kind, &g.Endpoint, &g.ListenPort, &g.PublicKey, &enrollExp, &g.Hostname, &g.Version,
+	err := row.Scan(&g.ID, &g.NetworkID, &g.NetworkName, &g.NetworkEndpoint, &g.Kind, &g.Endpoint, &g.ListenPort, &g.PublicKey, &enrollExp, &g.Hostname, &g.Version,
 		&created, &g.CreatedBy, &enrolled, &revoked, &g.RevokedBy, &seen, &g.ReportedEndpoint, &rev, &g.Report, &reportAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		return g, ErrNotFound

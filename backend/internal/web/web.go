@@ -33,6 +33,7 @@ type Deps struct {
 	Settings *settings.Store
 	Bus      *events.Bus
 	Gateway  Gateway   // may be nil: no connection state shown
+	Gateways GatewayAdmin
 	Mail     MailState // may be nil: no banner when mail fails
 	Clock    clockwork.Clock
 	Metrics  *metrics.Metrics
