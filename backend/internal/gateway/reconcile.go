@@ -126,6 +126,9 @@ func (r *Runtime) removeLocked(keys []string, reason string) error {
 	if len(keys) == 0 || r.dev == nil {
 		return nil
 	}
+	// The endpoints first: a peer that comes back (a new grant) is kicked
+	// at once instead of waiting for its client's handshake retries.
+	r.learnEndpointsLocked()
 	var b strings.Builder
 	for _, key := range keys {
 		if k, err := ParseKey(key); err == nil {
