@@ -41,8 +41,9 @@ type site struct {
 	url     string // the service, as peers reach it
 	svcAddr string // the service's loopback address
 
-	mu      sync.Mutex
-	applied []api.GatewayState
+	mu        sync.Mutex
+	applied   []api.GatewayState
+	onApplied func(api.GatewayState) // set before up
 	done    chan error
 	cancel  context.CancelFunc
 }
@@ -57,14 +58,21 @@ func freeUDPPort(t testing.TB) int {
 	return c.LocalAddr().(*net.UDPAddr).Port
 }
 
-func newSite(t testing.TB, opts ...backendtest.Option) *site {
+// newSite starts a server with a network "site" whose range is cidr ("":
+// the harness's default /24).
+func newSite(t testing.TB, cidr string, opts ...backendtest.Option) *site {
 	t.Helper()
 	service := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "hello from the site") }))
 	t.Cleanup(service.Close)
 	srv := backendtest.NewServer(t, opts...)
 	s := &site{srv: srv, admin: srv.Admin(t), dir: t.TempDir(), port: freeUDPPort(t)}
 	routes := []string{backendtest.ServiceRoute}
-	s.network = srv.NewNetwork(t, "site", func(in *api.NetworkInput) { in.Routes = &routes })
+	s.network = srv.NewNetwork(t, "site", func(in *api.NetworkInput) {
+		in.Routes = &routes
+		if cidr != "" {
+			in.CIDR = &cidr
+		}
+	})
 	_, port, _ := net.SplitHostPort(service.Listener.Addr().String())
 	s.url = "http://" + net.JoinHostPort(backendtest.ServiceAddr, port) + "/"
 	s.svcAddr = service.Listener.Addr().String()
@@ -94,6 +102,9 @@ func (s *site) up(t testing.TB, token string, lease time.Duration) {
 			s.mu.Lock()
 			s.applied = append(s.applied, st)
 			s.mu.Unlock()
+			if s.onApplied != nil {
+				s.onApplied(st)
+			}
 		}}
 	go func() { s.done <- gatewayd.Up(ctx, cfg) }()
 	t.Cleanup(func() { s.stop(t) })
@@ -205,7 +216,7 @@ func (s *site) grant(t testing.TB, email string, d time.Duration) (*client.Clien
 // device (traffic to the service behind it flows), reports the peer's
 // handshake and bytes to the admin, and drops the peer at revocation.
 func TestRemoteGatewayEndToEnd(t *testing.T) {
-	s := newSite(t, backendtest.WithRealClock())
+	s := newSite(t, "", backendtest.WithRealClock())
 	added := s.add(t)
 	if added.Gateway.Kind != api.GatewayRemote || added.Gateway.Enrolled || !strings.HasPrefix(added.Command, "gatepass-gateway up --server "+s.srv.URL+" --enroll-token "+added.EnrollToken) {
 		t.Fatalf("added %+v", added)
@@ -268,7 +279,7 @@ func TestRemoteGatewayEndToEnd(t *testing.T) {
 // with ErrRevoked and forgets its enrollment; its credential is refused
 // from then on.
 func TestRevokedGatewayStops(t *testing.T) {
-	s := newSite(t, backendtest.WithRealClock())
+	s := newSite(t, "", backendtest.WithRealClock())
 	added := s.add(t)
 	s.up(t, added.EnrollToken, 0)
 	backendtest.WaitFor(t, "the first state", func() bool { _, ok := s.lastApplied(); return ok })
@@ -313,7 +324,7 @@ func TestRevokedGatewayStops(t *testing.T) {
 // Without a word from the server for the lease the gateway drops its JIT
 // peers, and gets them back when the server is back.
 func TestGatewayLeaseAcrossAServerOutage(t *testing.T) {
-	s := newSite(t, backendtest.WithRealClock())
+	s := newSite(t, "", backendtest.WithRealClock())
 	added := s.add(t)
 	s.up(t, added.EnrollToken, 2*time.Second)
 	backendtest.WaitFor(t, "the first state", func() bool { _, ok := s.lastApplied(); return ok })

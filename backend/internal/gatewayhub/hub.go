@@ -142,6 +142,7 @@ type Hub struct {
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
 	wake   chan struct{}
+	once   sync.Once
 
 	syncMu sync.Mutex
 	mu     sync.Mutex
@@ -206,10 +207,9 @@ func (h *Hub) poke() {
 }
 
 // Run recomputes when woken, at the next expiry and every Resync, until ctx
-// ends or Close.
+// ends (then it closes the hub) or Close.
 func (h *Hub) Run(ctx context.Context) {
-	h.wg.Add(1)
-	defer h.wg.Done()
+	defer h.Close()
 	for {
 		h.mu.Lock()
 		full, dirty := h.full, h.dirty
@@ -505,7 +505,9 @@ func endpointPort(ep string) int {
 
 // Close stops the hub: the embedded devices close (saving their
 // endpoints) and the remote streams end.
-func (h *Hub) Close() {
+func (h *Hub) Close() { h.once.Do(h.close) }
+
+func (h *Hub) close() {
 	h.cancel()
 	h.mu.Lock()
 	h.closed = true

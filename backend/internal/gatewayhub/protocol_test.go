@@ -447,3 +447,23 @@ func find(t testing.TB, admin *client.Client, id string) api.Gateway {
 	t.Fatalf("no gateway %s in %+v", id, gws)
 	return api.Gateway{}
 }
+
+// Deleting a network ends its remote gateway: "revoked" on its stream, its
+// credential refused.
+func TestDeletedNetworkEndsItsGateway(t *testing.T) {
+	srv := backendtest.NewServer(t)
+	admin := srv.Admin(t)
+	n := srv.NewNetwork(t, "office")
+	gc, _ := enrolled(t, srv, admin, n)
+	s := watch(t, gc, 0)
+	s.next(t, api.GatewayEventState)
+	if err := admin.DeleteNetwork(t.Context(), n.ID); err != nil {
+		t.Fatal(err)
+	}
+	if ev := s.next(t, api.GatewayEventRevoked); !strings.Contains(ev.Message, "deleted") {
+		t.Fatalf("event %+v", ev)
+	}
+	if _, err := gc.GatewayReport(t.Context(), api.GatewayReport{}); client.StatusOf(err) != http.StatusUnauthorized {
+		t.Fatalf("report after the deletion: %v, want 401", err)
+	}
+}
