@@ -44,8 +44,8 @@ type site struct {
 	mu        sync.Mutex
 	applied   []api.GatewayState
 	onApplied func(api.GatewayState) // set before up
-	done    chan error
-	cancel  context.CancelFunc
+	done      chan error
+	cancel    context.CancelFunc
 }
 
 func freeUDPPort(t testing.TB) int {
