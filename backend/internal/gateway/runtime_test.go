@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -397,4 +398,45 @@ func listenPort(t *testing.T, d *device.Device) string {
 	}
 	t.Fatal("no listen port")
 	return ""
+}
+
+// A peer removed (a revoked or expired grant) and granted again is kicked
+// at once with the endpoint it had: its client keeps its old session and
+// would otherwise wait 15 s for its own handshake retry.
+func TestRuntimeKicksAReturningPeer(t *testing.T) {
+	h := newHarness(t, gateway.Options{NoLease: true})
+	cliKey := newKey(t)
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gwPort := fmt.Sprint(pc.LocalAddr().(*net.UDPAddr).Port)
+	pc.Close()
+	withPort := func(st api.GatewayState) api.GatewayState {
+		st.Network.ListenPort, _ = strconv.Atoi(gwPort)
+		return st
+	}
+	h.apply(withPort(state(1, t0, 0, peer(cliKey, "10.77.0.2/32", nil))))
+	// The client reaches out first: the gateway learns its endpoint.
+	tdev, _, err := netstack.CreateNetTUN([]netip.Addr{netip.MustParseAddr("10.77.0.2")}, nil, 1420)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cli := device.NewDevice(tdev, conn.NewDefaultBind(), device.NewLogger(device.LogLevelSilent, ""))
+	t.Cleanup(cli.Close)
+	if err := cli.IpcSet(fmt.Sprintf("private_key=%s\nlisten_port=0\npublic_key=%s\nendpoint=127.0.0.1:%s\nallowed_ip=10.77.0.0/24\npersistent_keepalive_interval=1\n",
+		cliKey.priv.Hex(), h.rt.PublicKey().Hex(), gwPort)); err != nil {
+		t.Fatal(err)
+	}
+	if err := cli.Up(); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the client's handshake", func() bool { return h.rt.DevicePeers()[cliKey.pub()].Endpoint != "" })
+	cliPort := listenPort(t, cli)
+	h.apply(withPort(state(2, t0, 0)))
+	h.back.take()
+	h.apply(withPort(state(3, t0, 0, peer(cliKey, "10.77.0.2/32", nil))))
+	if s := h.back.take(); !strings.Contains(s, "endpoint=127.0.0.1:"+cliPort+"\npersistent_keepalive_interval=5\n") {
+		t.Fatalf("the returning peer was not kicked at its endpoint:\n%s", s)
+	}
 }
