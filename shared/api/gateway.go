@@ -136,7 +136,7 @@ type GatewayState struct {
 	// Revision grows with every change the server sends; the gateway
 	// reports the last one it applied.
 	Revision uint64 `json:"revision"`
-	// ServerTime is the server's clock when the state was computed: the
+	// ServerTime is the server's clock when the state was sent: the
 	// gateway measures its clock's offset with it.
 	ServerTime time.Time `json:"server_time"`
 	// LeaseSeconds: with no word from the server for this long the

@@ -296,7 +296,7 @@ func TestRevokedGatewayStops(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the gateway did not stop when revoked")
 	}
-	for _, f := range []string{"credential.json", "private.key"} {
+	for _, f := range []string{"credential.json", "private.key", "endpoints.json"} {
 		if _, err := os.Stat(filepath.Join(s.dir, f)); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s is still there after the revocation: %v", f, err)
 		}

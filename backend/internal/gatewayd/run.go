@@ -52,12 +52,12 @@ func (g *gw) run(ctx context.Context) error {
 	}
 	if errors.Is(err, ErrRevoked) {
 		g.rt.DropAll("the gateway was revoked")
-		forget(g.cfg.StateDir)
 	}
 	cancel(err)
 	wg.Wait()
 	g.rt.Close()
 	if errors.Is(err, ErrRevoked) {
+		forget(g.cfg.StateDir) // after Close: nothing is written again
 		return err
 	}
 	return nil
