@@ -40,7 +40,7 @@ GO_FILES = $$(find . -name '*.go' -not -path './.git/*' -not -path '*/node_modul
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
 .PHONY: help deps deps-desktop frontend-dist build build-server build-agent build-desktop \
-        run test vet fmt fmt-check cross bench fuzz clean \
+        build-gateway run test vet fmt fmt-check cross bench fuzz clean \
         frontend frontend-test build-tray build-windows window-test bench-desktop
 
 help: ## list the targets
@@ -106,11 +106,15 @@ frontend-test: frontend/node_modules/.package-lock.json ## the UI's unit tests (
 	cd frontend && $(NPM) run typecheck
 	cd frontend && $(NPM) run build
 
-build: build-server build-agent build-desktop build-tray ## build the server, the agent, the window and the tray into build/bin (Linux)
+build: build-server build-gateway build-agent build-desktop build-tray ## build the server, the gateway, the agent, the window and the tray into build/bin (Linux)
 
 build-server: ## build build/bin/gatepass-server (cgo: SQLite)
 	@mkdir -p $(BIN)
 	CGO_ENABLED=1 $(GO) build -trimpath -o $(BIN)/gatepass-server ./backend/cmd/gatepass-server
+
+build-gateway: ## build build/bin/gatepass-gateway (pure Go: the gateway at a site, see README "Gateways")
+	@mkdir -p $(BIN)
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o $(BIN)/gatepass-gateway ./backend/cmd/gatepass-gateway
 
 build-agent: ## build build/bin/gatepassd (pure Go)
 	@mkdir -p $(BIN)
@@ -174,12 +178,16 @@ fmt-check: ## fail listing Go files gofmt would change
 	@unformatted=$$($(GOFMT) -l $(GO_FILES)); \
 	if [ -n "$$unformatted" ]; then echo "gofmt would change (run make fmt):"; echo "$$unformatted"; exit 1; fi
 
-cross: frontend-dist ## cross-compile the agent (pure Go) for Windows/macOS/Linux arm64 and the window for Windows
+cross: frontend-dist ## cross-compile the agent and the gateway (pure Go) for Windows/macOS/Linux arm64 and the window for Windows
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./desktop/cmd/gatepassd
 	GOOS=darwin  GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null ./desktop/cmd/gatepassd
 	GOOS=linux   GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null ./desktop/cmd/gatepassd
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags desktop,production -o /dev/null ./desktop
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./desktop/cmd/gatepass-tray
+	GOOS=linux   GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./backend/cmd/gatepass-gateway
+	GOOS=linux   GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null ./backend/cmd/gatepass-gateway
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -o /dev/null ./backend/cmd/gatepass-gateway
+	GOOS=darwin  GOARCH=arm64 CGO_ENABLED=0 $(GO) build -o /dev/null ./backend/cmd/gatepass-gateway
 
 bench: ## run the benchmarks (BENCHTIME=, BENCHFLAGS=, BENCHPKGS=), then the desktop's (bench-desktop) when Xvfb is there
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime=$(BENCHTIME) -timeout $(TEST_TIMEOUT) $(BENCHFLAGS) $(BENCHPKGS)

@@ -15,7 +15,7 @@ import (
 
 	"gatepass.dev/desktop/internal/agentproc"
 	"gatepass.dev/desktop/internal/autostart"
-	"gatepass.dev/desktop/internal/backoff"
+	"gatepass.dev/shared/backoff"
 	"gatepass.dev/desktop/internal/localapi"
 	"gatepass.dev/desktop/internal/notify"
 )

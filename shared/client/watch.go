@@ -56,7 +56,11 @@ func (c *Client) Watch(ctx context.Context, fn func(api.Event) error) error {
 // shared/sse) and calls fn with each event's data, an api.Event as JSON,
 // until the stream ends, breaks or fn returns an error. Comments
 // (keep-alives) and events without data are skipped.
-func ReadEvents(r io.Reader, fn func(api.Event) error) error {
+func ReadEvents(r io.Reader, fn func(api.Event) error) error { return readJSONEvents(r, fn) }
+
+// readJSONEvents reads an event stream whose events carry JSON values of
+// type T (the users' api.Event, the gateways' api.GatewayEvent).
+func readJSONEvents[T any](r io.Reader, fn func(T) error) error {
 	sr := sse.NewReader(r)
 	for {
 		e, err := sr.Next()
@@ -66,11 +70,11 @@ func ReadEvents(r io.Reader, fn func(api.Event) error) error {
 			}
 			return fmt.Errorf("event stream ended: %w", err)
 		}
-		var ev api.Event
-		if err := json.Unmarshal([]byte(e.Data), &ev); err != nil {
+		var v T
+		if err := json.Unmarshal([]byte(e.Data), &v); err != nil {
 			return fmt.Errorf("bad event: %w", err)
 		}
-		if err := fn(ev); err != nil {
+		if err := fn(v); err != nil {
 			return err
 		}
 	}

@@ -62,9 +62,9 @@ type Options struct {
 	// it returns is called when the transaction has ended (committed or
 	// not).
 	Prepare func(ctx context.Context, tx *sql.Tx, networkID string, now time.Time) (settle func(), err error)
-	// GatewayKey returns the public key (base64) of a network's gateway,
-	// for tunnel configs; store.ErrNotFound for an unknown network.
-	GatewayKey func(ctx context.Context, networkID string) (string, error)
+	// Gateway returns what tunnel configs need of a network's gateway: its
+	// public key and endpoint; a fault when the network has none.
+	Gateway func(ctx context.Context, networkID string) (GatewayInfo, error)
 	// IsGatewayKey reports whether a public key (base64) is a gateway's:
 	// never a device's.
 	IsGatewayKey func(ctx context.Context, publicKey string) (bool, error)

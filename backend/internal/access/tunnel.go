@@ -18,6 +18,13 @@ const PersistentKeepalive = 25
 // GatewayAddress is the gateway's address in a range: its first host.
 func GatewayAddress(p netip.Prefix) netip.Addr { return p.Masked().Addr().Next() }
 
+// GatewayInfo is what a tunnel config needs of a network's gateway: its
+// WireGuard public key (base64) and the UDP host:port clients dial.
+type GatewayInfo struct {
+	PublicKey string
+	Endpoint  string
+}
+
 // Tunnel issues the WireGuard configuration of the actor's device on a
 // network — only while MayPass admits the device (a Forbidden fault with
 // the refusal in words otherwise). In one transaction it gives the device
@@ -25,7 +32,7 @@ func GatewayAddress(p netip.Prefix) netip.Addr { return p.Masked().Addr().Next()
 // tunnel.config audit row. The private key is not part of it: it never
 // leaves the device.
 func (s *Service) Tunnel(ctx context.Context, by actor.Actor, deviceID, networkID string) (api.TunnelConfig, error) {
-	if s.opt.GatewayKey == nil {
+	if s.opt.Gateway == nil {
 		return api.TunnelConfig{}, fault.New(fault.Unavailable, "the gateway is not running")
 	}
 	if _, err := store.NetworkByID(ctx, s.opt.DB, networkID); errors.Is(err, store.ErrNotFound) {
@@ -33,9 +40,9 @@ func (s *Service) Tunnel(ctx context.Context, by actor.Actor, deviceID, networkI
 	} else if err != nil {
 		return api.TunnelConfig{}, err
 	}
-	// The key before the transaction: it may be created on first use, in a
-	// write of its own.
-	key, err := s.opt.GatewayKey(ctx, networkID)
+	// The gateway before the transaction: an embedded gateway's key may be
+	// created on first use, in a write of its own.
+	gwInfo, err := s.opt.Gateway(ctx, networkID)
 	if err != nil {
 		return api.TunnelConfig{}, err
 	}
@@ -78,8 +85,8 @@ func (s *Service) Tunnel(ctx context.Context, by actor.Actor, deviceID, networkI
 		}
 		gw := GatewayAddress(prefix)
 		cfg = api.TunnelConfig{
-			NetworkID: n.ID, NetworkName: n.Name, DeviceID: dev.ID, Address: addr, GatewayPublicKey: key,
-			GatewayAddress: gw.String(), Endpoint: n.Endpoint, AllowedIPs: append([]string{prefix.Masked().String()}, n.Routes...),
+			NetworkID: n.ID, NetworkName: n.Name, DeviceID: dev.ID, Address: addr, GatewayPublicKey: gwInfo.PublicKey,
+			GatewayAddress: gw.String(), Endpoint: gwInfo.Endpoint, AllowedIPs: append([]string{prefix.Masked().String()}, n.Routes...),
 			DNS: []string{gw.String()}, PersistentKeepalive: PersistentKeepalive, State: api.StateStanding, ServerTime: now,
 		}
 		if !Standing(f.JITEnabled, f.Role) {

@@ -28,6 +28,9 @@ func (s *Service) CreateNetwork(ctx context.Context, c actor.Actor, in api.Netwo
 		if err := store.CreateNetwork(ctx, tx, n); err != nil {
 			return err
 		}
+		if err := store.CreateEmbeddedGateway(ctx, tx, n.ID, now); err != nil {
+			return err
+		}
 		if err := assignNetwork(ctx, tx, n); err != nil {
 			return err
 		}

@@ -25,6 +25,9 @@ const (
 	DefaultPendingTTL = 7 * 24 * time.Hour
 	DefaultLogLevel   = "info"
 	DefaultGateway    = "netstack"
+	// DefaultGatewayLease is how long a remote gateway keeps its JIT peers
+	// without a word from the server.
+	DefaultGatewayLease = 60 * time.Second
 	// DefaultSMTPPort is the SMTP port used when a host is set without a
 	// port (submission with STARTTLS or no TLS).
 	DefaultSMTPPort = 587
@@ -34,6 +37,9 @@ const (
 
 	MinPendingTTL = time.Minute
 	MaxPendingTTL = 365 * 24 * time.Hour
+
+	MinGatewayLease = 4 * time.Second
+	MaxGatewayLease = time.Hour
 )
 
 // EnvAdminEmail and EnvAdminPassword name the environment variables that
@@ -56,6 +62,9 @@ type Config struct {
 	PendingTTL time.Duration // how long a pending request waits before it expires
 	LogLevel   string        // debug, info, warn or error
 	Gateway    string        // netstack, tun or off
+	// GatewayLease: a remote gateway that has not heard from the server
+	// for this long drops every JIT peer (fail closed).
+	GatewayLease time.Duration
 
 	// MetricsListen, when set, is the host:port that serves /metrics
 	// (and nothing else); the API port then does not serve it.
@@ -173,6 +182,8 @@ var settings = func() []setting {
 			usage: "how long a pending request waits before it expires (1m to 365d; e.g. 12h, 7d)", deflt: "7d"},
 		{flag: "gateway", env: "GATEPASS_GATEWAY", key: "gateway", arg: "MODE", noEmpty: true,
 			usage: "the WireGuard gateway: netstack (userspace, no root), tun (Linux, root) or off", deflt: DefaultGateway},
+		{flag: "gateway-lease", env: "GATEPASS_GATEWAY_LEASE", key: "gateway_lease", kind: kindDuration, arg: "DURATION", noEmpty: true,
+			usage: "a remote gateway that has not heard from the server for this long drops every JIT peer (4s to 1h)", deflt: "60s"},
 		{flag: "log-level", env: "GATEPASS_LOG_LEVEL", key: "log_level", arg: "LEVEL", noEmpty: true,
 			usage: "debug, info, warn or error", deflt: DefaultLogLevel},
 		{flag: "metrics-listen", env: "GATEPASS_METRICS_LISTEN", key: "metrics_listen", arg: "HOST:PORT",
@@ -220,7 +231,18 @@ var settings = func() []setting {
 			}
 			x.get = func(c Config) string { return humantime.Span(c.PendingTTL) }
 		},
-		"gateway":        func(x *setting) { x.set, x.get = lower(func(c *Config) *string { return &c.Gateway }) },
+		"gateway": func(x *setting) { x.set, x.get = lower(func(c *Config) *string { return &c.Gateway }) },
+		"gateway-lease": func(x *setting) {
+			x.set = func(c *Config, v string) error {
+				d, err := humantime.Parse(v)
+				if err != nil {
+					return fmt.Errorf("%q is not a duration (e.g. 30s, 2m)", v)
+				}
+				c.GatewayLease = d
+				return nil
+			}
+			x.get = func(c Config) string { return humantime.Span(c.GatewayLease) }
+		},
 		"log-level":      func(x *setting) { x.set, x.get = lower(func(c *Config) *string { return &c.LogLevel }) },
 		"metrics-listen": func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.MetricsListen }) },
 		"metrics-token":  func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.MetricsToken }) },
@@ -473,6 +495,8 @@ func build(raw map[string]rawValue, hints map[string]string) (*Config, []error, 
 		PendingTTL: DefaultPendingTTL,
 		LogLevel:   DefaultLogLevel,
 		Gateway:    DefaultGateway,
+
+		GatewayLease: DefaultGatewayLease,
 	}
 	given := map[string]bool{}
 	for _, s := range settings {

@@ -63,6 +63,8 @@ func TestDefaults(t *testing.T) {
 		PendingTTL: 7 * 24 * time.Hour,
 		LogLevel:   "info",
 		Gateway:    "netstack",
+
+		GatewayLease: time.Minute,
 	}
 	if *c != want {
 		t.Errorf("defaults:\n got %#v\nwant %#v", *c, want)
@@ -103,6 +105,7 @@ func TestEnv(t *testing.T) {
 		"GATEPASS_SMTP_TLS":       "TLS",
 		"GATEPASS_DEMO":           "1",
 		"GATEPASS_PENDING_TTL":    "36h",
+		"GATEPASS_GATEWAY_LEASE":  "90s",
 		"GATEPASS_LOG_LEVEL":      "DEBUG",
 		"GATEPASS_ADMIN_EMAIL":    "admin@example.com",
 		"GATEPASS_ADMIN_PASSWORD": "hunter2",
@@ -117,6 +120,7 @@ func TestEnv(t *testing.T) {
 		PendingTTL:    36 * time.Hour,
 		LogLevel:      "debug",
 		Gateway:       "netstack",
+		GatewayLease:  90 * time.Second,
 		AdminEmail:    "admin@example.com",
 		AdminPassword: "hunter2",
 	}
@@ -153,6 +157,7 @@ const fullFile = `{
   "pending_ttl": "2d",
   "log_level": "error",
   "gateway": "netstack",
+  "gateway_lease": "45s",
   "metrics_listen": "127.0.0.1:9090",
   "metrics_token": "file-metrics-token-0123"
 }`
@@ -172,6 +177,7 @@ func TestFile(t *testing.T) {
 		Gateway:    "netstack",
 		ConfigFile: path,
 
+		GatewayLease:  45 * time.Second,
 		MetricsListen: "127.0.0.1:9090",
 		MetricsToken:  "file-metrics-token-0123",
 	}
@@ -652,5 +658,19 @@ func TestFileKeysMatchSettings(t *testing.T) {
 	}
 	if len(raw) != len(keys) {
 		t.Errorf("file sets %d settings, table has %d keys", len(raw), len(keys))
+	}
+}
+
+// --gateway-lease takes a duration from 4s to 1h; anything else is refused
+// with the setting named.
+func TestGatewayLease(t *testing.T) {
+	if c := mustLoad(t, []string{"--gateway-lease", "2m"}, noEnv); c.GatewayLease != 2*time.Minute {
+		t.Errorf("--gateway-lease 2m = %v", c.GatewayLease)
+	}
+	for _, bad := range []string{"1s", "2h", "soon"} {
+		_, err := Load([]string{"--gateway-lease", bad}, noEnv)
+		if err == nil || !strings.Contains(err.Error(), "--gateway-lease") {
+			t.Errorf("--gateway-lease %s: %v", bad, err)
+		}
 	}
 }

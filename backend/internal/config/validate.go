@@ -88,6 +88,9 @@ func (c *Config) validate(hints map[string]string, skip map[string]bool) error {
 	if c.Gateway != "netstack" && c.Gateway != "tun" && c.Gateway != "off" {
 		bad("gateway", "%q is not one of netstack, tun, off", c.Gateway)
 	}
+	if c.GatewayLease < MinGatewayLease || c.GatewayLease > MaxGatewayLease {
+		bad("gateway-lease", "%s is out of range (want 4s to 1h)", humantime.Span(c.GatewayLease))
+	}
 	if _, ok := levels[c.LogLevel]; !ok {
 		bad("log-level", "%q is not one of debug, info, warn, error", c.LogLevel)
 	}

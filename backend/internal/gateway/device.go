@@ -3,13 +3,15 @@ package gateway
 import (
 	"net/http"
 	"net/netip"
+
+	"gatepass.dev/shared/wgkey"
 )
 
 // Spec is what a network's gateway device needs.
 type Spec struct {
 	NetworkID  string
 	Name       string
-	PrivateKey Key
+	PrivateKey wgkey.Key
 	ListenPort int
 	Prefix     netip.Prefix   // the network's range
 	Address    netip.Addr     // the gateway's address: the range's first

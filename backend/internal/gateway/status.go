@@ -2,8 +2,8 @@ package gateway
 
 import (
 	"bufio"
-	"context"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"net"
@@ -13,9 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"gatepass.dev/backend/internal/store"
-	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/humantime"
+	"gatepass.dev/shared/wgkey"
 )
 
 // PeerStat is what the device knows of one peer.
@@ -51,7 +50,7 @@ func parseIpcGet(dump string) map[string]PeerStat {
 		switch k {
 		case "public_key":
 			flush()
-			var key Key
+			var key wgkey.Key
 			b, err := hex.DecodeString(v)
 			if err != nil || len(b) != 32 {
 				cur = nil
@@ -85,73 +84,45 @@ func parseIpcGet(dump string) map[string]PeerStat {
 	return out
 }
 
-// DevicePeers returns the peers on a network's device, as the device
-// reports them (managed or not); nil when the network has no device.
-func (m *Manager) DevicePeers(networkID string) map[string]PeerStat {
-	m.mu.Lock()
-	g := m.nets[networkID]
-	m.mu.Unlock()
-	if g == nil || g.dev == nil {
+// DevicePeers returns the peers on the device as it reports them (added by
+// the Runtime or not); nil without a device.
+func (r *Runtime) DevicePeers() map[string]PeerStat {
+	r.mu.Lock()
+	dev := r.dev
+	r.mu.Unlock()
+	if dev == nil {
 		return nil
 	}
-	dump, err := g.dev.IpcGet()
+	dump, err := dev.IpcGet()
 	if err != nil {
 		return nil
 	}
 	return parseIpcGet(dump)
 }
 
-// Peers returns the connection state of every managed peer of a network,
-// for the admin API.
-func (m *Manager) Peers(networkID string) []api.PeerStatus {
-	stats := m.DevicePeers(networkID)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	g := m.nets[networkID]
-	if g == nil {
-		return []api.PeerStatus{}
-	}
-	out := make([]api.PeerStatus, 0, len(g.managed))
-	for key, p := range g.managed {
-		ps := api.PeerStatus{PublicKey: key, DeviceID: p.DeviceID, DeviceName: p.DeviceName, UserID: p.UserID, UserEmail: p.UserEmail, Address: p.Address}
-		if !p.ExpiresAt.IsZero() {
-			t := p.ExpiresAt
-			ps.ExpiresAt = &t
+// Stats returns the peers the Runtime added, as the device sees them, by
+// public key.
+func (r *Runtime) Stats() []PeerStat {
+	stats := r.DevicePeers()
+	keys := r.managedKeys()
+	out := make([]PeerStat, 0, len(keys))
+	for _, k := range keys {
+		if s, ok := stats[k]; ok {
+			out = append(out, s)
 		}
-		if s, ok := stats[key]; ok {
-			if !s.LastHandshake.IsZero() {
-				t := s.LastHandshake
-				ps.LastHandshake = &t
-			}
-			ps.RxBytes, ps.TxBytes = s.RxBytes, s.TxBytes
-		}
-		out = append(out, ps)
 	}
 	return out
 }
 
-// Status is a network's gateway as the API reports it.
-type Status struct {
-	Up         bool
-	Error      string
-	ListenPort int
-	PublicKey  string
-	Address    string
-}
-
-// NetworkStatus reports whether a network's device is up.
-func (m *Manager) NetworkStatus(networkID string) Status {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	g := m.nets[networkID]
-	if g == nil {
-		return Status{Error: "not started"}
+// IpcSetForTest configures the device directly, bypassing the reconcile
+// (to add a peer Gatepass does not manage).
+func (r *Runtime) IpcSetForTest(uapi string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.dev == nil {
+		return fmt.Errorf("no device")
 	}
-	s := Status{Up: g.dev != nil, ListenPort: g.spec.ListenPort, PublicKey: g.spec.PrivateKey.Public().String(), Address: g.spec.Address.String()}
-	if g.openErr != nil {
-		s.Error = g.openErr.Error()
-	}
-	return s
+	return r.dev.IpcSet(uapi)
 }
 
 var statusPage = template.Must(template.New("status").Parse(`<!doctype html>
@@ -164,53 +135,38 @@ h1{font-size:1.3rem}.ok{color:#0f7b3f}dt{color:#52606d;font-size:.85rem}dd{margi
 `))
 
 // statusHandler serves the status page on the gateway's tunnel address:
-// who you are, which network, time left. Only peers reach it.
-func (m *Manager) statusHandler(networkID string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		host, _, _ := net.SplitHostPort(r.RemoteAddr)
+// who you are, which network, time left, from the peer's entry in the
+// held state. Only peers reach it.
+func (r *Runtime) statusHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		host, _, _ := net.SplitHostPort(req.RemoteAddr)
 		addr, err := netip.ParseAddr(host)
 		if err != nil {
 			http.Error(w, "unknown peer", http.StatusForbidden)
 			return
 		}
-		ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
-		defer cancel()
-		bits := 32
-		if addr.Is6() {
-			bits = 128
-		}
-		n, err := store.NetworkByID(ctx, m.db, networkID)
-		if err != nil {
-			http.Error(w, "network not found", http.StatusNotFound)
-			return
-		}
-		dev, u, err := store.DeviceAddressOwner(ctx, m.db, networkID, netip.PrefixFrom(addr, bits).String())
-		if err != nil {
+		p, exp, ok := r.peerOf(addr.Unmap())
+		if !ok {
 			http.Error(w, "unknown peer", http.StatusForbidden)
 			return
 		}
-		accessText := "standing access"
-		m.mu.Lock()
-		var exp time.Time
-		if g := m.nets[networkID]; g != nil {
-			exp = g.managed[dev.PublicKey].ExpiresAt
-		}
-		gw := ""
-		if g := m.nets[networkID]; g != nil {
-			gw = g.spec.Address.String()
-		}
-		m.mu.Unlock()
-		if !exp.IsZero() {
-			accessText = fmt.Sprintf("expires in %s (%s)", humantime.Countdown(exp.Sub(m.clock.Now())), exp.UTC().Format(time.RFC1123))
-		}
-		if r.URL.Query().Get("format") == "json" || strings.Contains(r.Header.Get("Accept"), "application/json") {
+		r.mu.Lock()
+		network, gw, now := r.spec.Name, r.spec.Address.String(), r.serverNowLocked()
+		r.mu.Unlock()
+		if req.URL.Query().Get("format") == "json" || strings.Contains(req.Header.Get("Accept"), "application/json") {
 			w.Header().Set("Content-Type", "application/json")
-			fmt.Fprintf(w, `{"network":%q,"user":%q,"device":%q,"address":%q,"expires_at":%q}`+"\n", n.Name, u.Email, dev.Name, addr.String(), formatOpt(exp))
+			_ = json.NewEncoder(w).Encode(map[string]string{"network": network, "user": p.UserEmail, "device": p.DeviceName,
+				"address": addr.String(), "expires_at": formatOpt(exp)})
 			return
+		}
+		accessText := "standing access"
+		if !exp.IsZero() {
+			accessText = fmt.Sprintf("expires in %s (%s)", humantime.Countdown(exp.Sub(now)), exp.UTC().Format(time.RFC1123))
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
-		_ = statusPage.Execute(w, map[string]string{"Network": n.Name, "User": u.Email, "Device": dev.Name, "Address": addr.String(), "Access": accessText, "Gateway": gw})
+		_ = statusPage.Execute(w, map[string]string{"Network": network, "User": p.UserEmail, "Device": p.DeviceName,
+			"Address": addr.String(), "Access": accessText, "Gateway": gw})
 	})
 }
 

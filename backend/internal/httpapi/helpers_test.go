@@ -19,10 +19,10 @@ import (
 
 	"gatepass.dev/backend/backendtest"
 	"gatepass.dev/backend/internal/auth"
-	"gatepass.dev/backend/internal/gateway"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
+	"gatepass.dev/shared/wgkey"
 )
 
 // metricsToken is the metrics bearer token of the tests that configure one.
@@ -66,7 +66,7 @@ func countMail(srv *backendtest.Server, to, part string) int {
 // newDeviceKey returns a fresh device public key (base64).
 func newDeviceKey(t testing.TB) string {
 	t.Helper()
-	k, err := gateway.NewPrivateKey()
+	k, err := wgkey.NewPrivate()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@
 package httpapi
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"time"
@@ -17,13 +16,12 @@ import (
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/events"
-	"gatepass.dev/backend/internal/gateway"
+	"gatepass.dev/backend/internal/gatewayhub"
 	"gatepass.dev/backend/internal/metrics"
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/settings"
 	"gatepass.dev/backend/internal/signin"
 	"gatepass.dev/backend/internal/store"
-	"gatepass.dev/shared/api"
 )
 
 // Deps are what the API needs.
@@ -37,7 +35,7 @@ type Deps struct {
 	Logger   *slog.Logger
 	Outbox   *outbox.Worker
 	Sender   outbox.Sender // for the test email
-	Gateway  Gateway
+	Gateway  *gatewayhub.Hub
 	// InviteTTL is the lifetime of an invitation link (default 7 days).
 	InviteTTL time.Duration
 	// Ping is the interval of SSE keep-alives (default 25 s).
@@ -56,12 +54,6 @@ type Deps struct {
 	// MetricsSeparate says /metrics is served on an address of its own
 	// (MetricsHandler): the API port then answers 404 for it.
 	MetricsSeparate bool
-}
-
-// Gateway is what the API asks of the WireGuard gateway.
-type Gateway interface {
-	PublicKey(ctx context.Context, networkID string) (gateway.Key, error)
-	Peers(networkID string) []api.PeerStatus
 }
 
 // Server serves the API.
@@ -123,6 +115,9 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("PATCH /api/v1/admin/networks/{id}", s.admin(s.adminUpdateNetwork))
 	mux.HandleFunc("DELETE /api/v1/admin/networks/{id}", s.admin(s.adminDeleteNetwork))
 	mux.HandleFunc("GET /api/v1/admin/networks/{id}/peers", s.admin(s.adminPeers))
+	mux.HandleFunc("POST /api/v1/admin/networks/{id}/gateways", s.admin(s.adminAddGateway))
+	mux.HandleFunc("GET /api/v1/admin/gateways", s.admin(s.adminListGateways))
+	mux.HandleFunc("DELETE /api/v1/admin/gateways/{id}", s.admin(s.adminRevokeGateway))
 	mux.HandleFunc("GET /api/v1/admin/users", s.admin(s.adminListUsers))
 	mux.HandleFunc("POST /api/v1/admin/users", s.admin(s.adminCreateUser))
 	mux.HandleFunc("PATCH /api/v1/admin/users/{id}", s.admin(s.adminUpdateUser))
@@ -135,6 +130,10 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /api/v1/admin/settings", s.admin(s.adminGetSettings))
 	mux.HandleFunc("PATCH /api/v1/admin/settings", s.admin(s.adminUpdateSettings))
 	mux.HandleFunc("POST /api/v1/admin/settings/test-email", s.admin(s.adminTestEmail))
+
+	mux.HandleFunc("POST /api/v1/gateway/enroll", s.gatewayEnroll)
+	mux.HandleFunc("GET /api/v1/gateway/watch", s.gateway(s.gatewayWatch))
+	mux.HandleFunc("POST /api/v1/gateway/report", s.gateway(s.gatewayReport))
 
 	mux.HandleFunc("/api/", s.notFound)
 }

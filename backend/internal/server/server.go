@@ -26,6 +26,7 @@ import (
 	"gatepass.dev/backend/internal/events"
 	"gatepass.dev/backend/internal/expiry"
 	"gatepass.dev/backend/internal/gateway"
+	"gatepass.dev/backend/internal/gatewayhub"
 	"gatepass.dev/backend/internal/httpapi"
 	"gatepass.dev/backend/internal/mail"
 	"gatepass.dev/backend/internal/metrics"
@@ -65,7 +66,7 @@ type Server struct {
 	Admin     *admin.Service
 	Scheduler *expiry.Scheduler
 	Outbox    *outbox.Worker
-	Gateway   *gateway.Manager
+	Gateway   *gatewayhub.Hub
 	API       *httpapi.Server
 	Web       *web.Server
 	Handler   http.Handler
@@ -130,17 +131,15 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if opt.GatewayBackend != nil {
 		backend = opt.GatewayBackend
 	}
-	s.Gateway = gateway.New(db, opt.Clock, opt.Logger, backend)
+	s.Gateway = gatewayhub.New(gatewayhub.Options{DB: db, Bus: s.Bus, Clock: opt.Clock, Log: opt.Logger, Backend: backend,
+		Lease: cfg.GatewayLease, PublicURL: s.Settings.PublicURL})
 	s.Access = access.NewService(access.Options{DB: db, Bus: s.Bus, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger,
-		PublicURL: s.Settings.PublicURL, PendingTTL: cfg.PendingTTL, Prepare: s.Gateway.Prepare,
-		GatewayKey: func(ctx context.Context, networkID string) (string, error) {
-			k, err := s.Gateway.PublicKey(ctx, networkID)
-			return k.String(), err
-		},
+		PublicURL: s.Settings.PublicURL, PendingTTL: cfg.PendingTTL, Prepare: s.Gateway.Prepare, Gateway: s.Gateway.GatewayInfo,
 		IsGatewayKey: s.Gateway.IsGatewayKey, MaxDevices: s.Settings.MaxDevices})
-	// The gateway hears of a change first, so that a removed grant's peer is
-	// gone before anyone is told; then the scheduler (registered by New),
-	// the outbox worker, and the streams.
+	// The gateways hear of a change first, so that a removed grant's peer
+	// is gone from the embedded gateway (and on its way to a remote one)
+	// before anyone is told; then the scheduler (registered by New), the
+	// outbox worker, and the streams.
 	s.Bus.OnChange(func(c events.Change) {
 		if !c.Gateway {
 			return
@@ -179,7 +178,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 		Metrics: s.Metrics, Logger: opt.Logger, Outbox: s.Outbox, Sender: opt.Sender, Gateway: s.Gateway, FirstListenPort: opt.FirstListenPort,
 		Admin: s.Admin, SignIn: signIn, MetricsToken: cfg.MetricsToken, MetricsSeparate: cfg.MetricsListen != ""})
 	s.Web = web.New(web.Deps{DB: db, Access: s.Access, Admin: s.Admin, SignIn: signIn, Settings: s.Settings, Bus: s.Bus,
-		Gateway: s.Gateway, Mail: s.Outbox, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
+		Gateway: s.Gateway, Gateways: s.Gateway, Mail: s.Outbox, Clock: opt.Clock, Metrics: s.Metrics, Logger: opt.Logger})
 	mux := http.NewServeMux()
 	s.API.Routes(mux)
 	s.Web.Routes(mux)

@@ -46,24 +46,6 @@ func GatewayPrivateKeys(ctx context.Context, q Querier) ([]string, error) {
 	return out, rows.Err()
 }
 
-// DeviceAddressOwner finds the device and user behind an address in a
-// network (for the gateway's status page).
-func DeviceAddressOwner(ctx context.Context, q Querier, networkID, address string) (Device, User, error) {
-	var d Device
-	var created sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT d.id, d.user_id, d.name, d.public_key, d.created_at FROM device_addresses a JOIN devices d ON d.id = a.device_id
-		WHERE a.network_id = ? AND a.address = ?`, networkID, address).Scan(&d.ID, &d.UserID, &d.Name, &d.PublicKey, &created)
-	if errors.Is(err, sql.ErrNoRows) {
-		return d, User{}, ErrNotFound
-	}
-	if err != nil {
-		return d, User{}, err
-	}
-	d.CreatedAt = fromMS(created)
-	u, err := UserByID(ctx, q, d.UserID)
-	return d, u, err
-}
-
 // GatewayEndpoints returns the last known UDP endpoint of each peer of a
 // network's gateway, by public key.
 func GatewayEndpoints(ctx context.Context, q Querier, networkID string) (map[string]string, error) {

@@ -249,6 +249,44 @@ DROP INDEX requests_network;
 	`
 ALTER TABLE requests ADD COLUMN again_of TEXT NOT NULL DEFAULT '';
 `,
+
+	// 12: the gateways of the networks. Each network has an embedded
+	// gateway (in gatepass-server, its key in gateway_keys) until a remote
+	// one (gatepass-gateway at the site) enrolls and replaces it. A remote
+	// gateway's enroll token and credential are kept as SHA-256 hashes; its
+	// private key never reaches the server. report holds the latest status
+	// report (JSON), so that any replica can show it.
+	`
+CREATE TABLE gateways (
+	id                TEXT PRIMARY KEY,
+	network_id        TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+	kind              TEXT NOT NULL CHECK (kind IN ('embedded', 'remote')),
+	endpoint          TEXT NOT NULL DEFAULT '',
+	listen_port       INTEGER NOT NULL DEFAULT 0,
+	public_key        TEXT NOT NULL DEFAULT '',
+	enroll_hash       TEXT UNIQUE,
+	enroll_expires_at BIGINT,
+	credential_hash   TEXT UNIQUE,
+	hostname          TEXT NOT NULL DEFAULT '',
+	version           TEXT NOT NULL DEFAULT '',
+	created_at        BIGINT NOT NULL,
+	created_by        TEXT NOT NULL DEFAULT '',
+	enrolled_at       BIGINT,
+	revoked_at        BIGINT,
+	revoked_by        TEXT NOT NULL DEFAULT '',
+	last_seen_at      BIGINT,
+	reported_endpoint TEXT NOT NULL DEFAULT '',
+	revision          BIGINT NOT NULL DEFAULT 0,
+	report            TEXT NOT NULL DEFAULT '',
+	report_at         BIGINT
+);
+CREATE INDEX gateways_network ON gateways(network_id);
+CREATE INDEX gateways_public_key ON gateways(public_key) WHERE public_key <> '';
+-- At most one gateway of each kind per network that is not revoked.
+CREATE UNIQUE INDEX gateways_one_live ON gateways(network_id, kind) WHERE revoked_at IS NULL;
+INSERT INTO gateways (id, network_id, kind, created_at, created_by, enrolled_at)
+	SELECT 'gw_' || id, id, 'embedded', created_at, 'system', created_at FROM networks;
+`,
 }
 
 func (db *DB) migrate(ctx context.Context) error {

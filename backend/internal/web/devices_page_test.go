@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"gatepass.dev/backend/backendtest"
-	"gatepass.dev/backend/internal/gateway"
+	"gatepass.dev/shared/wgkey"
 )
 
 // TestUserDevicesPage: an admin sees a user's devices on the user's page
@@ -15,8 +15,8 @@ import (
 func TestUserDevicesPage(t *testing.T) {
 	srv := demoServer(t)
 	user := contractor(t, srv)
-	k1, _ := gateway.NewPrivateKey()
-	k2, _ := gateway.NewPrivateKey()
+	k1, _ := wgkey.NewPrivate()
+	k2, _ := wgkey.NewPrivate()
 	laptop, err := user.RegisterDevice(t.Context(), `<script>alert(1)</script>`, k1.Public().String())
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ type networkView struct {
 	Pending  int
 	Members  []store.User
 	Gateway  bool // connection state is known
+	Gateways *gatewaySection
 }
 
 // networkPage is one network: its settings, the JIT toggle, and each
@@ -41,6 +42,10 @@ func (s *Server) networkPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	view := networkView{N: n, Gateway: s.Gateway != nil}
+	if view.Gateways, err = s.networkGateways(r.Context(), n, v); err != nil {
+		s.serverError(w, r, v, err)
+		return
+	}
 	var peers []api.PeerStatus
 	if s.Gateway != nil {
 		peers = s.Gateway.Peers(n.ID)

@@ -80,6 +80,7 @@ type pageData struct {
 var navOf = map[string]string{
 	"requests": "requests", "request": "requests",
 	"networks": "networks", "network": "networks", "network_form": "networks",
+	"gateways": "gateways", "gateway_added": "gateways",
 	"users": "users", "settings": "settings", "audit": "audit", "outbox": "outbox",
 }
 

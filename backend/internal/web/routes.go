@@ -34,6 +34,9 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/networks/{id}/jit", s.action(s.toggleJIT))
 	mux.HandleFunc("POST /admin/networks/{id}/delete", s.action(s.deleteNetwork))
 	mux.HandleFunc("GET /admin/networks/{id}/requests", s.page(s.requestsPage))
+	mux.HandleFunc("POST /admin/networks/{id}/gateways", s.action(s.addGateway))
+	mux.HandleFunc("GET /admin/gateways", s.page(s.gatewaysPage))
+	mux.HandleFunc("POST /admin/gateways/{id}/revoke", s.action(s.revokeGateway))
 
 	mux.HandleFunc("GET /admin/users", s.page(s.usersPage))
 	mux.HandleFunc("POST /admin/users", s.action(s.inviteUser))

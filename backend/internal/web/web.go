@@ -32,7 +32,8 @@ type Deps struct {
 	SignIn   *signin.Service
 	Settings *settings.Store
 	Bus      *events.Bus
-	Gateway  Gateway   // may be nil: no connection state shown
+	Gateway  Gateway // may be nil: no connection state shown
+	Gateways GatewayAdmin
 	Mail     MailState // may be nil: no banner when mail fails
 	Clock    clockwork.Clock
 	Metrics  *metrics.Metrics

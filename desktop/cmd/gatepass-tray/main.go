@@ -30,7 +30,7 @@ import (
 	"github.com/getlantern/systray"
 
 	"gatepass.dev/desktop/internal/agentproc"
-	"gatepass.dev/desktop/internal/backoff"
+	"gatepass.dev/shared/backoff"
 	"gatepass.dev/desktop/internal/instance"
 	"gatepass.dev/desktop/internal/localapi"
 	"gatepass.dev/desktop/internal/traymenu"

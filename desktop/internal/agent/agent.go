@@ -61,7 +61,7 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"gatepass.dev/desktop/internal/backoff"
+	"gatepass.dev/shared/backoff"
 	"gatepass.dev/desktop/internal/localapi"
 	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"

@@ -10,7 +10,7 @@ import (
 	"os"
 	"time"
 
-	"gatepass.dev/desktop/internal/backoff"
+	"gatepass.dev/shared/backoff"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
 )

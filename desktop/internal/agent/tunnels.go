@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"gatepass.dev/desktop/internal/backoff"
+	"gatepass.dev/shared/backoff"
 	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/wgkey"

@@ -25,7 +25,7 @@ import (
 	"strings"
 	"time"
 
-	"gatepass.dev/desktop/internal/backoff"
+	"gatepass.dev/shared/backoff"
 	"gatepass.dev/desktop/internal/localapi"
 )
 

@@ -1,7 +1,7 @@
-// Package backoff is the one reconnect-with-back-off of the desktop side:
-// the window and the tray following the agent's watch stream, the agent
-// following the backend's, and the agent's tunnel bring-up retries all use
-// it.
+// Package backoff is the one reconnect-with-back-off of Gatepass: the
+// window and the tray following the agent's watch stream, the agent
+// following the backend's, the agent's tunnel bring-up retries, and a
+// remote gateway following the server's watch stream all use it.
 //
 // A Policy is a delay that starts at Min and doubles up to Max. Loop runs
 // an attempt (open a stream and read it) again and again until its context
@@ -75,6 +75,9 @@ type Loop struct {
 	// OnBreak, if set, is called after each attempt that did not stop the
 	// loop, with its error and the wait before the next attempt.
 	OnBreak func(err error, wait time.Duration)
+	// Cap, if set, bounds each wait when it is computed (e.g. by half a
+	// lease that the server announces).
+	Cap func() time.Duration
 }
 
 // Run calls attempt until ctx ends (it returns ctx.Err()) or attempt
@@ -101,6 +104,11 @@ func (l Loop) Run(ctx context.Context, attempt func(ctx context.Context, healthy
 		}
 		failures++
 		wait := l.Delay(failures)
+		if l.Cap != nil {
+			if c := l.Cap(); c > 0 && c < wait {
+				wait = c
+			}
+		}
 		if l.Jitter {
 			wait = jitter(wait)
 		}

@@ -1,4 +1,4 @@
-package gateway_test
+package gatewayhub_test
 
 import (
 	"context"
@@ -17,20 +17,20 @@ import (
 	"golang.zx2c4.com/wireguard/tun/netstack"
 
 	"gatepass.dev/backend/backendtest"
-	"gatepass.dev/backend/internal/gateway"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
+	"gatepass.dev/shared/wgkey"
 )
 
 // wgClient is a user's device: a wireguard-go device on a netstack, as the
 // agent runs it.
 type wgClient struct {
-	key  gateway.Key
+	key  wgkey.Key
 	dev  *device.Device
 	tnet *netstack.Net
 }
 
-func newWGClient(t testing.TB, key gateway.Key, cfg api.TunnelConfig) *wgClient {
+func newWGClient(t testing.TB, key wgkey.Key, cfg api.TunnelConfig) *wgClient {
 	t.Helper()
 	addr := netip.MustParsePrefix(cfg.Address).Addr()
 	tdev, tnet, err := netstack.CreateNetTUN([]netip.Addr{addr}, []netip.Addr{netip.MustParseAddr(cfg.DNS[0])}, 1420)
@@ -38,7 +38,7 @@ func newWGClient(t testing.TB, key gateway.Key, cfg api.TunnelConfig) *wgClient 
 		t.Fatal(err)
 	}
 	dev := device.NewDevice(tdev, conn.NewDefaultBind(), device.NewLogger(device.LogLevelSilent, ""))
-	gk, err := gateway.ParseKey(cfg.GatewayPublicKey)
+	gk, err := wgkey.Parse(cfg.GatewayPublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +75,7 @@ func TestGatewayEnforcesGrant(t *testing.T) {
 	routes := []string{backendtest.ServiceRoute}
 	n := srv.NewNetwork(t, "staging-internal", func(in *api.NetworkInput) { in.Routes = &routes })
 
-	key, err := gateway.NewPrivateKey()
+	key, err := wgkey.NewPrivate()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,10 +136,10 @@ func TestGatewayLeavesUnchangedPeersAlone(t *testing.T) {
 	srv := backendtest.NewServer(t)
 	admin := srv.Admin(t)
 	n := srv.NewNetwork(t, "office")
-	var keys []gateway.Key
+	var keys []wgkey.Key
 	for i, email := range []string{"a@example.com", "b@example.com"} {
 		u, _ := srv.NewUser(t, email, api.RoleUser)
-		k, _ := gateway.NewPrivateKey()
+		k, _ := wgkey.NewPrivate()
 		keys = append(keys, k)
 		if _, err := u.RegisterDevice(t.Context(), fmt.Sprint("dev", i), k.Public().String()); err != nil {
 			t.Fatal(err)
@@ -153,7 +153,7 @@ func TestGatewayLeavesUnchangedPeersAlone(t *testing.T) {
 		}
 	}
 	// A peer Gatepass did not add is left alone by every reconcile.
-	foreign, _ := gateway.NewPrivateKey()
+	foreign, _ := wgkey.NewPrivate()
 	if err := srv.Gateway.IpcSetForTest(n.ID, fmt.Sprintf("public_key=%s\nallowed_ip=10.100.0.200/32\n", foreign.Public().Hex())); err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +184,7 @@ func TestGatewayAddsNewDeviceOfActiveGrant(t *testing.T) {
 	if _, err := admin.Approve(t.Context(), req.ID, 30*24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	key, _ := gateway.NewPrivateKey()
+	key, _ := wgkey.NewPrivate()
 	if _, err := alice.RegisterDevice(t.Context(), "laptop", key.Public().String()); err != nil {
 		t.Fatal(err)
 	}

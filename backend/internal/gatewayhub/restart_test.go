@@ -1,4 +1,4 @@
-package gateway_test
+package gatewayhub_test
 
 import (
 	"io"
@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"gatepass.dev/backend/backendtest"
-	"gatepass.dev/backend/internal/gateway"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/wgkey"
 )
 
 // TestTunnelSurvivesBackendRestart: a restart of gatepass-server during a
@@ -28,7 +28,7 @@ func TestTunnelSurvivesBackendRestart(t *testing.T) {
 	_, port, _ := net.SplitHostPort(service.Listener.Addr().String())
 	url := "http://" + net.JoinHostPort(backendtest.ServiceAddr, port) + "/"
 
-	key, _ := gateway.NewPrivateKey()
+	key, _ := wgkey.NewPrivate()
 	dev, err := alice.RegisterDevice(t.Context(), "laptop", key.Public().String())
 	if err != nil {
 		t.Fatal(err)
