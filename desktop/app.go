@@ -15,9 +15,9 @@ import (
 
 	"gatepass.dev/desktop/internal/agentproc"
 	"gatepass.dev/desktop/internal/autostart"
-	"gatepass.dev/shared/backoff"
 	"gatepass.dev/desktop/internal/localapi"
 	"gatepass.dev/desktop/internal/notify"
+	"gatepass.dev/shared/backoff"
 )
 
 // Events the App emits to the frontend (runtime.EventsEmit).

@@ -30,10 +30,10 @@ import (
 	"github.com/getlantern/systray"
 
 	"gatepass.dev/desktop/internal/agentproc"
-	"gatepass.dev/shared/backoff"
 	"gatepass.dev/desktop/internal/instance"
 	"gatepass.dev/desktop/internal/localapi"
 	"gatepass.dev/desktop/internal/traymenu"
+	"gatepass.dev/shared/backoff"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".

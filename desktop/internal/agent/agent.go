@@ -61,10 +61,10 @@ import (
 
 	"github.com/jonboulle/clockwork"
 
-	"gatepass.dev/shared/backoff"
 	"gatepass.dev/desktop/internal/localapi"
 	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/backoff"
 	"gatepass.dev/shared/client"
 	"gatepass.dev/shared/wgkey"
 )

@@ -10,8 +10,8 @@ import (
 	"os"
 	"time"
 
-	"gatepass.dev/shared/backoff"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/backoff"
 	"gatepass.dev/shared/client"
 )
 

@@ -13,9 +13,9 @@ import (
 	"strings"
 	"time"
 
-	"gatepass.dev/shared/backoff"
 	"gatepass.dev/desktop/internal/tunnel"
 	"gatepass.dev/shared/api"
+	"gatepass.dev/shared/backoff"
 	"gatepass.dev/shared/wgkey"
 )
 

@@ -25,8 +25,8 @@ import (
 	"strings"
 	"time"
 
-	"gatepass.dev/shared/backoff"
 	"gatepass.dev/desktop/internal/localapi"
+	"gatepass.dev/shared/backoff"
 )
 
 // Reconnect is how the window and the tray space their attempts to follow
