@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -210,7 +211,7 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now
 			return r, nil, err
 		}
 	}
-	if err := store.UpdateRequestCAS(ctx, tx, next, r.Status); err != nil {
+	if err := store.SaveRequestCAS(ctx, tx, next, r); err != nil {
 		return r, nil, err
 	}
 
@@ -381,7 +382,7 @@ func (s *Service) sweep(ctx context.Context, due []store.Request, kind EventKind
 		}
 		same := r
 		same.Status, same.EndedAt = next.Status, next.EndedAt
-		if same != next {
+		if !reflect.DeepEqual(same, next) {
 			return 0, nil, fmt.Errorf("sweep: %s changes more than the status and end time", kind)
 		}
 		moves = append(moves, move{r, next, ef})
