@@ -127,3 +127,13 @@ func InBreakGlassGroup(ctx context.Context, q Querier, networkID, userID string)
 		WHERE g.network_id = ? AND g.role = 'break_glass' AND m.user_id = ?`, networkID, userID).Scan(&n)
 	return n > 0, err
 }
+
+// MemberUserIDs returns the users who are members of a network (memberSQL).
+func MemberUserIDs(ctx context.Context, q Querier, networkID string) ([]string, error) {
+	return stringList(ctx, q, `SELECT u.id FROM users u JOIN networks n ON n.id = ? WHERE `+memberSQL+` ORDER BY u.id`, networkID)
+}
+
+// NetworksWithGroup returns the networks that name a group in any role.
+func NetworksWithGroup(ctx context.Context, q Querier, groupID string) ([]string, error) {
+	return stringList(ctx, q, `SELECT DISTINCT network_id FROM network_groups WHERE group_id = ? ORDER BY network_id`, groupID)
+}
