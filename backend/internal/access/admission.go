@@ -125,3 +125,10 @@ func DeviceAdmission(ctx context.Context, q store.Querier, deviceID, networkID s
 	}
 	return f, MayPass(f), nil
 }
+
+// NextStart returns when the next scheduled grant on a network starts
+// (the zero time for none): its gateway wakes then to add the grant's
+// peers, to the second, as it wakes at the next expires_at to remove them.
+func NextStart(ctx context.Context, q store.Querier, networkID string, now time.Time) (time.Time, error) {
+	return store.NextNetworkStart(ctx, q, networkID, now)
+}

@@ -41,7 +41,7 @@ func (s *Service) Patterns(ctx context.Context, r store.Request) (api.Patterns, 
 		return api.Patterns{}, err
 	}
 	out := api.Patterns{UserID: r.UserID, NetworkID: r.NetworkID, Since: since, GrantedSeconds: []int64{}, Hints: []api.Hint{}, ServerTime: now}
-	var grants []store.Request
+	var asked []store.Request // access and break-glass requests, oldest first
 	people := 0
 	for _, x := range reqs {
 		if x.KindOrAccess() == api.KindExtension {
@@ -49,6 +49,7 @@ func (s *Service) Patterns(ctx context.Context, r store.Request) (api.Patterns, 
 			continue
 		}
 		out.Requests++
+		asked = append(asked, x)
 		switch {
 		case x.Status == api.StatusDenied:
 			out.Denied++
@@ -60,7 +61,6 @@ func (s *Service) Patterns(ctx context.Context, r store.Request) (api.Patterns, 
 				people++
 			}
 			out.GrantedSeconds = append(out.GrantedSeconds, int64(x.Granted/time.Second))
-			grants = append(grants, x)
 		}
 	}
 	if len(out.GrantedSeconds) > 0 {
@@ -84,22 +84,27 @@ func (s *Service) Patterns(ctx context.Context, r store.Request) (api.Patterns, 
 				who, n.Name, out.Requests, int(PatternWindow.Hours()/24), FormatDuration(c.Wished), FormatDuration(c.Wished))})
 		}
 	}
-	// Runs of back-to-back grants: each a new request within PatternGap
-	// of the previous grant's end.
+	// Requests made within PatternGap of the previous grant's end, and
+	// the longest run of back-to-back grants.
 	short, longest, run := out.Extensions, time.Duration(0), time.Duration(0)
-	for i, g := range grants {
-		backToBack := false
-		if i > 0 {
-			gap := g.RequestedAt.Sub(grantEnd(grants[i-1]))
-			backToBack = gap >= 0 && gap <= PatternGap
-		}
+	var prevEnd time.Time
+	for _, x := range asked {
+		granted := !x.DecidedAt.IsZero() && !x.ExpiresAt.IsZero()
+		gap := x.RequestedAt.Sub(prevEnd)
+		backToBack := !prevEnd.IsZero() && gap >= 0 && gap <= PatternGap
 		if backToBack {
 			short++
-			run += g.Granted
+		}
+		if !granted {
+			continue
+		}
+		if backToBack {
+			run += x.Granted
 		} else {
-			run = g.Granted
+			run = x.Granted
 		}
 		longest = max(longest, run)
+		prevEnd = grantEnd(x)
 	}
 	if short >= PatternRepeat {
 		suggest := min(max(longest, time.Duration(out.MaxGrantedSeconds)*time.Second), n.MaxDuration)

@@ -93,9 +93,8 @@ func (s *Service) ExpireDue(ctx context.Context) (ExpireResult, error) {
 }
 
 // announceStarts tells the streams of the users whose scheduled grants
-// started since the last sweep (their state turns from scheduled to
-// active), and wakes the gateways, which add the peers on their own timer
-// at each start already.
+// started since the last sweep: their state turns from scheduled to
+// active. (The gateways add the peers on their own timer at each start.)
 func (s *Service) announceStarts(ctx context.Context) error {
 	now := s.opt.Clock.Now().UTC()
 	s.startsMu.Lock()
@@ -109,7 +108,7 @@ func (s *Service) announceStarts(ctx context.Context) error {
 	if err != nil || len(users) == 0 {
 		return err
 	}
-	s.opt.Bus.Publish(events.Change{UserIDs: users, Gateway: true, Timed: true})
+	s.opt.Bus.Publish(events.Change{UserIDs: users, Timed: true})
 	return nil
 }
 

@@ -10,7 +10,8 @@
 // remove-and-re-add: either stalls the client for seconds). It runs at
 // start, on every lifecycle change, at the next expires_at of any peer (its
 // own timer, so a grant's peer goes at the second of expiry even if the
-// expiry scheduler is busy), and on a periodic resync. Peers it did not add
+// expiry scheduler is busy), at the next start of a scheduled grant (so
+// its peer comes at the second of its start), and on a periodic resync. Peers it did not add
 // are left alone.
 //
 // A new grant's peers are added inside the approval's transaction (Prepare),
@@ -75,7 +76,8 @@ type Manager struct {
 	syncMu sync.Mutex
 	mu     sync.Mutex
 	nets   map[string]*gwNet
-	next   time.Time // the earliest expires_at among managed peers
+	next   time.Time // the earliest expires_at among managed peers, or start of a scheduled grant
+	armed  time.Time // when Run's timer fires next
 	seq    uint64    // counts settled Prepare calls
 	wake   chan struct{}
 }
@@ -83,6 +85,14 @@ type Manager struct {
 // New returns a manager; call Sync once, then Run.
 func New(db *store.DB, clock clockwork.Clock, log *slog.Logger, backend Backend) *Manager {
 	return &Manager{db: db, clock: clock, log: log, backend: backend, nets: map[string]*gwNet{}, wake: make(chan struct{}, 1)}
+}
+
+// NextWake is when Run's timer fires next: the next expiry, the next
+// start of a scheduled grant, or the periodic resync.
+func (m *Manager) NextWake() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.armed
 }
 
 // Kind is the backend's kind ("netstack" or "tun").
@@ -109,6 +119,7 @@ func (m *Manager) Run(ctx context.Context) {
 		if !m.next.IsZero() && m.next.Before(deadline) {
 			deadline = m.next
 		}
+		m.armed = deadline
 		m.mu.Unlock()
 		timer := clockutil.TimerUntil(m.clock, deadline)
 		select {
@@ -131,7 +142,8 @@ type plan struct {
 	spec      Spec
 	want      []store.GatewayPeer
 	endpoints map[string]string
-	seq       uint64 // m.seq when the plan was read
+	seq       uint64    // m.seq when the plan was read
+	start     time.Time // the next start of a scheduled grant; zero for none
 }
 
 // endpointUpdate is a peer endpoint to save after the lock is released.
@@ -146,6 +158,9 @@ func (m *Manager) load(ctx context.Context, n store.Network, now time.Time) (pla
 		return p, err
 	}
 	if p.want, err = access.DesiredPeers(ctx, m.db, n.ID, now); err != nil {
+		return p, err
+	}
+	if p.start, err = access.NextStart(ctx, m.db, n.ID, now); err != nil {
 		return p, err
 	}
 	if p.endpoints, err = store.GatewayEndpoints(ctx, m.db, n.ID); err != nil {
@@ -256,6 +271,9 @@ func (m *Manager) applyPlanLocked(p plan) ([]endpointUpdate, error) {
 	}
 	if err := m.applyLocked(g, p.want, true, p.seq); err != nil {
 		return nil, err
+	}
+	if !p.start.IsZero() && (m.next.IsZero() || p.start.Before(m.next)) {
+		m.next = p.start // a scheduled grant's peers are added at its start
 	}
 	return m.endpointsLocked(g), nil
 }
