@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -217,4 +218,46 @@ func mustRules(t *testing.T, admin *client.Client, networkID string) []api.Rule 
 		t.Fatal(err)
 	}
 	return rules
+}
+
+// TestExtensionEndsWithSettledGrant: removing a member whose grant has a
+// pending extension revokes the grant and ends the extension with it, in
+// the same change (no conflict between the two); so does deleting the
+// network.
+func TestExtensionEndsWithSettledGrant(t *testing.T) {
+	srv := backendtest.NewServer(t)
+	admin := srv.Admin(t)
+	alice, aliceU := srv.NewUser(t, "alice@example.com", api.RoleUser)
+	_, bobU := srv.NewUser(t, "bob@example.com", api.RoleUser)
+	for _, del := range []bool{false, true} {
+		n := srv.NewNetwork(t, fmt.Sprintf("net-%v", del), func(in *api.NetworkInput) { in.MemberIDs = &[]string{aliceU.ID, bobU.ID} })
+		grant := request(t, alice, n.ID, "work", 0)
+		if _, err := admin.Approve(t.Context(), grant.ID, time.Hour); err != nil {
+			t.Fatal(err)
+		}
+		srv.Advance(time.Minute) // the extension is requested after its grant
+		ext, err := alice.Extend(t.Context(), grant.ID, "more", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if del {
+			err = admin.DeleteNetwork(t.Context(), n.ID)
+		} else {
+			_, err = admin.UpdateNetwork(t.Context(), n.ID, api.NetworkInput{MemberIDs: &[]string{bobU.ID}})
+		}
+		if err != nil {
+			t.Fatalf("delete=%v: %v", del, err)
+		}
+		if del {
+			continue // its requests are gone with it
+		}
+		if g := adminRequest(t, admin, grant.ID); g.Status != api.StatusRevoked {
+			t.Fatalf("the grant: %s", g.Status)
+		}
+		// Denied as the member's own (when the loop meets it first) or
+		// expired with its grant: ended either way.
+		if e := adminRequest(t, admin, ext.ID); e.Status != api.StatusExpired && e.Status != api.StatusDenied {
+			t.Fatalf("the extension: %s", e.Status)
+		}
+	}
 }
