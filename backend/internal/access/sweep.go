@@ -222,12 +222,24 @@ func (s *Service) NextDeadline(ctx context.Context) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	start, err := store.NextStart(ctx, s.opt.DB, s.opt.Clock.Now().UTC())
+	// A pending request is due at its start (also when it has passed
+	// while the sweep ran); a scheduled grant's start is announced
+	// (announceStarts) after the last span announced.
+	s.startsMu.Lock()
+	seen := s.startsSeen
+	s.startsMu.Unlock()
+	pendingStart, err := store.NextPendingStart(ctx, s.opt.DB)
 	if err != nil {
 		return time.Time{}, err
 	}
-	if !start.IsZero() && (next.IsZero() || start.Before(next)) {
-		next = start
+	grantStart, err := store.NextGrantStart(ctx, s.opt.DB, seen)
+	if err != nil {
+		return time.Time{}, err
+	}
+	for _, t := range []time.Time{pendingStart, grantStart} {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
 	}
 	if s.opt.PendingTTL > 0 {
 		oldest, err := store.OldestPending(ctx, s.opt.DB)

@@ -44,12 +44,19 @@ func DueOrphanExtensions(ctx context.Context, q Querier, now time.Time, limit in
 		ORDER BY r.requested_at LIMIT ?`, now.UnixMilli(), limit)
 }
 
-// NextStart returns the earliest starts_at after now of a pending request
-// or a grant (the moment a scheduled grant begins, or a pending one can no
-// longer be decided), or the zero time when there is none.
-func NextStart(ctx context.Context, q Querier, now time.Time) (time.Time, error) {
+// NextPendingStart returns the earliest starts_at of a pending request
+// (past ones too: such a request is due to time out), or the zero time.
+func NextPendingStart(ctx context.Context, q Querier) (time.Time, error) {
 	var v sql.NullInt64
-	err := q.QueryRowContext(ctx, `SELECT MIN(starts_at) FROM requests WHERE status IN ('pending', 'approved') AND starts_at > ?`, now.UnixMilli()).Scan(&v)
+	err := q.QueryRowContext(ctx, `SELECT MIN(starts_at) FROM requests WHERE status = 'pending' AND starts_at IS NOT NULL`).Scan(&v)
+	return fromMS(v), err
+}
+
+// NextGrantStart returns the earliest starts_at after after of a grant, or
+// the zero time.
+func NextGrantStart(ctx context.Context, q Querier, after time.Time) (time.Time, error) {
+	var v sql.NullInt64
+	err := q.QueryRowContext(ctx, `SELECT MIN(starts_at) FROM requests WHERE status = 'approved' AND starts_at > ?`, after.UnixMilli()).Scan(&v)
 	return fromMS(v), err
 }
 
