@@ -121,10 +121,6 @@ func (s *Service) Do(ctx context.Context, id string, e Event) (store.Request, er
 	if e.Kind == EventApprove && next.Status == api.StatusApproved {
 		s.opt.Metrics.Approvals.Inc()
 	}
-	if next.Kind == api.KindExtension && next.Status == api.StatusApproved {
-		// Show the grant, whose expires_at moved, rather than the extension.
-		next.ExpiresAt = time.Time{}
-	}
 	s.opt.Bus.Publish(changeOf([]string{next.UserID}, next.NetworkID, effects))
 	return next, nil
 }

@@ -89,8 +89,8 @@ var DemoNetworks = []struct{ Name, Description, CIDR string }{
 // DemoApprovers are the two approvers of production-db (Dana directly,
 // Erik through the group db-admins).
 var DemoApprovers = []struct{ Email, Name string }{
-	{"dana@example.com", "Dana Lead"},
-	{"erik@example.com", "Erik DBA"},
+	{"lead@example.com", "Dana Lead"},
+	{"dba@example.com", "Erik DBA"},
 }
 
 // loadDemo creates the demo networks and a contractor with a pending

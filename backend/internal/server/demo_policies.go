@@ -3,9 +3,7 @@ package server
 import (
 	"context"
 	"fmt"
-	"time"
 
-	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/auth"
 	"gatepass.dev/backend/internal/store"
@@ -19,9 +17,9 @@ import (
 //     "on-call": members of on-call get up to 2 h without review;
 //   - production-db (10.80.0.0/24), the contractor its member, which needs
 //     two approvals: from Dana (named) and Erik (through the group
-//     db-admins); on-call may break the glass there for up to 1 h;
-//   - the contractor's request on production-db, approved by Dana: "1 of
-//     2", waiting for Erik.
+//     db-admins); on-call may break the glass there for up to 1 h.
+//
+// The demo's one pending request stays the one on staging-internal.
 //
 // It returns the facts to print and the approvers' credentials (email,
 // generated password).
@@ -53,25 +51,16 @@ func (s *Server) loadDemoPolicies(ctx context.Context, contractor store.User, of
 		return "", nil, err
 	}
 	two, on, hour := 2, true, int64(3600)
-	prod, err := s.Admin.CreateNetwork(ctx, sys, api.NetworkInput{Name: name("production-db"),
+	_, err = s.Admin.CreateNetwork(ctx, sys, api.NetworkInput{Name: name("production-db"),
 		Description: name("Production database cluster: two approvals, break-glass for on-call"), CIDR: name("10.80.0.0/24"),
 		MemberIDs: &[]string{contractor.ID}, ApproverIDs: &[]string{approvers[0].ID}, ApproverGroupIDs: &[]string{dbAdmins.ID},
 		RequiredApprovals: &two, BreakGlass: &api.BreakGlassInput{Enabled: &on, GroupIDs: &[]string{onCall.ID}, MaxDurationSeconds: &hour}})
 	if err != nil {
 		return "", nil, err
 	}
-	wish := int64(4 * 3600)
-	req, err := s.Access.Create(ctx, contractor.Actor(""), prod.ID, api.NewRequest{Reason: "Migrate the orders table to the new schema", DurationSeconds: &wish})
-	if err != nil {
-		return "", nil, err
-	}
-	if _, err := s.Access.Do(ctx, req.ID, access.Event{Kind: access.EventApprove, Actor: approvers[0].Actor(""), Duration: 4 * time.Hour}); err != nil {
-		return "", nil, err
-	}
 	facts := fmt.Sprintf(`Policies:
   group on-call (%[1]s): rule "on-call" on office-network approves their requests of up to 2h at once
   production-db needs 2 approvals, from %[2]s and %[3]s (group db-admins); on-call may break the glass there for up to 1h
-  %[1]s's request on production-db is approved by %[2]s: 1 of 2, waiting for %[3]s
 `, contractor.Email, approvers[0].Email, approvers[1].Email)
 	return facts, creds, nil
 }

@@ -16,8 +16,9 @@ import (
 // TestDemoPolicies: the demo data has an on-call group (the contractor in
 // it) whose rule on office-network approves a request of up to 2 h at
 // once, and production-db, which needs two approvals from its two
-// approvers and already has the contractor's request at 1 of 2; the
-// output states these facts and the approvers' generated credentials.
+// approvers (the contractor's request there waits at 1 of 2 after Dana's
+// approval); the output states these facts and the approvers' generated
+// credentials, which sign in.
 func TestDemoPolicies(t *testing.T) {
 	cfg := testConfig(t.TempDir())
 	cfg.Demo = true
@@ -26,7 +27,7 @@ func TestDemoPolicies(t *testing.T) {
 		t.Fatal(st.err)
 	}
 	out := st.out.String()
-	for _, want := range []string{"production-db", `rule "on-call" on office-network`, "1 of 2"} {
+	for _, want := range []string{"production-db", `rule "on-call" on office-network`, "2 approvals"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the demo output lacks %q:\n%s", want, out)
 		}
@@ -55,17 +56,26 @@ func TestDemoPolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var office string
+	ids := map[string]string{}
 	for _, n := range nets {
-		switch n.Name {
-		case "production-db":
-			if n.State != api.StatePending || len(n.Request.Approvals) != 1 || n.Request.RequiredApprovals != 2 || n.BreakGlass == nil {
-				t.Errorf("the contractor's production-db: %+v %+v", n, n.Request)
-			}
-		case "office-network":
-			office = n.ID
+		ids[n.Name] = n.ID
+		if n.Name == "production-db" && (n.State != api.StateRequest || n.RequiredApprovals != 2 || n.BreakGlass == nil) {
+			t.Errorf("the contractor's production-db: %+v", n)
 		}
 	}
+	req, err := st.srv.Access.Create(ctx, contractor.Actor(""), ids["production-db"], api.NewRequest{Reason: "migration"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dana, err := store.UserByEmail(ctx, db, "lead@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	half, err := st.srv.Access.Do(ctx, req.ID, access.Event{Kind: access.EventApprove, Actor: dana.Actor("")})
+	if err != nil || half.Status != api.StatusPending || len(half.Approvals) != 1 || half.RequiredApprovals != 2 {
+		t.Fatalf("Dana's approval on production-db: %+v %v", half, err)
+	}
+	office := ids["office-network"]
 	r, err := st.srv.Access.Create(ctx, contractor.Actor(""), office, api.NewRequest{Reason: "printer", DurationSeconds: ptr(int64(3600))})
 	if err != nil || r.Status != api.StatusApproved || r.Rule != "on-call" || r.Granted != time.Hour {
 		t.Fatalf("the contractor's request on office-network: %+v %v", r, err)
