@@ -431,4 +431,3 @@ func TestServiceAccountSignsInWithItsToken(t *testing.T) {
 		t.Fatal("still signed in")
 	}
 }
-
