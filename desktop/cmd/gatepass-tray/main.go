@@ -50,7 +50,7 @@ type tray struct {
 	log    *slog.Logger
 
 	header, request, extend, open, quit *systray.MenuItem
-	items                       [slots]*systray.MenuItem
+	items                               [slots]*systray.MenuItem
 
 	mu       sync.Mutex
 	status   *localapi.Status
