@@ -69,6 +69,8 @@ type pageData struct {
 	User     actor.Actor // who is signed in
 	SignedIn bool
 	IsAdmin  bool
+	// Reviewer is an admin, or an approver who sees their queue.
+	Reviewer bool
 	CSRF     string
 	Flash    *flash
 	Mail     *mailBanner // while mail cannot be delivered (admin pages)
@@ -87,7 +89,7 @@ var navOf = map[string]string{
 func (s *Server) pageData(v *visit, name, title string, data any) pageData {
 	d := pageData{Title: title, Nav: navOf[name], Now: s.now(), Data: data}
 	if v != nil {
-		d.User, d.SignedIn, d.IsAdmin, d.CSRF = v.Actor, true, v.isAdmin(), v.Session.CSRF
+		d.User, d.SignedIn, d.IsAdmin, d.Reviewer, d.CSRF = v.Actor, true, v.isAdmin(), v.isReviewer(), v.Session.CSRF
 	}
 	return d
 }

@@ -32,7 +32,7 @@ type requestView struct {
 // it changes nothing. With ?partial=1 it is only the live region.
 func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	id := r.PathValue("id")
-	req, err := store.RequestByID(r.Context(), s.DB, id)
+	req, err := s.visibleRequest(r.Context(), v, id)
 	if errors.Is(err, store.ErrNotFound) {
 		s.renderError(w, r, v, http.StatusNotFound, "Not found", "There is no such request. It may have been deleted with its network.")
 		return
@@ -52,6 +52,9 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	view := requestView{R: req, Network: n, Own: req.UserID == v.Actor.ID, Choice: choiceFor(n.DefaultDuration, n.MaxDuration, req.Wished),
 		Self: "/admin/requests/" + url.PathEscape(req.ID), NetworkL: "/admin/networks/" + url.PathEscape(n.ID) + "/requests"}
+	if !v.isAdmin() {
+		view.NetworkL = "/admin/requests?network=" + url.QueryEscape(n.ID)
+	}
 	view.LiveURL = view.Self + "?partial=1"
 	if !req.Status.Open() {
 		def := req.Granted

@@ -92,6 +92,7 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		s.renderError(w, r, v, http.StatusBadRequest, "Bad request", err.Error())
 		return
 	}
+	v.scope(&f)
 	f.Limit = PageSize
 	// Pending is a queue: the request waiting longest on top. The other
 	// tabs are history: the latest first.
@@ -115,6 +116,13 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		s.serverError(w, r, v, err)
 		return
 	}
+	mine := view.Networks[:0:0]
+	for _, n := range view.Networks {
+		if v.mayReview(n.ID) {
+			mine = append(mine, n)
+		}
+	}
+	view.Networks = mine
 	view.Query, view.NetFilter = f.Query, f.NetworkID
 	if view.Network != nil {
 		view.NetFilter = ""
