@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"net/http"
 	"net/url"
+	"time"
 
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
@@ -25,6 +26,15 @@ type requestView struct {
 	// Again is the Grant again picker of a closed request: what was
 	// granted before (within the network's maximum), else its default.
 	Again durationChoice
+	// ApproveLabel names the approval this one would be ("Approve (2 of
+	// 2)") where Several are needed; YouApproved: the visitor gave one.
+	ApproveLabel string
+	Several      bool
+	YouApproved  bool
+	// Grant is the grant an extension extends, and GrantEnd where it would
+	// end with the extension (within the network's maximum).
+	Grant    *store.Request
+	GrantEnd time.Time
 }
 
 // requestPage is one request: the review link of the admin email. It shows
@@ -56,6 +66,28 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		view.NetworkL = "/admin/requests?network=" + url.QueryEscape(n.ID)
 	}
 	view.LiveURL = view.Self + "?partial=1"
+	view.ApproveLabel, view.Several, view.YouApproved = approveLabel(req), req.RequiredApprovals > 1, req.ApprovedBy(v.Actor.ID)
+	if req.KindOrAccess() == api.KindExtension {
+		g, err := store.RequestByID(r.Context(), s.DB, req.GrantID)
+		if err != nil {
+			s.serverError(w, r, v, err)
+			return
+		}
+		view.Grant = &g
+		// What the grant may still grow by: the extension's picker offers
+		// no more, and its end is shown.
+		room := n.MaxDuration - g.ExpiresAt.Sub(g.Start())
+		add := req.Granted
+		if add == 0 {
+			add = min(req.Wished, max(room, 0))
+		}
+		if g.Status == api.StatusApproved && add > 0 {
+			view.GrantEnd = g.ExpiresAt.Add(add)
+		}
+		if room > 0 {
+			view.Choice = choiceFor(min(req.Wished, room), room, req.Wished)
+		}
+	}
 	if !req.Status.Open() {
 		def := req.Granted
 		if def <= 0 || (n.MaxDuration > 0 && def > n.MaxDuration) {
@@ -75,7 +107,8 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 	}
 	h := fnv.New64a()
-	fmt.Fprint(h, req.Status, req.ExpiresAt.UnixMilli(), req.DecidedBy, req.EndedBy, req.Note, len(entries), n.MaxDuration, n.DefaultDuration, n.JITEnabled)
+	fmt.Fprint(h, req.Status, req.ExpiresAt.UnixMilli(), req.DecidedBy, req.EndedBy, req.Note, len(entries), n.MaxDuration, n.DefaultDuration, n.JITEnabled,
+		len(req.Approvals), req.ReviewRequired, view.GrantEnd.UnixMilli())
 	view.Version = fmt.Sprintf("%x", h.Sum64())
 	if r.URL.Query().Get("partial") == "1" {
 		s.renderPart(w, r, v, "request", "request-live", view)

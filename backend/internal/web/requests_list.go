@@ -34,6 +34,10 @@ type requestRow struct {
 	DefaultSeconds int64
 	MaxSeconds     int64
 	Own            bool // the admin's own request: not theirs to decide
+	// ApproveLabel is the Grant button's label ("Approve (1 of 2)");
+	// YouApproved says the visitor gave one of its approvals already.
+	ApproveLabel string
+	YouApproved  bool
 }
 
 type requestsView struct {
@@ -168,8 +172,9 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 	for _, req := range list {
 		n := limits[req.NetworkID]
 		view.Rows = append(view.Rows, requestRow{Request: req, DefaultSeconds: int64(n.DefaultDuration.Seconds()),
-			MaxSeconds: int64(n.MaxDuration.Seconds()), Own: req.UserID == v.Actor.ID})
-		fmt.Fprint(h, req.ID, req.Status, req.ExpiresAt.UnixMilli(), req.DecidedBy, req.EndedBy, req.Note, n.MaxDuration)
+			MaxSeconds: int64(n.MaxDuration.Seconds()), Own: req.UserID == v.Actor.ID,
+			ApproveLabel: approveLabel(req), YouApproved: req.ApprovedBy(v.Actor.ID)})
+		fmt.Fprint(h, req.ID, req.Status, req.ExpiresAt.UnixMilli(), req.DecidedBy, req.EndedBy, req.Note, n.MaxDuration, len(req.Approvals), req.ReviewRequired)
 	}
 	view.Version = fmt.Sprintf("%x", h.Sum64())
 	if next != "" {
