@@ -74,8 +74,11 @@ type pageData struct {
 	CSRF     string
 	Flash    *flash
 	Mail     *mailBanner // while mail cannot be delivered (admin pages)
-	Now      time.Time
-	Data     any
+	// BreakGlass lists the break-glass accesses awaiting the visitor's
+	// review (admins, and approvers of their networks).
+	BreakGlass *breakGlassBanner
+	Now        time.Time
+	Data       any
 }
 
 // navOf maps a page to its entry in the main navigation.
@@ -100,6 +103,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, v *visit, status
 	d := s.pageData(v, name, title, data)
 	if d.IsAdmin {
 		d.Mail = s.mailBanner(r.Context())
+	}
+	if d.Reviewer {
+		d.BreakGlass = s.breakGlassBanner(r.Context(), v)
 	}
 	if v != nil {
 		if raw, err := s.SignIn.TakeFlash(r.Context(), v.Session.Hash); err == nil && raw != "" {

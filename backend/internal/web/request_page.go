@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"time"
 
+	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
@@ -35,6 +36,18 @@ type requestView struct {
 	// end with the extension (within the network's maximum).
 	Grant    *store.Request
 	GrantEnd time.Time
+	// Patterns are how often the user asked for this network lately, with
+	// the hints the API gives (access.Service.Patterns).
+	Patterns patternsView
+}
+
+// patternsView is a request's patterns as its page shows them.
+type patternsView struct {
+	api.Patterns
+	Days    int             // the window, in days
+	Granted []time.Duration // the grants' durations, oldest first
+	Median  time.Duration
+	Longest time.Duration
 }
 
 // requestPage is one request: the review link of the admin email. It shows
@@ -96,6 +109,16 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, v *visit) {
 		view.Again = choiceFor(def, n.MaxDuration, 0)
 		view.Again.IDPrefix = "again-"
 	}
+	pat, err := s.Access.Patterns(r.Context(), req)
+	if err != nil {
+		s.serverError(w, r, v, err)
+		return
+	}
+	view.Patterns = patternsView{Patterns: pat, Days: int(access.PatternWindow.Hours() / 24),
+		Median: time.Duration(pat.MedianGrantedSeconds) * time.Second, Longest: time.Duration(pat.MaxGrantedSeconds) * time.Second}
+	for _, secs := range pat.GrantedSeconds {
+		view.Patterns.Granted = append(view.Patterns.Granted, time.Duration(secs)*time.Second)
+	}
 	for i := len(entries) - 1; i >= 0; i-- { // oldest first
 		view.History = append(view.History, newAuditRow(entries[i]))
 	}
@@ -108,7 +131,7 @@ func (s *Server) requestPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	h := fnv.New64a()
 	fmt.Fprint(h, req.Status, req.ExpiresAt.UnixMilli(), req.DecidedBy, req.EndedBy, req.Note, len(entries), n.MaxDuration, n.DefaultDuration, n.JITEnabled,
-		len(req.Approvals), req.ReviewRequired, view.GrantEnd.UnixMilli())
+		len(req.Approvals), req.ReviewRequired, view.GrantEnd.UnixMilli(), pat.Requests, pat.Extensions, pat.Approved, pat.Denied, len(pat.Hints))
 	view.Version = fmt.Sprintf("%x", h.Sum64())
 	if r.URL.Query().Get("partial") == "1" {
 		s.renderPart(w, r, v, "request", "request-live", view)

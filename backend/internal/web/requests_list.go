@@ -49,14 +49,18 @@ type requestsView struct {
 	NetFilter string
 	User      *store.User // the user filter (?user=), if any
 	ClearUser string      // this page without the user filter
-	Rows      []requestRow
-	NextURL   string
-	FirstURL  string
-	Self      string // this page, to come back to after an action
-	LiveURL   string // the fragment that live updates fetch
-	Version   string // changes when anything shown changes
-	Presets   []preset
-	Oldest    bool // oldest first (the pending queue)
+	// Review: only break-glass accesses awaiting review (?review=required,
+	// the banner's link); ClearReview is this page without the filter.
+	Review      bool
+	ClearReview string
+	Rows        []requestRow
+	NextURL     string
+	FirstURL    string
+	Self        string // this page, to come back to after an action
+	LiveURL     string // the fragment that live updates fetch
+	Version     string // changes when anything shown changes
+	Presets     []preset
+	Oldest      bool // oldest first (the pending queue)
 }
 
 // requestsPage is JIT Requests, across networks (/admin/requests) or for
@@ -148,6 +152,9 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		if f.UserID != "" {
 			p.Set("user", f.UserID)
 		}
+		if f.ReviewRequired {
+			p.Set("review", "required")
+		}
 		if cursor != "" {
 			p.Set("cursor", cursor)
 		}
@@ -189,6 +196,12 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		f.UserID = ""
 		view.ClearUser = link(view.Tab, "")
 		f.UserID = uid
+	}
+	if f.ReviewRequired {
+		view.Review = true
+		f.ReviewRequired = false
+		view.ClearReview = link(view.Tab, "")
+		f.ReviewRequired = true
 	}
 	view.LiveURL = view.Self + "&partial=1"
 	if q.Get("partial") == "1" {

@@ -25,6 +25,7 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/requests/bulk", s.action(s.bulk))
 	mux.HandleFunc("POST /admin/requests/{id}/grant", s.queueAction(s.grant))
 	mux.HandleFunc("POST /admin/requests/{id}/deny", s.queueAction(s.deny))
+	mux.HandleFunc("POST /admin/requests/{id}/acknowledge", s.queueAction(s.acknowledge))
 	mux.HandleFunc("POST /admin/requests/{id}/revoke", s.action(s.revoke))
 	mux.HandleFunc("POST /admin/requests/{id}/grant-again", s.action(s.grantAgain))
 	mux.HandleFunc("GET /admin/events", s.queuePage(s.events))
