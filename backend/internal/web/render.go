@@ -86,7 +86,7 @@ var navOf = map[string]string{
 	"requests": "requests", "request": "requests",
 	"networks": "networks", "network": "networks", "network_form": "networks",
 	"gateways": "gateways", "gateway_added": "gateways",
-	"users": "users", "settings": "settings", "audit": "audit", "outbox": "outbox",
+	"users": "users", "user": "users", "service_token": "users", "groups": "groups", "group": "groups", "settings": "settings", "audit": "audit", "outbox": "outbox",
 }
 
 func (s *Server) pageData(v *visit, name, title string, data any) pageData {

@@ -43,9 +43,17 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/gateways", s.page(s.gatewaysPage))
 	mux.HandleFunc("POST /admin/gateways/{id}/revoke", s.action(s.revokeGateway))
 
+	mux.HandleFunc("GET /admin/groups", s.page(s.groupsPage))
+	mux.HandleFunc("POST /admin/groups", s.action(s.createGroup))
+	mux.HandleFunc("GET /admin/groups/{id}", s.page(s.groupPage))
+	mux.HandleFunc("POST /admin/groups/{id}", s.action(s.changeGroup))
+	mux.HandleFunc("POST /admin/groups/{id}/delete", s.action(s.deleteGroup))
+
 	mux.HandleFunc("GET /admin/users", s.page(s.usersPage))
 	mux.HandleFunc("POST /admin/users", s.action(s.inviteUser))
+	mux.HandleFunc("POST /admin/users/service", s.action(s.createServiceUser))
 	mux.HandleFunc("POST /admin/users/{id}", s.action(s.updateUser))
+	mux.HandleFunc("POST /admin/users/{id}/token", s.action(s.newServiceToken))
 	mux.HandleFunc("GET /admin/users/{id}", s.page(s.userPage))
 	mux.HandleFunc("POST /admin/devices/{id}/remove", s.action(s.removeDevice))
 
