@@ -48,6 +48,23 @@ func (s *Service) CreateGroup(ctx context.Context, c actor.Actor, in api.GroupIn
 
 // UpdateGroup changes a group's name or members.
 func (s *Service) UpdateGroup(ctx context.Context, c actor.Actor, id string, in api.GroupInput) (store.Group, error) {
+	return s.updateGroup(ctx, c, id, func(store.Group) api.GroupInput { return in })
+}
+
+// ChangeGroupMembers adds and removes members of a group, against its
+// members as they are in the transaction (two admins adding one member
+// each both count), with the effects of UpdateGroup.
+func (s *Service) ChangeGroupMembers(ctx context.Context, c actor.Actor, id string, add, remove []string) (store.Group, error) {
+	return s.updateGroup(ctx, c, id, func(cur store.Group) api.GroupInput {
+		ids := slices.DeleteFunc(slices.Clone(cur.MemberIDs), func(m string) bool { return slices.Contains(remove, m) })
+		ids = append(ids, add...)
+		return api.GroupInput{MemberIDs: &ids}
+	})
+}
+
+// updateGroup applies the change input returns for the group as it is in
+// the transaction.
+func (s *Service) updateGroup(ctx context.Context, c actor.Actor, id string, input func(store.Group) api.GroupInput) (store.Group, error) {
 	var g store.Group
 	var settled access.Settled
 	var touched []string
@@ -57,7 +74,7 @@ func (s *Service) UpdateGroup(ctx context.Context, c actor.Actor, id string, in 
 			return err
 		}
 		var changed []string
-		if g, changed, err = applyGroupInput(ctx, tx, cur, in, false); err != nil {
+		if g, changed, err = applyGroupInput(ctx, tx, cur, input(cur), false); err != nil {
 			return err
 		}
 		g.UpdatedAt = s.now()
