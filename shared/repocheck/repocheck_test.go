@@ -1,5 +1,7 @@
-// Package repocheck holds the repository's own hygiene test: nothing built,
-// no database and no private key is committed. It has no code of its own.
+// Package repocheck holds the repository's own hygiene tests: nothing built,
+// no database and no private key is committed, and the product's Go code
+// keeps the rules a type cannot hold (source_test.go: no dropped audit or
+// outbox error, no error recognised by its text). It has no code of its own.
 package repocheck
 
 import (
