@@ -2,6 +2,9 @@ import { render } from 'preact';
 import { windowBridge } from './bridge';
 import { App } from './components/App';
 import './style.css';
+import './list.css';
+import './forms.css';
+import './dialogs.css';
 
 const root = document.getElementById('app')!;
 try {
