@@ -8,7 +8,8 @@
 # gatepassd signed in as the demo contractor, then the window; checks the
 # window title "Gatepass" and that the network names were rendered (the
 # window's ready marker, see desktop/scripts/windowcheck), and takes a
-# screenshot (bench/window/window.png by default). --bench also measures
+# screenshot (bench/window/window.png by default; --policies first puts the
+# demo policies on screen: window-policies.png). --bench also measures
 # start-up time and idle CPU/memory (bench/window/bench.txt).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."

@@ -72,6 +72,7 @@ func main() {
 	out := flag.String("out", "bench/window", "directory for the screenshot and the report")
 	bench := flag.Duration("bench", 0, "measure idle CPU and memory over this long (0: no benchmark)")
 	scale := flag.String("scale", "", "GDK_SCALE for the window (2: 200%)")
+	flag.BoolVar(&policies, "policies", false, "put the demo's policies on screen first (a rule's grant, a pending extension, 1 of 2 approvals): window-policies.png")
 	flag.BoolVar(&ending, "ending", true, "with --bench: approve a 10-minute grant first, so a countdown in its last ten minutes runs (else only the demo's 29d 23h one)")
 	flag.Parse()
 	code := 0
@@ -172,6 +173,12 @@ func run(bin, out string, bench time.Duration, scale string) error {
 		}
 	}
 
+	if policies {
+		if err := policyScene(ctx, lc, server, creds); err != nil {
+			return withLog(err, filepath.Join(work, "agent.log"))
+		}
+	}
+
 	// 3. The window (it starts the tray).
 	ready := filepath.Join(work, "ready.json")
 	wenv := append(env, "GATEPASS_SOCKET="+sock, "GATEPASS_READY_FILE="+ready)
@@ -183,23 +190,21 @@ func run(bin, out string, bench time.Duration, scale string) error {
 		return err
 	}
 	var shown time.Duration
-	if err := waitFor(ctx, 60*time.Second, "the network list (ready marker)", func() bool {
-		_, err := os.Stat(ready)
-		if err == nil {
-			shown = time.Since(t0)
-		}
-		return err == nil
-	}); err != nil {
-		return withLog(err, filepath.Join(work, "window.log"))
-	}
 	var marker struct {
 		Networks     []string `json:"networks"`
 		MSSinceStart int64    `json:"ms_since_start"`
 		PID          int      `json:"pid"`
 	}
-	b, _ := os.ReadFile(ready)
-	if err := json.Unmarshal(b, &marker); err != nil {
-		return fmt.Errorf("ready marker %q: %w", b, err)
+	// The marker counts once it parses: the file may be seen half-written.
+	if err := waitFor(ctx, 60*time.Second, "the network list (ready marker)", func() bool {
+		b, err := os.ReadFile(ready)
+		if err == nil && json.Unmarshal(b, &marker) == nil {
+			shown = time.Since(t0)
+			return true
+		}
+		return false
+	}); err != nil {
+		return withLog(err, filepath.Join(work, "window.log"))
 	}
 	fmt.Printf("network list shown %d ms after the process started (%d ms after main); networks in the DOM: %s\n",
 		shown.Milliseconds(), marker.MSSinceStart, strings.Join(marker.Networks, ", "))
@@ -228,6 +233,9 @@ func run(bin, out string, bench time.Duration, scale string) error {
 	shot := filepath.Join(out, "window.png")
 	if scale != "" {
 		shot = filepath.Join(out, "window-scale"+scale+".png")
+	}
+	if policies {
+		shot = filepath.Join(out, "window-policies.png")
 	}
 	if o, err := exec.Command("import", "-window", "root", shot).CombinedOutput(); err != nil {
 		return fmt.Errorf("import: %v: %s", err, o)
