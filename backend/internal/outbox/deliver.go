@@ -83,10 +83,11 @@ func (w *Worker) saveUnsaved(ctx context.Context) error {
 // message sent but not recorded.
 func (w *Worker) deliverDue(ctx context.Context, cfg mail.Config) (int, error) {
 	sent := 0
-	lease := time.Duration(batchSize)*cfg.SendTimeout() + leaseMargin
+	size := w.batch()
+	lease := time.Duration(size)*cfg.SendTimeout() + leaseMargin
 	for {
 		claimID := store.NewID("claim")
-		batch, err := store.ClaimMail(ctx, w.db, w.clock.Now(), lease, claimID, batchSize)
+		batch, err := store.ClaimMail(ctx, w.db, w.clock.Now(), lease, claimID, size)
 		if err != nil {
 			return sent, err
 		}
@@ -114,7 +115,7 @@ func (w *Worker) deliverDue(ctx context.Context, cfg mail.Config) (int, error) {
 				return sent, err
 			}
 		}
-		if len(batch) < batchSize {
+		if len(batch) < size {
 			return sent, nil
 		}
 	}

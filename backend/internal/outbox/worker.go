@@ -34,10 +34,23 @@ const (
 )
 
 const (
-	batchSize = 20 // messages claimed by one write
-	// leaseMargin is added to the batch's worst-case sending time.
-	leaseMargin = time.Minute
+	// batchSize is how many messages one write claims on SQLite (one
+	// process); on PostgreSQL a replica claims one at a time (batch), so
+	// that a replica that dies leaves at most the message in flight to wait
+	// for its lease, and the others are free for the other replicas.
+	batchSize = 20
+	// leaseMargin is added to the batch's worst-case sending time: the
+	// time to record the outcome, and the skew between replicas' clocks.
+	leaseMargin = 15 * time.Second
 )
+
+// batch is how many messages one claim takes.
+func (w *Worker) batch() int {
+	if w.db.Dialect() == store.Postgres {
+		return 1
+	}
+	return batchSize
+}
 
 // Sender delivers one message; *mail.Sender is the real one.
 type Sender interface {

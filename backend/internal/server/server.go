@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,6 +82,15 @@ type Server struct {
 // DatabaseFile is the SQLite file name in the data directory.
 const DatabaseFile = "gatepass.db"
 
+// openStore opens the database of the configuration: PostgreSQL for a
+// postgres:// --database, else SQLite in the data directory.
+func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	if cfg.UsesPostgres() {
+		return store.OpenPostgres(ctx, strings.TrimSpace(cfg.Database))
+	}
+	return store.Open(ctx, filepath.Join(cfg.DataDir, DatabaseFile))
+}
+
 // New prepares the data directory (private and writable, see package
 // datadir), opens the database, applies migrations, creates the first admin
 // (and the demo data) if the database is empty, and expires what became
@@ -102,7 +112,7 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if err := datadir.Prepare(cfg.DataDir, opt.Logger); err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, DatabaseFile))
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

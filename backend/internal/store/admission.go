@@ -14,8 +14,9 @@ import (
 // SQL that defines "member" and "a grant valid now" so that no two places
 // answer them differently.
 
-// memberSQL is true when user u is a member of network n.
-const memberSQL = `(n.all_users = 1 OR EXISTS (SELECT 1 FROM network_members m WHERE m.network_id = n.id AND m.user_id = u.id))`
+// memberSQL is 1 when user u is a member of network n, else 0 (a boolean
+// as an integer: see the package doc).
+const memberSQL = `CASE WHEN n.all_users = 1 OR EXISTS (SELECT 1 FROM network_members m WHERE m.network_id = n.id AND m.user_id = u.id) THEN 1 ELSE 0 END`
 
 // validGrantJoin joins g, the user's grant on the network that is valid at
 // the instant bound to its one parameter (there is at most one open request
@@ -44,7 +45,7 @@ type PassFacts struct {
 // address in the network, at now: the devices its gateway could admit.
 func GatewayCandidates(ctx context.Context, q Querier, networkID string, now time.Time) ([]PassFacts, error) {
 	rows, err := q.QueryContext(ctx, `
-		SELECT u.id, u.email, u.disabled, u.role, d.id, d.name, d.public_key, a.address, d.revoked_at IS NOT NULL,
+		SELECT u.id, u.email, u.disabled, u.role, d.id, d.name, d.public_key, a.address, CASE WHEN d.revoked_at IS NOT NULL THEN 1 ELSE 0 END,
 			`+memberSQL+`, n.jit_enabled, COALESCE(g.id, ''), g.expires_at
 		FROM device_addresses a
 		JOIN networks n ON n.id = a.network_id
@@ -72,7 +73,7 @@ func GatewayCandidates(ctx context.Context, q Querier, networkID string, now tim
 // (Address is "" when the device has no address there yet).
 func DevicePassFacts(ctx context.Context, q Querier, deviceID, networkID string, now time.Time) (PassFacts, error) {
 	return scanPassFacts(q.QueryRowContext(ctx, `
-		SELECT u.id, u.email, u.disabled, u.role, d.id, d.name, d.public_key, COALESCE(a.address, ''), d.revoked_at IS NOT NULL,
+		SELECT u.id, u.email, u.disabled, u.role, d.id, d.name, d.public_key, COALESCE(a.address, ''), CASE WHEN d.revoked_at IS NOT NULL THEN 1 ELSE 0 END,
 			`+memberSQL+`, n.jit_enabled, COALESCE(g.id, ''), g.expires_at
 		FROM devices d
 		JOIN users u ON u.id = d.user_id

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gatepass.dev/backend/internal/fault"
@@ -88,9 +87,9 @@ func routesText(r []string) string {
 func networkConflict(err error) error {
 	if isUnique(err) {
 		switch {
-		case strings.Contains(err.Error(), "networks.name"):
+		case isUniqueOn(err, "networks", "name"):
 			return fault.Detail(ErrConflict, "a network with this name exists")
-		case strings.Contains(err.Error(), "networks.listen_port"):
+		case isUniqueOn(err, "networks", "listen_port"):
 			return fault.Detail(ErrConflict, "another network uses this listen port")
 		}
 		return fault.Wrap(fault.Conflict, err, "%v", err)
@@ -140,7 +139,7 @@ func SetMembers(ctx context.Context, q Querier, networkID string, userIDs []stri
 	}
 	for _, u := range userIDs {
 		if _, err := q.ExecContext(ctx, `INSERT INTO network_members (network_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, networkID, u); err != nil {
-			if strings.Contains(err.Error(), "FOREIGN KEY") {
+			if isForeignKey(err) {
 				return fault.Detail(ErrNotFound, "no user %q", u)
 			}
 			return err

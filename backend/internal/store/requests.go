@@ -244,9 +244,9 @@ func (f RequestFilter) where(withStatus bool) (string, []any) {
 		args = append(args, f.UserID)
 	}
 	if f.Query != "" {
-		// LIKE ignores ASCII case (as LOWER folds only ASCII without ICU).
+		// LIKE is case-sensitive on PostgreSQL: compare lower case.
 		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
-		conds = append(conds, `(u.email LIKE ? ESCAPE '\' OR u.name LIKE ? ESCAPE '\' OR r.reason LIKE ? ESCAPE '\')`)
+		conds = append(conds, `(LOWER(u.email) LIKE ? ESCAPE '\' OR LOWER(u.name) LIKE ? ESCAPE '\' OR LOWER(r.reason) LIKE ? ESCAPE '\')`)
 		args = append(args, like, like, like)
 	}
 	if len(conds) == 0 {
@@ -297,11 +297,11 @@ func ListRequests(ctx context.Context, q Querier, f RequestFilter) ([]Request, s
 		// merged — rather than sorting every row of those statuses.
 		var parts []string
 		args = nil
-		for _, st := range f.Statuses {
+		for i, st := range f.Statuses {
 			g := f
 			g.Statuses = []api.RequestStatus{st}
 			part, a := page(g)
-			parts = append(parts, `SELECT * FROM (`+part+`)`)
+			parts = append(parts, `SELECT * FROM (`+part+`) AS p`+strconv.Itoa(i))
 			args = append(args, a...)
 		}
 		// Columns 8 and 1 are requested_at and id.
