@@ -308,6 +308,19 @@ CREATE UNIQUE INDEX gateways_one_live ON gateways(network_id, kind) WHERE revoke
 INSERT INTO gateways (id, network_id, kind, created_at, created_by, enrolled_at)
 	SELECT 'gw_' || id, id, 'embedded', created_at, 'system', created_at FROM networks;
 `,
+
+	// 13: the sign-in limiter's failures, in the database so that every
+	// replica counts them (and a restart keeps them): per key, the
+	// failures' Unix milliseconds, oldest first, comma-separated, and when
+	// the record stops mattering.
+	`
+CREATE TABLE signin_throttle (
+	key        TEXT PRIMARY KEY,
+	fails      TEXT NOT NULL,
+	expires_at BIGINT NOT NULL
+);
+CREATE INDEX signin_throttle_expires ON signin_throttle(expires_at);
+`,
 }
 
 // migrator is what migrations run on: the database (SQLite) or the one
