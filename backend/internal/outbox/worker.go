@@ -84,11 +84,17 @@ type Worker struct {
 
 	mu      sync.Mutex // guards problem
 	problem *problem
+
+	// Resync bounds how long the worker waits without looking for due
+	// messages (default an hour): with several replicas, shorter, for a
+	// change whose notification was lost with the replica that made it.
+	Resync time.Duration
 }
 
 // NewWorker returns a worker; smtp returns the current SMTP settings.
 func NewWorker(db *store.DB, clock clockwork.Clock, sender Sender, smtp func(context.Context) (mail.Config, error), m *metrics.Metrics, log *slog.Logger) *Worker {
-	w := &Worker{db: db, clock: clock, sender: sender, smtp: smtp, metrics: m, log: log, wake: make(chan struct{}, 1), probeAtStart: true}
+	w := &Worker{db: db, clock: clock, sender: sender, smtp: smtp, metrics: m, log: log, wake: make(chan struct{}, 1), probeAtStart: true,
+		Resync: time.Hour}
 	w.prober, _ = sender.(Prober)
 	return w
 }
@@ -137,9 +143,9 @@ func (w *Worker) Run(ctx context.Context) {
 }
 
 // nextRound is when the next round is due: the next message's attempt, the
-// next probe, or in an hour at the latest.
+// next probe, or after Resync at the latest.
 func (w *Worker) nextRound(ctx context.Context) (time.Time, error) {
-	deadline := w.clock.Now().Add(time.Hour)
+	deadline := w.clock.Now().Add(w.Resync)
 	next, err := store.NextMailAttempt(ctx, w.db)
 	if err != nil {
 		return deadline, err

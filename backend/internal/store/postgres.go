@@ -140,3 +140,38 @@ func retryable(err error) bool {
 // TxRetries counts the transactions run again after a serialization
 // failure or a deadlock since Open.
 func (db *DB) TxRetries() int64 { return db.txRetries.Load() }
+
+// Lock is a PostgreSQL advisory lock held by this process on a connection
+// of its own, until Release or until that connection ends (the process
+// died, the database restarted).
+type Lock struct {
+	conn *sql.Conn
+	key  int64
+}
+
+// TryLock takes the advisory lock key if no other session holds it; ok is
+// false when one does.
+func (db *DB) TryLock(ctx context.Context, key int64) (l *Lock, ok bool, err error) {
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	if err := conn.QueryRowContext(ctx, sqlTryLockPostgres, key).Scan(&ok); err != nil || !ok {
+		conn.Close()
+		return nil, false, err
+	}
+	return &Lock{conn: conn, key: key}, true, nil
+}
+
+// Held reports whether the lock is still held: its connection answers.
+func (l *Lock) Held(ctx context.Context) bool {
+	return l.conn.PingContext(ctx) == nil
+}
+
+// Release gives the lock up.
+func (l *Lock) Release() {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	_, _ = l.conn.ExecContext(ctx, sqlUnlockPostgres, l.key)
+	l.conn.Close()
+}
