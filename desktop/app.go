@@ -27,6 +27,9 @@ const (
 	// EventOpenRequest carries a network name (or "") when the tray asks
 	// for the Request dialog.
 	EventOpenRequest = "open-request"
+	// EventOpenExtend carries a network name (or "") when the tray asks
+	// for the Extend dialog.
+	EventOpenExtend = "open-extend"
 )
 
 // App is the object bound to the UI: its exported methods are what the
@@ -57,7 +60,7 @@ type App struct {
 	prevNow   time.Time        // its server-clock instant
 	warnTimer clockwork.Timer  // the next "ends in 10 minutes" check
 	readyOnce sync.Once
-	// pendingOpen is a Request dialog asked for (TakeOpenRequest).
+	// pendingOpen is a dialog asked for (TakeOpenRequest).
 	pendingOpen *OpenRequest
 	// windowLock is held while the window runs (instance "window").
 	windowLock func()
@@ -300,9 +303,10 @@ func (a *App) Logout() (UIState, error) {
 	return a.answer(st, err, "logout", "")
 }
 
-// Request asks for access to a network with a reason and a wished
-// duration in seconds (0: let the admin decide).
-func (a *App) Request(network, reason string, durationSeconds int64) (UIState, error) {
+// Request asks for access to a network with a reason, a wished duration
+// in seconds (0: let the admin decide) and a start (RFC 3339, from the
+// dialog's date and time in the user's zone; "": at approval).
+func (a *App) Request(network, reason string, durationSeconds int64, startsAt string) (UIState, error) {
 	reason, err := checkReason(reason)
 	if err != nil {
 		return a.State(), err
@@ -310,9 +314,18 @@ func (a *App) Request(network, reason string, durationSeconds int64) (UIState, e
 	if durationSeconds < 0 {
 		return a.State(), errors.New("The duration must be positive.")
 	}
+	in := localapi.AccessRequest{Reason: reason, DurationSeconds: durationSeconds}
+	if startsAt != "" {
+		t, err := time.Parse(time.RFC3339, startsAt)
+		if err != nil {
+			return a.State(), errors.New("The start is not a date and time.")
+		}
+		t = t.UTC()
+		in.StartsAt = &t
+	}
 	ctx, cancel := a.callCtx(40 * time.Second)
 	defer cancel()
-	st, err := a.client.Request(ctx, network, reason, time.Duration(durationSeconds)*time.Second)
+	st, err := a.client.RequestWith(ctx, network, in)
 	return a.answer(st, err, "request", "")
 }
 

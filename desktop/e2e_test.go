@@ -284,7 +284,7 @@ func TestAppNotifications(t *testing.T) {
 	}
 	request := func() string {
 		t.Helper()
-		st, err := h.app.Request(e2eNet, "fix the build", 0)
+		st, err := h.app.Request(e2eNet, "fix the build", 0, "")
 		if err != nil {
 			t.Fatal(err)
 		}

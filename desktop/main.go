@@ -2,7 +2,7 @@
 // the embedded UI of gatepass.dev/frontend and is a thin client of the
 // agent's LocalAPI (see App).
 //
-//	gatepass [--socket PATH] [--hidden] [--request [NETWORK]] [--quit] [--no-tray]
+//	gatepass [--socket PATH] [--hidden] [--request [NETWORK]] [--extend [NETWORK]] [--quit] [--no-tray]
 //
 // At start it makes sure an agent answers on the socket, starting a
 // user-mode `gatepassd run` from beside its own executable if none does
@@ -10,7 +10,8 @@
 // gatepass-tray (also from beside it) unless a tray already runs. Only one
 // window runs per user: starting gatepass again raises it (the tray's
 // "Open Gatepass" does that), `--request NAME` opens the Request dialog,
-// `--quit` quits it. Closing the window hides it to the tray.
+// `--extend NAME` the Extend dialog of an active grant (the tray's "Extend
+// access…"), `--quit` quits it. Closing the window hides it to the tray.
 //
 // Environment: GATEPASS_SOCKET (the socket), GATEPASS_READY_FILE (a file
 // written with the network names when the list is first rendered: the
@@ -61,6 +62,7 @@ type flags struct {
 	socket  string
 	hidden  bool
 	request bool
+	extend  bool
 	network string
 	quit    bool
 	noTray  bool
@@ -73,10 +75,11 @@ func parseFlags(args []string) flags {
 	fs.StringVar(&f.socket, "socket", os.Getenv("GATEPASS_SOCKET"), "the agent's LocalAPI socket")
 	fs.BoolVar(&f.hidden, "hidden", false, "start in the tray, without showing the window")
 	fs.BoolVar(&f.request, "request", false, "open the Request dialog (of the network named next)")
+	fs.BoolVar(&f.extend, "extend", false, "open the Extend dialog (of the network named next)")
 	fs.BoolVar(&f.quit, "quit", false, "quit the running window")
 	fs.BoolVar(&f.noTray, "no-tray", os.Getenv("GATEPASS_NO_TRAY") == "1", "do not start gatepass-tray")
 	_ = fs.Parse(args) // unknown flags (e.g. a toolkit's) are ignored
-	if f.request && fs.NArg() > 0 {
+	if (f.request || f.extend) && fs.NArg() > 0 {
 		f.network = fs.Arg(0)
 	}
 	return f
@@ -139,8 +142,11 @@ func appOptions(app *App, f flags) *options.App {
 				startTray(app, f.socket)
 			}
 			app.start(ctx)
-			if f.request {
-				app.openRequest(f.network)
+			switch {
+			case f.request:
+				app.openDialog(DialogRequest, f.network)
+			case f.extend:
+				app.openDialog(DialogExtend, f.network)
 			}
 		},
 		OnShutdown: func(ctx context.Context) { app.stop() },
@@ -169,7 +175,9 @@ func (a *App) secondInstance(args []string) {
 	case f.quit:
 		a.Quit()
 	case f.request:
-		a.openRequest(f.network)
+		a.openDialog(DialogRequest, f.network)
+	case f.extend:
+		a.openDialog(DialogExtend, f.network)
 	default:
 		if a.rt != nil {
 			a.rt.Show()
@@ -177,28 +185,41 @@ func (a *App) secondInstance(args []string) {
 	}
 }
 
-// openRequest shows the window and asks the UI for the Request dialog of
-// network ("" : the list, to pick one).
-func (a *App) openRequest(network string) {
+// The dialogs the tray (or the command line) may ask the window to open.
+const (
+	DialogRequest = "request"
+	DialogExtend  = "extend"
+)
+
+// openDialog shows the window and asks the UI for a dialog (DialogRequest
+// or DialogExtend) of network ("": the UI picks the one network it can
+// be, or shows the list).
+func (a *App) openDialog(kind, network string) {
 	a.mu.Lock()
-	a.pendingOpen = &OpenRequest{Open: true, Network: network}
+	a.pendingOpen = &OpenRequest{Open: true, Kind: kind, Network: network}
 	a.mu.Unlock()
 	if a.rt == nil {
 		return
 	}
 	a.rt.Show()
-	a.rt.Emit(EventOpenRequest, network)
+	event := EventOpenRequest
+	if kind == DialogExtend {
+		event = EventOpenExtend
+	}
+	a.rt.Emit(event, network)
 }
 
-// OpenRequest is a request of the tray (or the command line) to open the
-// Request dialog.
+// OpenRequest is a request of the tray (or the command line) to open a
+// dialog.
 type OpenRequest struct {
-	Open    bool   `json:"open"`
+	Open bool `json:"open"`
+	// Kind is the dialog: "request" or "extend".
+	Kind    string `json:"kind"`
 	Network string `json:"network"`
 }
 
-// TakeOpenRequest returns (and forgets) a Request dialog asked for before
-// the UI was listening.
+// TakeOpenRequest returns (and forgets) a dialog asked for before the UI
+// was listening.
 func (a *App) TakeOpenRequest() OpenRequest {
 	a.mu.Lock()
 	defer a.mu.Unlock()

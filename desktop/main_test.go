@@ -48,6 +48,9 @@ func TestParseFlags(t *testing.T) {
 	if f.socket != "/s" || !f.request || f.network != "zero-path" {
 		t.Errorf("%+v", f)
 	}
+	if f := parseFlags([]string{"--extend", "zero-path"}); !f.extend || f.request || f.network != "zero-path" {
+		t.Errorf("%+v", f)
+	}
 	if f := parseFlags([]string{"--quit"}); !f.quit {
 		t.Errorf("%+v", f)
 	}
@@ -106,7 +109,7 @@ func TestSecondInstance(t *testing.T) {
 		t.Errorf("a second start does not raise the window")
 	}
 	app.secondInstance([]string{"--request", "office-network"})
-	if got := app.TakeOpenRequest(); !got.Open || got.Network != "office-network" {
+	if got := app.TakeOpenRequest(); !got.Open || got.Kind != DialogRequest || got.Network != "office-network" {
 		t.Errorf("TakeOpenRequest = %+v", got)
 	}
 	if got := app.TakeOpenRequest(); got.Open {
@@ -114,6 +117,14 @@ func TestSecondInstance(t *testing.T) {
 	}
 	if len(rt.events) != 1 || rt.events[0] != EventOpenRequest {
 		t.Errorf("events %v", rt.events)
+	}
+	// The tray's "Extend access…": the Extend dialog of a network.
+	app.secondInstance([]string{"--extend", "zero-path"})
+	if got := app.TakeOpenRequest(); !got.Open || got.Kind != DialogExtend || got.Network != "zero-path" {
+		t.Errorf("TakeOpenRequest after --extend = %+v", got)
+	}
+	if len(rt.events) != 2 || rt.events[1] != EventOpenExtend || rt.shown != 3 {
+		t.Errorf("events %v, shown %d", rt.events, rt.shown)
 	}
 	app.secondInstance([]string{"--quit"})
 	if !rt.quit {

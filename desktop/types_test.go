@@ -42,11 +42,15 @@ var tsMirrors = map[string]reflect.Type{
 	"UIState":       reflect.TypeFor[UIState](),
 	"Settings":      reflect.TypeFor[Settings](),
 	"OpenRequest":   reflect.TypeFor[OpenRequest](),
+	"Approval":      reflect.TypeFor[api.Approval](),
+	"BreakGlass":    reflect.TypeFor[api.MyBreakGlass](),
 }
 
 // tsUnions maps each string union of types.ts to the Go constants.
 var tsUnions = map[string][]string{
-	"NetworkState":  strs(api.StateRequest, api.StatePending, api.StateActive, api.StateStanding),
+	"NetworkState":  strs(api.StateRequest, api.StatePending, api.StateScheduled, api.StateActive, api.StateStanding),
+	"RequestKind":   strs(api.KindAccess, api.KindExtension, api.KindBreakGlass),
+	"DialogKind":    strs(DialogRequest, DialogExtend),
 	"RequestStatus": strs(api.AllStatuses...),
 	"Role":          strs(api.RoleAdmin, api.RoleUser),
 	"TunnelState":   strs(agent.TunnelStates...),

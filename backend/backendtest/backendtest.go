@@ -100,6 +100,7 @@ type options struct {
 	firstPort int
 	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
 	database  string // a postgres:// URL, or "" for SQLite in dir
+	backend   func(log *slog.Logger) gateway.Backend
 }
 
 // EnvStore names the environment variable that selects the tests' store:
@@ -165,6 +166,15 @@ func WithConfig(fn func(*config.Config)) Option {
 // loopback addresses cannot be reached through a tunnel.
 func WithGatewayDial(dial func(ctx context.Context, network, addr string) (net.Conn, error)) Option {
 	return func(o *options) { o.dial = dial }
+}
+
+// WithGatewayBackend runs the gateways on the backend wrap returns, given
+// the default netstack backend (to watch every change made to the real
+// devices, say).
+func WithGatewayBackend(wrap func(gateway.Backend) gateway.Backend) Option {
+	return func(o *options) {
+		o.backend = func(log *slog.Logger) gateway.Backend { return wrap(gateway.Netstack{Log: log, Dial: o.dial}) }
+	}
 }
 
 // WithLogs sends the server's logs to the test log.
@@ -233,6 +243,9 @@ func (s *Server) start(tb testing.TB) {
 	var backend gateway.Backend
 	if o.dial != nil {
 		backend = gateway.Netstack{Log: log, Dial: o.dial}
+	}
+	if o.backend != nil {
+		backend = o.backend(log)
 	}
 	srv, err := server.New(context.Background(), server.Options{Config: cfg, Clock: clock, Logger: log, FirstListenPort: o.firstPort, GatewayBackend: backend})
 	if err != nil {

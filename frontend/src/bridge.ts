@@ -12,7 +12,10 @@ export interface AppMethods {
   Refresh(): Promise<UIState>;
   Login(server: string, email: string, password: string): Promise<UIState>;
   Logout(): Promise<UIState>;
-  Request(network: string, reason: string, durationSeconds: number): Promise<UIState>;
+  /** startsAt: RFC 3339, or '' to start at approval. */
+  Request(network: string, reason: string, durationSeconds: number, startsAt: string): Promise<UIState>;
+  Extend(network: string, reason: string, durationSeconds: number): Promise<UIState>;
+  BreakGlass(network: string, reason: string, durationSeconds: number): Promise<UIState>;
   Cancel(network: string): Promise<UIState>;
   Connect(network: string): Promise<UIState>;
   Disconnect(network: string): Promise<UIState>;
@@ -46,6 +49,8 @@ export interface Bridge {
   app: AppMethods;
   onState(cb: (s: UIState) => void): () => void;
   onOpenRequest(cb: (network: string) => void): () => void;
+  /** The tray's "Extend access…": the Extend dialog of a network ('' : the UI picks). */
+  onOpenExtend(cb: (network: string) => void): () => void;
 }
 
 /** The bridge of the running window (Wails' injected objects). */
@@ -59,6 +64,7 @@ export function windowBridge(w: Window = window): Bridge {
     app,
     onState: (cb) => rt.EventsOn('state', (s) => cb(s as UIState)),
     onOpenRequest: (cb) => rt.EventsOn('open-request', (n) => cb(typeof n === 'string' ? n : '')),
+    onOpenExtend: (cb) => rt.EventsOn('open-extend', (n) => cb(typeof n === 'string' ? n : '')),
   };
 }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import vectors from '../../shared/humantime/testdata/vectors.json';
-import { ago, countdown, DurationError, expiresText, formatBytes, formatDate, nextChange, parseDuration, span } from './format';
+import { ago, countdown, DurationError, expiresText, startsText, formatBytes, formatDate, nextChange, parseDuration, span } from './format';
 
 const S = 1000;
 const M = 60 * S;
@@ -49,6 +49,8 @@ describe('countdown', () => {
     expect(expiresText(30 * D - S)).toBe('Access expires in 29d 23h');
     expect(expiresText(12 * M + 30 * S)).toBe('Access expires in 12m');
     expect(expiresText(0)).toBe('Access has ended');
+    expect(startsText(2 * 3600_000 + 10 * 60_000 + 30_000)).toBe('Access starts in 2h 10m');
+    expect(startsText(0)).toBe('Access is starting…');
   });
 });
 

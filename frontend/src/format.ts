@@ -79,6 +79,11 @@ export function expiresText(ms: number): string {
   return ms > 0 ? `Access expires in ${countdown(ms)}` : 'Access has ended';
 }
 
+/** "Access starts in …" for ms until a scheduled grant starts. */
+export function startsText(ms: number): string {
+  return ms > 0 ? `Access starts in ${countdown(ms)}` : 'Access is starting…';
+}
+
 // The units parseDuration knows, in nanoseconds (as the Go twin counts).
 const UNITS: Record<string, bigint> = {
   ns: 1n,
@@ -197,6 +202,13 @@ export function formatDate(iso: string): string {
   const t = Date.parse(iso);
   if (!Number.isFinite(t)) return '—';
   return new Date(t).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+/** A time of day for people, in the user's locale and zone: "09:00"; "—" when unknown. */
+export function formatTime(iso: string): string {
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return '—';
+  return new Date(t).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
 }
 
 /** A date and time for people, in the user's locale: "23 Nov 2026, 09:00"; "—" when unknown. */

@@ -5,7 +5,14 @@
 // every interface and union here against the Go types and constants: a
 // name that drifts on either side fails it.
 
-export type NetworkState = 'request' | 'pending' | 'active' | 'standing';
+/** scheduled: approved for a window that starts later (starts_at); active from then. */
+export type NetworkState = 'request' | 'pending' | 'scheduled' | 'active' | 'standing';
+
+/** What a request asks for: access, more time on a grant, or emergency access. */
+export type RequestKind = 'access' | 'extension' | 'break_glass';
+
+/** The dialogs the tray may ask the window to open. */
+export type DialogKind = 'request' | 'extend';
 
 export type RequestStatus = 'pending' | 'approved' | 'denied' | 'cancelled' | 'expired' | 'revoked';
 
@@ -23,7 +30,23 @@ export interface User {
   name: string;
   role: Role;
   disabled: boolean;
+  /** A non-human account (a CI runner) that signs in with an API token. */
+  service: boolean;
   created_at: string;
+}
+
+/** One approver's approval of a request that needs several (shared/api.Approval). */
+export interface Approval {
+  user_id: string;
+  /** The approver's email. */
+  by: string;
+  at: string;
+  duration_seconds: number;
+}
+
+/** That the user may take emergency access on a network, and for how long at most (shared/api.MyBreakGlass). */
+export interface BreakGlass {
+  max_duration_seconds: number;
 }
 
 /** An access request (shared/api.Request). */
@@ -47,6 +70,21 @@ export interface AccessRequest {
   ended_by?: string;
   /** The closed request an admin granted this one again from, or "". */
   again_of?: string;
+  kind: RequestKind;
+  /** When a scheduled grant starts; null: at approval. */
+  starts_at: string | null;
+  /** The approvals so far ("1 of 2" while pending). */
+  approvals: Approval[];
+  required_approvals: number;
+  /** The rule that approved it ("on-call", or "break-glass"); "" when people decided. */
+  rule: string;
+  /** For an extension: the grant it extends. */
+  grant_id?: string;
+  /** A break-glass grant no approver has acknowledged yet. */
+  review_required: boolean;
+  reviewed_at?: string | null;
+  reviewed_by?: string;
+  user_service: boolean;
 }
 
 /** A running tunnel's counters (localapi.TunnelStats). */
@@ -76,6 +114,16 @@ export interface Network {
   default_duration_seconds: number;
   max_duration_seconds: number;
   error?: string;
+  /** When access starts: a scheduled grant's start, or a pending request's wished one. */
+  starts_at: string | null;
+  /** The latest extension request of the active grant ("Extension requested: +2h, pending"). */
+  extension: AccessRequest | null;
+  /** How much longer the active grant may become; 0 when it cannot. */
+  max_extension_seconds: number;
+  /** How many approvers must approve a request here. */
+  required_approvals: number;
+  /** Set when the user may break the glass here now. */
+  break_glass: BreakGlass | null;
 }
 
 export interface Prefs {
@@ -166,8 +214,9 @@ export interface Settings {
   agent_log: string;
 }
 
-/** A Request dialog asked for by the tray (main.OpenRequest). */
+/** A dialog asked for by the tray (main.OpenRequest). */
 export interface OpenRequest {
   open: boolean;
+  kind: DialogKind;
   network: string;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import vectors from './testdata/reason-vectors.json';
-import { checkDuration, checkReason, trimGo } from './validate';
+import { checkDuration, checkReason, trimGo, checkStart, localInputValue } from './validate';
 
 interface ReasonVector {
   in?: string;
@@ -83,5 +83,25 @@ describe('checkDuration', () => {
     expect(checkDuration('-2h', 0).error).toMatch(/a second or more/);
     expect(checkDuration('2d', 86400).error).toBe('Longer than this network allows (1d).');
     expect(checkDuration('1d', 86400).error).toBe('');
+  });
+});
+
+describe('checkStart', () => {
+  const now = new Date(2026, 10, 23, 9, 0).getTime(); // 23 Nov 2026 09:00 in the test's zone
+  it('reads a date and a time in the user\'s zone and gives RFC 3339 UTC', () => {
+    const c = checkStart('2026-11-23T11:10', now);
+    expect(c.error).toBe('');
+    expect(c.ms).toBe(new Date(2026, 10, 23, 11, 10).getTime());
+    expect(c.iso).toBe(new Date(2026, 10, 23, 11, 10).toISOString().replace('.000Z', 'Z'));
+  });
+  it('refuses what is not a start', () => {
+    expect(checkStart('', now).error).toBe('Enter the date and the time access should start.');
+    expect(checkStart('tomorrow', now).error).toBe('Enter the date and the time access should start.');
+    expect(checkStart('2026-02-30T10:00', now).error).toBe('That date does not exist.');
+    expect(checkStart('2026-11-23T09:00', now).error).toBe('Choose a start in the future (or leave "Start later" off).');
+    expect(checkStart('2027-03-01T09:00', now).error).toBe('The start can be at most 90 days ahead.');
+  });
+  it('round-trips a datetime-local value', () => {
+    expect(localInputValue(new Date(2026, 0, 5, 7, 3).getTime())).toBe('2026-01-05T07:03');
   });
 });

@@ -94,3 +94,40 @@ export function checkDuration(text: string, maxSeconds: number): DurationCheck {
   if (seconds > limit) return { seconds, error: `Longer than this network allows (${span(limit * 1000)}).` };
   return { seconds, error: '' };
 }
+
+/** How far ahead a start may be (the server's limit: access.MaxScheduleAhead). */
+export const MAX_START_AHEAD_MS = 90 * 86400_000;
+
+export interface StartCheck {
+  /** The start as RFC 3339 UTC ('' when none). */
+  iso: string;
+  /** Its instant (ms), NaN when none. */
+  ms: number;
+  error: string;
+}
+
+/**
+ * Checks the Request dialog's start: a date and time ("2026-11-24T09:00",
+ * what a datetime-local input gives) in the user's time zone, in the
+ * future on the server's clock (nowMs) and at most 90 days ahead.
+ */
+export function checkStart(local: string, nowMs: number): StartCheck {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(local.trim());
+  if (!m) return { iso: '', ms: NaN, error: 'Enter the date and the time access should start.' };
+  const [y, mo, d, h, mi, s] = m.slice(1).map((x) => Number(x ?? 0)) as [number, number, number, number, number, number];
+  const at = new Date(y, mo - 1, d, h, mi, s);
+  if (at.getFullYear() !== y || at.getMonth() !== mo - 1 || at.getDate() !== d) {
+    return { iso: '', ms: NaN, error: 'That date does not exist.' };
+  }
+  const ms = at.getTime();
+  if (!(ms > nowMs)) return { iso: '', ms, error: 'Choose a start in the future (or leave "Start later" off).' };
+  if (ms - nowMs > MAX_START_AHEAD_MS) return { iso: '', ms, error: 'The start can be at most 90 days ahead.' };
+  return { iso: new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z'), ms, error: '' };
+}
+
+/** A datetime-local input's value for an instant, in the user's time zone: "2026-11-24T09:00". */
+export function localInputValue(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+}

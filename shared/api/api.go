@@ -62,11 +62,14 @@ const (
 
 // User is an account as the API shows it.
 type User struct {
-	ID        string    `json:"id"`
-	Email     string    `json:"email"`
-	Name      string    `json:"name"`
-	Role      Role      `json:"role"`
-	Disabled  bool      `json:"disabled"`
+	ID       string `json:"id"`
+	Email    string `json:"email"`
+	Name     string `json:"name"`
+	Role     Role   `json:"role"`
+	Disabled bool   `json:"disabled"`
+	// Service marks a non-human account (a CI runner): it signs in with an
+	// API token an admin issued, never with a password.
+	Service   bool      `json:"service"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
@@ -114,6 +117,27 @@ type Request struct {
 	EndedBy        string     `json:"ended_by,omitempty"`
 	// AgainOf is the closed request an admin granted again as this one.
 	AgainOf string `json:"again_of,omitempty"`
+
+	// Kind is access, extension or break_glass.
+	Kind RequestKind `json:"kind"`
+	// StartsAt is when a scheduled grant starts; null: at approval.
+	StartsAt *time.Time `json:"starts_at"`
+	// Approvals are the approvals given so far ("1 of 2" is
+	// len(approvals) of required_approvals while pending).
+	Approvals         []Approval `json:"approvals"`
+	RequiredApprovals int        `json:"required_approvals"`
+	// Rule is the name of the rule (or "break-glass") that approved the
+	// request; "" when people decided.
+	Rule string `json:"rule"`
+	// GrantID is, for an extension, the grant it extends.
+	GrantID string `json:"grant_id,omitempty"`
+	// ReviewRequired marks a break-glass grant that no approver has
+	// acknowledged yet.
+	ReviewRequired bool       `json:"review_required"`
+	ReviewedAt     *time.Time `json:"reviewed_at,omitempty"`
+	ReviewedBy     string     `json:"reviewed_by,omitempty"`
+	// UserService marks a request of a service user.
+	UserService bool `json:"user_service"`
 }
 
 // MyNetwork is one network in GET /api/v1/me/networks.
@@ -129,6 +153,19 @@ type MyNetwork struct {
 	// DefaultDurationSeconds and MaxDurationSeconds help the request dialog.
 	DefaultDurationSeconds int64 `json:"default_duration_seconds"`
 	MaxDurationSeconds     int64 `json:"max_duration_seconds"`
+	// StartsAt is when the access of a scheduled grant (state
+	// "scheduled") or of a pending scheduled request starts; else null.
+	StartsAt *time.Time `json:"starts_at"`
+	// Extension is the latest extension request of the active grant
+	// (pending: "Extension pending, 1 of 2"), or null.
+	Extension *Request `json:"extension"`
+	// MaxExtensionSeconds is how much longer the active grant may become
+	// (the network's maximum caps one grant); 0 when it cannot.
+	MaxExtensionSeconds int64 `json:"max_extension_seconds"`
+	// RequiredApprovals is how many approvers must approve a request here.
+	RequiredApprovals int `json:"required_approvals"`
+	// BreakGlass is set when the user may take emergency access here.
+	BreakGlass *MyBreakGlass `json:"break_glass"`
 }
 
 // MyNetworksResponse wraps the list of the caller's networks.
@@ -142,6 +179,8 @@ type NewRequest struct {
 	Reason string `json:"reason"`
 	// DurationSeconds is the wished duration; absent for none.
 	DurationSeconds *int64 `json:"duration_seconds,omitempty"`
+	// StartsAt schedules the access for later; absent: at approval.
+	StartsAt *time.Time `json:"starts_at,omitempty"`
 }
 
 // ApproveRequest is the body of POST /api/v1/admin/requests/{id}/approve.
@@ -225,37 +264,49 @@ type RequestList struct {
 
 // Network is a network as admins see and edit it.
 type Network struct {
-	ID                     string    `json:"id"`
-	Name                   string    `json:"name"`
-	Description            string    `json:"description"`
-	CIDR                   string    `json:"cidr"`
-	Routes                 []string  `json:"routes"`
-	ListenPort             int       `json:"listen_port"`
-	Endpoint               string    `json:"endpoint"`
-	JITEnabled             bool      `json:"jit_enabled"`
-	DefaultDurationSeconds int64     `json:"default_duration_seconds"`
-	MaxDurationSeconds     int64     `json:"max_duration_seconds"`
-	AllUsers               bool      `json:"all_users"`
-	MemberIDs              []string  `json:"member_ids"`
-	CreatedAt              time.Time `json:"created_at"`
-	UpdatedAt              time.Time `json:"updated_at"`
+	ID                     string   `json:"id"`
+	Name                   string   `json:"name"`
+	Description            string   `json:"description"`
+	CIDR                   string   `json:"cidr"`
+	Routes                 []string `json:"routes"`
+	ListenPort             int      `json:"listen_port"`
+	Endpoint               string   `json:"endpoint"`
+	JITEnabled             bool     `json:"jit_enabled"`
+	DefaultDurationSeconds int64    `json:"default_duration_seconds"`
+	MaxDurationSeconds     int64    `json:"max_duration_seconds"`
+	AllUsers               bool     `json:"all_users"`
+	MemberIDs              []string `json:"member_ids"`
+	MemberGroupIDs         []string `json:"member_group_ids"`
+	// ApproverIDs and ApproverGroupIDs name who decides the network's
+	// requests (admins always may); none: the admins.
+	ApproverIDs       []string   `json:"approver_ids"`
+	ApproverGroupIDs  []string   `json:"approver_group_ids"`
+	RequiredApprovals int        `json:"required_approvals"`
+	BreakGlass        BreakGlass `json:"break_glass"`
+	CreatedAt         time.Time  `json:"created_at"`
+	UpdatedAt         time.Time  `json:"updated_at"`
 }
 
 // NetworkInput is the body of POST and PATCH /api/v1/admin/networks. Absent
 // fields keep their value on PATCH and take their default on POST; an absent
 // member_ids on POST means all users.
 type NetworkInput struct {
-	Name                   *string   `json:"name"`
-	Description            *string   `json:"description"`
-	CIDR                   *string   `json:"cidr"`
-	Routes                 *[]string `json:"routes"`
-	ListenPort             *int      `json:"listen_port"`
-	Endpoint               *string   `json:"endpoint"`
-	JITEnabled             *bool     `json:"jit_enabled"`
-	DefaultDurationSeconds *int64    `json:"default_duration_seconds"`
-	MaxDurationSeconds     *int64    `json:"max_duration_seconds"`
-	AllUsers               *bool     `json:"all_users"`
-	MemberIDs              *[]string `json:"member_ids"`
+	Name                   *string          `json:"name"`
+	Description            *string          `json:"description"`
+	CIDR                   *string          `json:"cidr"`
+	Routes                 *[]string        `json:"routes"`
+	ListenPort             *int             `json:"listen_port"`
+	Endpoint               *string          `json:"endpoint"`
+	JITEnabled             *bool            `json:"jit_enabled"`
+	DefaultDurationSeconds *int64           `json:"default_duration_seconds"`
+	MaxDurationSeconds     *int64           `json:"max_duration_seconds"`
+	AllUsers               *bool            `json:"all_users"`
+	MemberIDs              *[]string        `json:"member_ids"`
+	MemberGroupIDs         *[]string        `json:"member_group_ids"`
+	ApproverIDs            *[]string        `json:"approver_ids"`
+	ApproverGroupIDs       *[]string        `json:"approver_group_ids"`
+	RequiredApprovals      *int             `json:"required_approvals"`
+	BreakGlass             *BreakGlassInput `json:"break_glass"`
 }
 
 // NetworkList wraps the admin list of networks.
@@ -277,6 +328,9 @@ type UserInput struct {
 	Name     string `json:"name"`
 	Role     Role   `json:"role"`
 	Password string `json:"password,omitempty"`
+	// Service creates a service user: no password, an API token in the
+	// answer (shown once).
+	Service bool `json:"service,omitempty"`
 }
 
 // UserPatch is the body of PATCH /api/v1/admin/users/{id}.
@@ -294,7 +348,9 @@ type UserList struct {
 
 // UserResponse wraps one user.
 type UserResponse struct {
-	User       User      `json:"user"`
+	User User `json:"user"`
+	// Token is a new service user's API token, shown once.
+	Token      string    `json:"token,omitempty"`
 	ServerTime time.Time `json:"server_time"`
 }
 

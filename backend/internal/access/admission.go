@@ -6,17 +6,22 @@ package access
 //
 //   - its user is enabled,
 //   - the device is active (not removed),
-//   - the user is a member of the network, and
+//   - the user is a member of the network (directly, or through a group
+//     the network lists as a member group), and
 //   - the user has standing access (JIT off for the network, or the user is
-//     an admin) or a grant of theirs on the network is valid now.
+//     an admin) or a grant of theirs on the network is valid now: approved,
+//     started (starts_at ≤ now, for a scheduled grant) and not expired
+//     (now < expires_at). An approved extension is never a grant: its time
+//     went to the grant it extends.
 //
 // MayPass is that rule, a pure function of the stored facts
 // (store.PassFacts). Everything that decides who gets through asks it:
 // the gateway's desired peers (DesiredPeers), tunnel-config issuance
 // (DeviceAdmission) and approval ("would the requester pass once granted?",
 // Service.apply). Every change that can make it false for someone (a member
-// removed, a network deleted or switched to a member list, a user disabled
-// or their role changed, a device removed) ends what it must in its own
+// removed, a user leaving a member group, a group deleted or removed from
+// a network, a network deleted or switched to a member list, a user
+// disabled or their role changed, a device removed) ends what it must in its own
 // transaction (Service.Settle: grants revoked and pending requests denied
 // with the reason the user sees, audited and mailed) and the peer leaves
 // the gateway when the change is committed. The model-based test in
@@ -124,4 +129,11 @@ func DeviceAdmission(ctx context.Context, q store.Querier, deviceID, networkID s
 		return f, "", err
 	}
 	return f, MayPass(f), nil
+}
+
+// NextStart returns when the next scheduled grant on a network starts
+// (the zero time for none): its gateway wakes then to add the grant's
+// peers, to the second, as it wakes at the next expires_at to remove them.
+func NextStart(ctx context.Context, q store.Querier, networkID string, now time.Time) (time.Time, error) {
+	return store.NextNetworkStart(ctx, q, networkID, now)
 }

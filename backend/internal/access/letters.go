@@ -8,6 +8,7 @@ import (
 	"gatepass.dev/backend/internal/mail"
 	"gatepass.dev/backend/internal/outbox"
 	"gatepass.dev/backend/internal/store"
+	"gatepass.dev/shared/api"
 )
 
 // Outbox kinds of the lifecycle emails.
@@ -18,6 +19,9 @@ const (
 	MailExpired        = "expired"
 	MailRevoked        = "revoked"
 	MailPendingExpired = "pending_expired"
+	MailProgress       = "approval_progress"
+	MailExtended       = "extended"
+	MailBreakGlass     = "break_glass"
 )
 
 // ReviewURL is the admin page of a request: the link in the admin email.
@@ -25,46 +29,17 @@ func ReviewURL(publicURL, requestID string) string {
 	return publicURL + "/admin/requests/" + requestID
 }
 
-// AdminMailHold is how long the admins' email of a new request is held
-// back when its requester has cancelled a request within the last
-// RequestWindow: cancelling and requesting again must not mail the admins
-// again and again. A request withdrawn within the hold never reaches their
-// inbox (the admin page shows it at once all the same). A first request is
-// mailed at once.
-const AdminMailHold = time.Minute
-
-// mailAdmins queues the new-request email to every active admin but the
-// requester: at once, or held back for AdminMailHold after a recent
-// cancellation of theirs.
-func (s *Service) mailAdmins(ctx context.Context, q store.Querier, r store.Request, now time.Time) error {
-	admins, err := store.ActiveAdmins(ctx, q)
-	if err != nil {
-		return err
-	}
-	notBefore := now
-	if n, err := store.CancelledSince(ctx, q, r.UserID, now.Add(-RequestWindow)); err != nil {
-		return err
-	} else if n > 0 {
-		notBefore = now.Add(AdminMailHold)
-	}
-	base := s.opt.PublicURL()
-	for _, a := range admins {
-		if a.ID == r.UserID {
-			continue
-		}
-		m := mail.NewRequestMessage(a.Email, mail.NewRequestData{
-			PublicURL: base, RequesterName: r.UserName, RequesterEmail: r.UserEmail, Network: r.NetworkName,
-			Reason: r.Reason, Duration: r.Wished, RequestedAt: r.RequestedAt, ReviewURL: ReviewURL(base, r.ID),
-		})
-		if err := outbox.EnqueueHeld(ctx, q, MailNewRequest, m, r.ID, now, notBefore); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// mailFor queues the requester's email for one effect, if it is a mail effect.
+// mailFor queues the emails of one effect, if it is a mail effect: the
+// requester's, or the deciders' (progress, break-glass).
 func (s *Service) mailFor(ctx context.Context, q store.Querier, ef Effect, r store.Request, by actor.Actor, now time.Time) error {
+	switch ef {
+	case EffectMailProgress:
+		return s.mailProgress(ctx, q, r, by, now)
+	case EffectMailBreakGlass:
+		return s.mailBreakGlass(ctx, q, r, now)
+	case EffectMailExtended:
+		return nil // extendGrant mails it, with the grant's new end
+	}
 	kind, m, ok := s.letter(ef, r, by)
 	if !ok {
 		return nil
@@ -78,9 +53,11 @@ func (s *Service) letter(ef Effect, r store.Request, by actor.Actor) (kind strin
 	base := s.opt.PublicURL()
 	switch ef {
 	case EffectMailApproved:
-		return MailApproved, mail.ApprovedMessage(r.UserEmail, mail.ApprovedData{PublicURL: base, Network: r.NetworkName, ApprovedBy: r.DeciderEmail, Duration: r.Granted, ExpiresAt: r.ExpiresAt}), true
+		return MailApproved, mail.ApprovedMessage(r.UserEmail, mail.ApprovedData{PublicURL: base, Network: r.NetworkName, ApprovedBy: approvedBy(r),
+			Duration: r.Granted, ExpiresAt: r.ExpiresAt, StartsAt: r.StartsAt}), true
 	case EffectMailDenied:
-		return MailDenied, mail.DeniedMessage(r.UserEmail, mail.DeniedData{PublicURL: base, Network: r.NetworkName, DeniedBy: r.DeciderEmail, DeniedAt: r.DecidedAt, Note: r.Note}), true
+		return MailDenied, mail.DeniedMessage(r.UserEmail, mail.DeniedData{PublicURL: base, Network: r.NetworkName, DeniedBy: r.DeciderEmail, DeniedAt: r.DecidedAt, Note: r.Note,
+			Extension: r.KindOrAccess() == api.KindExtension}), true
 	case EffectMailExpired:
 		return MailExpired, mail.ExpiredMessage(r.UserEmail, mail.ExpiredData{PublicURL: base, Network: r.NetworkName, ExpiredAt: r.ExpiresAt}), true
 	case EffectMailRevoked:

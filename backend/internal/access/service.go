@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -79,6 +80,9 @@ type Options struct {
 // emails; the bus hears of it after the commit.
 type Service struct {
 	opt Options
+	// startsSeen is the end of the last span announceStarts looked at.
+	startsMu   sync.Mutex
+	startsSeen time.Time
 }
 
 // NewService returns a Service.
@@ -95,70 +99,6 @@ func NewService(opt Options) *Service {
 // PendingTTL returns how long a pending request waits for a decision.
 func (s *Service) PendingTTL() time.Duration { return s.opt.PendingTTL }
 
-// Create files a new request of actor on a network.
-func (s *Service) Create(ctx context.Context, by actor.Actor, networkID string, in api.NewRequest) (store.Request, error) {
-	now := s.opt.Clock.Now().UTC()
-	var req store.Request
-	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
-		n, err := store.NetworkByID(ctx, tx, networkID)
-		if errors.Is(err, store.ErrNotFound) {
-			return fault.Detail(ErrNotFound, "no network %q", networkID)
-		}
-		if err != nil {
-			return err
-		}
-		member, err := store.IsMember(ctx, tx, n, by.ID)
-		if err != nil {
-			return err
-		}
-		if !member {
-			return fault.Detail(ErrForbidden, "you are not a member of network %s", n.Name)
-		}
-		if !n.JITEnabled {
-			return fault.Detail(ErrInvalidTransition, "network %s does not need a request: you have standing access", n.Name)
-		}
-		var wished int64
-		if in.DurationSeconds != nil {
-			if wished = *in.DurationSeconds; wished == 0 {
-				return fault.Field("duration_seconds", "must be positive (leave it out for no wish)")
-			}
-		}
-		v, err := ValidateNewRequest(in.Reason, wished, n.MaxDuration)
-		if err != nil {
-			return err
-		}
-		if err := requestRate(ctx, tx, by.ID, now); err != nil {
-			return err
-		}
-		req = store.Request{
-			ID: store.NewID("req"), NetworkID: n.ID, UserID: by.ID, Status: api.StatusPending,
-			Reason: v.Reason, Wished: v.Wished, RequestedAt: now,
-		}
-		if err := store.InsertRequest(ctx, tx, req); err != nil {
-			return err
-		}
-		if req, err = store.RequestByID(ctx, tx, req.ID); err != nil {
-			return err
-		}
-		details := map[string]string{"reason": req.Reason}
-		if v.Wished > 0 {
-			details["wished"] = humantime.Span(v.Wished)
-		}
-		if err := s.audit(ctx, tx, by, "request.create", req, now, details); err != nil {
-			return err
-		}
-		return s.mailAdmins(ctx, tx, req, now)
-	})
-	if err != nil {
-		return store.Request{}, err
-	}
-	s.opt.Metrics.Requests.Inc()
-	c := changeOf([]string{req.UserID}, req.NetworkID, []Effect{EffectReschedule})
-	c.Mail = true
-	s.opt.Bus.Publish(c)
-	return req, nil
-}
-
 // Do applies event e to request id on behalf of e.Actor.
 func (s *Service) Do(ctx context.Context, id string, e Event) (store.Request, error) {
 	now := s.opt.Clock.Now().UTC()
@@ -168,10 +108,10 @@ func (s *Service) Do(ctx context.Context, id string, e Event) (store.Request, er
 	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
 		settleOnce(&settle) // a transaction run again: the peers it prepared are read back
 		var err error
-		next, effects, err = s.apply(ctx, tx, id, e, now)
-		if err == nil && next.Status == api.StatusApproved && s.opt.Prepare != nil {
-			settle, err = s.opt.Prepare(ctx, tx, next.NetworkID, now)
+		if next, effects, err = s.apply(ctx, tx, id, e, now); err != nil {
+			return err
 		}
+		settle, err = s.prepare(ctx, tx, next, now)
 		return err
 	})
 	if settle != nil {
@@ -181,7 +121,7 @@ func (s *Service) Do(ctx context.Context, id string, e Event) (store.Request, er
 		return store.Request{}, err
 	}
 	s.opt.Metrics.Transitions.WithLabelValues(string(e.Kind)).Inc()
-	if e.Kind == EventApprove {
+	if e.Kind == EventApprove && next.Status == api.StatusApproved {
 		s.opt.Metrics.Approvals.Inc()
 	}
 	s.opt.Bus.Publish(changeOf([]string{next.UserID}, next.NetworkID, effects))
@@ -196,8 +136,20 @@ func settleOnce(settle *func()) {
 	}
 }
 
+// prepare adds a new grant's peers to the gateway inside the transaction
+// of its approval (Options.Prepare); the settle function it returns is to
+// be called when the transaction has ended.
+func (s *Service) prepare(ctx context.Context, tx *sql.Tx, r store.Request, now time.Time) (func(), error) {
+	if r.Status != api.StatusApproved || s.opt.Prepare == nil {
+		return nil, nil
+	}
+	return s.opt.Prepare(ctx, tx, r.NetworkID, now)
+}
+
 // apply is one transition inside tx: load, Apply, compare-and-set, audit,
-// outbox.
+// outbox — and what follows from it in the same transaction: an approved
+// extension moves its grant (EventExtend), and a grant that ends takes its
+// pending extension with it.
 func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now time.Time) (store.Request, []Effect, error) {
 	r, err := store.RequestByID(ctx, tx, id)
 	if errors.Is(err, store.ErrNotFound) {
@@ -212,16 +164,38 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now
 	}
 	e.Policy.DefaultDuration, e.Policy.MaxDuration = n.DefaultDuration, n.MaxDuration
 	e.Policy.PendingTTL = s.opt.PendingTTL
+	e.Policy.RequiredApprovals = n.RequiredApprovals
+	if e.Rule == "" && !e.Actor.IsSystem() && decides(e.Kind) {
+		if e.Approver, err = store.IsApprover(ctx, tx, r.NetworkID, e.Actor.ID); err != nil {
+			return r, nil, err
+		}
+	}
+	var grant store.Request
+	switch {
+	case r.KindOrAccess() == api.KindExtension && e.Kind == EventApprove:
+		if grant, err = store.RequestByID(ctx, tx, r.GrantID); err != nil {
+			return r, nil, err
+		}
+		room := n.MaxDuration - grant.ExpiresAt.Sub(grant.Start())
+		if room <= 0 {
+			return r, nil, fault.Conflictf("the grant lasts %s, this network's maximum, already: it cannot be extended", humantime.Span(n.MaxDuration))
+		}
+		e.Policy.MaxDuration, e.Policy.DefaultDuration = room, min(r.Wished, room)
+		e.Policy.MaxWhy = fmt.Sprintf("the %s this grant may still grow (one grant lasts at most %s)", humantime.Span(room), humantime.Span(n.MaxDuration))
+	case r.KindOrAccess() == api.KindBreakGlass && e.Kind == EventApprove:
+		e.Policy.MaxDuration, e.Policy.DefaultDuration = n.BreakGlass.MaxDuration, n.BreakGlass.MaxDuration
+		e.Policy.MaxWhy = "the break-glass maximum of " + humantime.Span(n.BreakGlass.MaxDuration)
+	}
 	next, effects, err := Apply(r, e, now)
 	if err != nil {
 		return r, nil, err
 	}
-	if e.Kind == EventApprove {
+	if e.Kind == EventApprove && next.Status == api.StatusApproved {
 		if err := admissionOnApproval(ctx, tx, r, now); err != nil {
 			return r, nil, err
 		}
 	}
-	if err := store.UpdateRequestCAS(ctx, tx, next, r.Status); err != nil {
+	if err := store.SaveRequestCAS(ctx, tx, next, r); err != nil {
 		return r, nil, err
 	}
 
@@ -229,12 +203,9 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now
 	if next, err = store.RequestByID(ctx, tx, id); err != nil {
 		return r, nil, err
 	}
-	details := eventDetails(r, next, e.Kind, now)
-	if e.Cause != "" {
-		details["cause"] = string(e.Cause)
-	}
+	details := eventDetails(r, next, e, now)
 	if e.Kind == EventCancel {
-		// Withdrawn at once: the admins' email, if still held back, goes too.
+		// Withdrawn at once: the deciders' email, if still held back, goes too.
 		n, err := store.WithdrawHeldMail(ctx, tx, MailNewRequest, r.ID, now)
 		if err != nil {
 			return r, nil, err
@@ -246,18 +217,77 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now
 	if err := s.audit(ctx, tx, e.Actor, "request."+string(e.Kind), next, now, details); err != nil {
 		return r, nil, err
 	}
+	if next.KindOrAccess() == api.KindExtension && next.Status == api.StatusApproved {
+		ge, err := s.extendGrant(ctx, tx, grant, next, e, n, now)
+		if err != nil {
+			return r, nil, err
+		}
+		effects = append(effects, ge...)
+	}
 	for _, ef := range effects {
 		if err := s.mailFor(ctx, tx, ef, next, e.Actor, now); err != nil {
 			return r, nil, err
 		}
 	}
+	if r.Status == api.StatusApproved && next.Status != api.StatusApproved && next.KindOrAccess() != api.KindExtension {
+		oe, err := s.endExtension(ctx, tx, next.ID, now)
+		if err != nil {
+			return r, nil, err
+		}
+		effects = append(effects, oe...)
+	}
 	return next, effects, nil
+}
+
+// decides reports whether an event is a decision of an approver.
+func decides(k EventKind) bool {
+	return k == EventApprove || k == EventDeny || k == EventExtend || k == EventAcknowledge
+}
+
+// extendGrant moves the grant of an approved extension by the time it
+// granted (EventExtend on the grant), audited on the grant, and mails the
+// requester the grant's new end.
+func (s *Service) extendGrant(ctx context.Context, tx *sql.Tx, grant, ext store.Request, e Event, n store.Network, now time.Time) ([]Effect, error) {
+	ge := Event{Kind: EventExtend, Actor: e.Actor, Approver: e.Approver, Rule: e.Rule, Duration: ext.Granted,
+		Policy: Policy{MaxDuration: n.MaxDuration}}
+	next, effects, err := Apply(grant, ge, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := store.SaveRequestCAS(ctx, tx, next, grant); err != nil {
+		return nil, err
+	}
+	details := map[string]string{"extension": ext.ID, "added": humantime.Span(ext.Granted),
+		"from_expires_at": grant.ExpiresAt.Format(time.RFC3339), "expires_at": next.ExpiresAt.Format(time.RFC3339),
+		"duration": humantime.Span(next.Granted)}
+	if e.Rule != "" {
+		details["rule"] = e.Rule
+	}
+	if err := s.audit(ctx, tx, e.Actor, "request.extend", next, now, details); err != nil {
+		return nil, err
+	}
+	return effects, s.mailExtended(ctx, tx, next, ext, now)
+}
+
+// endExtension ends the pending extension of a grant that ended: it can
+// never be granted.
+func (s *Service) endExtension(ctx context.Context, tx *sql.Tx, grantID string, now time.Time) ([]Effect, error) {
+	ext, err := store.PendingExtension(ctx, tx, grantID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	_, effects, err := s.apply(ctx, tx, ext.ID, Event{Kind: EventTimeout, Actor: actor.System, GrantEnded: true}, now)
+	return effects, err
 }
 
 func hasMail(effects []Effect) bool {
 	for _, e := range effects {
 		switch e {
-		case EffectMailApproved, EffectMailDenied, EffectMailExpired, EffectMailRevoked, EffectMailPendingExpired:
+		case EffectMailApproved, EffectMailDenied, EffectMailExpired, EffectMailRevoked, EffectMailPendingExpired,
+			EffectMailProgress, EffectMailExtended, EffectMailBreakGlass:
 			return true
 		}
 	}
@@ -265,16 +295,48 @@ func hasMail(effects []Effect) bool {
 }
 
 // eventDetails are the audit details of one transition from r to next.
-func eventDetails(r, next store.Request, kind EventKind, now time.Time) map[string]string {
+func eventDetails(r, next store.Request, e Event, now time.Time) map[string]string {
 	details := map[string]string{"from": string(r.Status), "to": string(next.Status)}
-	switch kind {
+	switch e.Kind {
 	case EventApprove:
+		if len(next.Approvals) > 0 {
+			details["approvals"] = fmt.Sprintf("%d of %d", len(next.Approvals), max(1, next.RequiredApprovals))
+		}
+		if next.Status == api.StatusPending {
+			a := next.Approvals[len(next.Approvals)-1]
+			details["duration"] = humantime.Span(a.Duration)
+			break
+		}
 		details["duration"] = humantime.Span(next.Granted)
 		details["duration_seconds"] = strconv.FormatInt(int64(next.Granted/time.Second), 10)
-		details["expires_at"] = next.ExpiresAt.Format(time.RFC3339)
+		if !next.ExpiresAt.IsZero() {
+			details["expires_at"] = next.ExpiresAt.Format(time.RFC3339)
+		}
+		if !next.StartsAt.IsZero() {
+			details["starts_at"] = next.StartsAt.Format(time.RFC3339)
+		}
+		if e.Rule != "" {
+			details["rule"], details["why"] = e.Rule, e.Why
+		}
 	case EventExpire:
 		details["expires_at"] = r.ExpiresAt.Format(time.RFC3339Nano)
 		details["late_ms"] = strconv.FormatInt(now.Sub(r.ExpiresAt).Milliseconds(), 10)
+	case EventTimeout:
+		switch {
+		case e.GrantEnded:
+			details["why"] = "its grant ended"
+		case !r.StartsAt.IsZero() && !now.Before(r.StartsAt):
+			details["why"] = "its start passed undecided"
+		default:
+			details["why"] = "no decision within the pending time"
+		}
+	case EventAcknowledge:
+		if e.Note != "" {
+			details["note"] = e.Note
+		}
+	}
+	if e.Cause != "" {
+		details["cause"] = string(e.Cause)
 	}
 	if next.Note != "" && next.Note != r.Note {
 		details["note"] = next.Note
@@ -293,194 +355,17 @@ func auditEntry(a actor.Actor, action string, r store.Request, now time.Time, de
 	}
 	details["user"] = r.UserEmail
 	details["network"] = r.NetworkName
+	if k := r.KindOrAccess(); k != api.KindAccess {
+		details["kind"] = string(k)
+	}
+	if r.KindOrAccess() == api.KindBreakGlass {
+		details["break_glass"] = "true" // every row of a break-glass access is flagged
+	}
+	if r.UserService {
+		details["service_user"] = "true"
+	}
 	return store.AuditEntry{
 		At: now, ActorID: a.ID, ActorEmail: a.Email, Action: action, TargetType: "request", TargetID: r.ID,
 		NetworkID: r.NetworkID, Source: a.Source, Details: details,
 	}
-}
-
-// ExpiryBatch bounds how many expiries commit in one transaction.
-const ExpiryBatch = 250
-
-// ExpireResult reports one sweep.
-type ExpireResult struct {
-	Expired  int             // grants expired
-	TimedOut int             // pending requests expired
-	Lateness []time.Duration // per expired grant: commit time − expires_at
-}
-
-// ExpireDue expires every approved grant whose expires_at has passed and
-// every pending request older than the pending TTL, in batches of one
-// transaction each.
-func (s *Service) ExpireDue(ctx context.Context) (ExpireResult, error) {
-	var res ExpireResult
-	// The outbox worker is woken once, after the whole sweep: woken after
-	// each batch it would take the write lock between them and make the
-	// later grants of a mass expiry wait on it.
-	mailed := false
-	defer func() {
-		if mailed {
-			s.opt.Bus.Publish(events.Change{Mail: true, Timed: true})
-		}
-	}()
-	for {
-		now := s.opt.Clock.Now().UTC()
-		due, err := store.DueGrants(ctx, s.opt.DB, now, ExpiryBatch)
-		if err != nil {
-			return res, err
-		}
-		n, late, err := s.sweep(ctx, due, EventExpire, now)
-		mailed = mailed || n > 0
-		res.Expired += n
-		res.Lateness = append(res.Lateness, late...)
-		if err != nil {
-			return res, err
-		}
-		if len(due) < ExpiryBatch {
-			break
-		}
-	}
-	if s.opt.PendingTTL > 0 {
-		for {
-			now := s.opt.Clock.Now().UTC()
-			due, err := store.DuePending(ctx, s.opt.DB, now.Add(-s.opt.PendingTTL), ExpiryBatch)
-			if err != nil {
-				return res, err
-			}
-			n, _, err := s.sweep(ctx, due, EventTimeout, now)
-			mailed = mailed || n > 0
-			res.TimedOut += n
-			if err != nil {
-				return res, err
-			}
-			if len(due) < ExpiryBatch {
-				break
-			}
-		}
-	}
-	return res, nil
-}
-
-// sweep applies a timed event to a batch in one transaction, on
-// statements prepared once and the rows as DueGrants/DuePending loaded them
-// (no reloads): the expiry of a thousand grants in the same second must not
-// wait on a thousand round trips. A request that changed meanwhile (revoked
-// a moment before) is skipped by the compare-and-set.
-func (s *Service) sweep(ctx context.Context, due []store.Request, kind EventKind, now time.Time) (int, []time.Duration, error) {
-	if len(due) == 0 {
-		return 0, nil, nil
-	}
-	var users []string
-	var effects []Effect
-	var done []store.Request
-	e := Event{Kind: kind, Actor: actor.System, Policy: Policy{PendingTTL: s.opt.PendingTTL}}
-	letters := letterCache{}
-	// Apply decides each move; a timed event only sets the status and the
-	// end time, so the moves are saved with one compare-and-set statement
-	// per chunk (EndMany), and their audit rows and emails with multi-row
-	// inserts.
-	type move struct {
-		r, next store.Request
-		ef      []Effect
-	}
-	var moves []move
-	var ids []string
-	for _, r := range due {
-		next, ef, err := Apply(r, e, now)
-		if err != nil {
-			continue // not due or no longer in this state
-		}
-		same := r
-		same.Status, same.EndedAt = next.Status, next.EndedAt
-		if same != next {
-			return 0, nil, fmt.Errorf("sweep: %s changes more than the status and end time", kind)
-		}
-		moves = append(moves, move{r, next, ef})
-		ids = append(ids, r.ID)
-	}
-	if len(moves) == 0 {
-		return 0, nil, nil
-	}
-	from, to := moves[0].r.Status, moves[0].next.Status
-	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
-		users, effects, done = nil, nil, nil
-		moved, err := store.EndMany(ctx, tx, ids, from, to, now)
-		if err != nil {
-			return err
-		}
-		var audits []store.AuditEntry
-		var mails []store.OutboxMessage
-		for _, m := range moves {
-			if !moved[m.r.ID] {
-				continue // it changed meanwhile (revoked a moment before)
-			}
-			audits = append(audits, auditEntry(e.Actor, "request."+string(kind), m.next, now, eventDetails(m.r, m.next, kind, now)))
-			for _, x := range m.ef {
-				if mk, msg, ok := letters.letter(s, x, m.next, e.Actor); ok {
-					mails = append(mails, store.OutboxMessage{Kind: mk, To: msg.To, Subject: msg.Subject, Text: msg.Text, HTML: msg.HTML, CreatedAt: now})
-				}
-			}
-			users = append(users, m.next.UserID)
-			effects = append(effects, m.ef...)
-			done = append(done, m.r)
-		}
-		if err := store.InsertAuditMany(ctx, tx, audits); err != nil {
-			return err
-		}
-		return store.EnqueueMailMany(ctx, tx, mails)
-	})
-	if err != nil {
-		return 0, nil, err
-	}
-	committed := s.opt.Clock.Now()
-	var late []time.Duration
-	for _, r := range done {
-		s.opt.Metrics.Transitions.WithLabelValues(string(kind)).Inc()
-		if kind == EventExpire {
-			l := committed.Sub(r.ExpiresAt)
-			late = append(late, l)
-			s.opt.Metrics.Expiries.Inc()
-			s.opt.Metrics.ExpiryLateness.Observe(l.Seconds())
-		}
-	}
-	if len(done) > 0 {
-		c := changeOf(users, "", dedupe(effects))
-		c.Timed, c.Mail = true, false // the mail is announced once the sweep is over (ExpireDue)
-		s.opt.Bus.Publish(c)
-	}
-	return len(done), late, nil
-}
-
-func dedupe(effects []Effect) []Effect {
-	seen := map[Effect]bool{}
-	var out []Effect
-	for _, e := range effects {
-		if !seen[e] {
-			seen[e] = true
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// NextDeadline returns when the next timed event is due: the earliest grant
-// expiry or pending timeout; the zero time when none is scheduled.
-func (s *Service) NextDeadline(ctx context.Context) (time.Time, error) {
-	next, err := store.NextGrantExpiry(ctx, s.opt.DB)
-	if err != nil {
-		return time.Time{}, err
-	}
-	if s.opt.PendingTTL > 0 {
-		oldest, err := store.OldestPending(ctx, s.opt.DB)
-		if err != nil {
-			return time.Time{}, err
-		}
-		if !oldest.IsZero() {
-			t := oldest.Add(s.opt.PendingTTL)
-			if next.IsZero() || t.Before(next) {
-				next = t
-			}
-		}
-	}
-	return next, nil
 }

@@ -53,6 +53,12 @@ func (s *Service) Settle(ctx context.Context, tx *sql.Tx, by actor.Actor, scope 
 		if why == Admitted {
 			continue
 		}
+		if open, err := stillOpen(ctx, tx, r.ID); err != nil || !open {
+			if err != nil {
+				return Settled{}, err
+			}
+			continue // a pending extension that ended with its grant, just now
+		}
 		kind := EventRevoke
 		if r.Status == api.StatusPending {
 			kind = EventDeny
@@ -79,6 +85,12 @@ func (s *Service) EndNetwork(ctx context.Context, tx *sql.Tx, by actor.Actor, n 
 	}
 	var out Settled
 	for _, r := range reqs {
+		if open, err := stillOpen(ctx, tx, r.ID); err != nil || !open {
+			if err != nil {
+				return Settled{}, err
+			}
+			continue // a pending extension that ended with its grant, just now
+		}
 		kind := EventRevoke
 		if r.Status == api.StatusPending {
 			kind = EventDeny
@@ -110,4 +122,14 @@ func admissionOnApproval(ctx context.Context, q store.Querier, r store.Request, 
 		return fault.Conflictf("the account of %s is disabled: the request cannot be approved", r.UserEmail)
 	}
 	return nil
+}
+
+// stillOpen reports whether a request is still pending or granted: ending
+// a grant in a loop over open requests ends its pending extension too.
+func stillOpen(ctx context.Context, q store.Querier, id string) (bool, error) {
+	r, err := store.RequestByID(ctx, q, id)
+	if err != nil {
+		return false, err
+	}
+	return r.Status == api.StatusPending || (r.Status == api.StatusApproved && r.KindOrAccess() != api.KindExtension), nil
 }

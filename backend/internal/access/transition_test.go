@@ -27,21 +27,40 @@ var (
 	now = t0.Add(48 * time.Hour)
 )
 
-// fixture returns a request that is plausibly in status s.
+// extendAt is when the table applies EventExtend: within the approved
+// fixture's grant (every other event is applied at now).
+var extendAt = t0.Add(31 * time.Minute)
+
+// fixture returns an access request that is plausibly in status s.
 func fixture(s api.RequestStatus) store.Request {
+	return fixtureOf(api.KindAccess, s)
+}
+
+// fixtureOf returns a request of a kind that is plausibly in status s.
+func fixtureOf(kind api.RequestKind, s api.RequestStatus) store.Request {
 	r := store.Request{
 		ID: "r-1", NetworkID: "n-1", UserID: requester.ID, Status: s,
 		Reason: "deploy hotfix", Wished: 2 * time.Hour, RequestedAt: t0,
 		NetworkName: "prod", UserEmail: requester.Email, UserName: "Req",
+		Kind: kind, RequiredApprovals: 1,
+	}
+	if kind == api.KindExtension {
+		r.GrantID = "r-0"
 	}
 	decided := t0.Add(time.Minute)
 	switch s {
 	case api.StatusApproved, api.StatusExpired, api.StatusRevoked:
 		r.Granted = time.Hour
 		r.DecidedAt, r.DecidedBy = decided, admin.ID
-		r.ExpiresAt = decided.Add(time.Hour)
+		r.Approvals = []store.Approval{{UserID: admin.ID, Email: admin.Email, At: decided, Duration: time.Hour}}
+		if kind != api.KindExtension {
+			r.ExpiresAt = decided.Add(time.Hour)
+		}
+		if kind == api.KindBreakGlass {
+			r.Approvals, r.DecidedBy, r.Rule, r.ReviewRequired = nil, "", BreakGlassRule, true
+		}
 		if s == api.StatusExpired {
-			r.EndedAt = r.ExpiresAt
+			r.EndedAt = decided.Add(time.Hour)
 		}
 		if s == api.StatusRevoked {
 			r.EndedAt, r.EndedBy, r.Note = decided.Add(30*time.Minute), admin.ID, "done"
@@ -66,6 +85,10 @@ func eventFor(k EventKind) Event {
 		e.Actor = requester
 	case EventExpire, EventTimeout:
 		e.Actor = actor.System
+	case EventExtend:
+		e.Actor, e.Duration = admin, 2*time.Hour
+	case EventAcknowledge:
+		e.Actor, e.Note = admin, "seen"
 	}
 	return e
 }
@@ -102,85 +125,130 @@ func sameEffects(got, want []Effect) bool {
 type legal struct {
 	to      api.RequestStatus
 	effects []Effect
-	fields  func(r *store.Request, e Event) // sets the fields the move changes besides Status
+	fields  func(r *store.Request, e Event, at time.Time) // sets the fields the move changes besides Status
 }
 
-var legalMoves = map[api.RequestStatus]map[EventKind]legal{
-	api.StatusPending: {
-		EventApprove: {api.StatusApproved, []Effect{EffectGatewaySync, EffectReschedule, EffectMailApproved}, func(r *store.Request, e Event) {
-			r.Granted = e.Duration
-			r.DecidedAt, r.DecidedBy = now, e.Actor.ID
-			r.ExpiresAt = now.Add(e.Duration) // from approval, not from RequestedAt
-		}},
-		EventDeny: {api.StatusDenied, []Effect{EffectReschedule, EffectMailDenied}, func(r *store.Request, e Event) {
-			r.DecidedAt, r.DecidedBy, r.Note = now, e.Actor.ID, e.Note
-		}},
-		EventCancel: {api.StatusCancelled, []Effect{EffectReschedule}, func(r *store.Request, e Event) {
-			r.EndedAt, r.EndedBy = now, e.Actor.ID
-		}},
-		EventTimeout: {api.StatusExpired, []Effect{EffectReschedule, EffectMailPendingExpired}, func(r *store.Request, e Event) {
-			r.EndedAt = now
-		}},
-	},
-	api.StatusApproved: {
-		EventRevoke: {api.StatusRevoked, []Effect{EffectGatewaySync, EffectReschedule, EffectMailRevoked}, func(r *store.Request, e Event) {
-			r.EndedAt, r.EndedBy, r.Note = now, e.Actor.ID, e.Note
-		}},
-		EventRelease: {api.StatusRevoked, []Effect{EffectGatewaySync, EffectReschedule}, func(r *store.Request, e Event) {
-			r.EndedAt, r.EndedBy = now, e.Actor.ID
-		}},
-		EventExpire: {api.StatusExpired, []Effect{EffectGatewaySync, EffectReschedule, EffectMailExpired}, func(r *store.Request, e Event) {
-			r.EndedAt = now
-		}},
-	},
+// approved sets the fields of a first and last approval at at.
+func approved(r *store.Request, e Event, at time.Time) {
+	r.Granted = e.Duration
+	r.DecidedAt, r.DecidedBy = at, e.Actor.ID
+	r.Approvals = []store.Approval{{UserID: e.Actor.ID, Email: e.Actor.Email, At: at, Duration: e.Duration}}
+	r.ExpiresAt = at.Add(e.Duration) // from approval, not from RequestedAt
 }
+
+// grantMoves are the legal moves of access and break-glass requests.
+func grantMoves(approveEffects []Effect, extra func(*store.Request)) map[api.RequestStatus]map[EventKind]legal {
+	return map[api.RequestStatus]map[EventKind]legal{
+		api.StatusPending: {
+			EventApprove: {api.StatusApproved, approveEffects, func(r *store.Request, e Event, at time.Time) {
+				approved(r, e, at)
+				extra(r)
+			}},
+			EventDeny: {api.StatusDenied, []Effect{EffectReschedule, EffectMailDenied}, func(r *store.Request, e Event, at time.Time) {
+				r.DecidedAt, r.DecidedBy, r.Note = at, e.Actor.ID, e.Note
+			}},
+			EventCancel: {api.StatusCancelled, []Effect{EffectReschedule}, func(r *store.Request, e Event, at time.Time) {
+				r.EndedAt, r.EndedBy = at, e.Actor.ID
+			}},
+			EventTimeout: {api.StatusExpired, []Effect{EffectReschedule, EffectMailPendingExpired}, func(r *store.Request, e Event, at time.Time) {
+				r.EndedAt = at
+			}},
+		},
+		api.StatusApproved: {
+			EventRevoke: {api.StatusRevoked, []Effect{EffectGatewaySync, EffectReschedule, EffectMailRevoked}, func(r *store.Request, e Event, at time.Time) {
+				r.EndedAt, r.EndedBy, r.Note = at, e.Actor.ID, e.Note
+			}},
+			EventRelease: {api.StatusRevoked, []Effect{EffectGatewaySync, EffectReschedule}, func(r *store.Request, e Event, at time.Time) {
+				r.EndedAt, r.EndedBy = at, e.Actor.ID
+			}},
+			EventExpire: {api.StatusExpired, []Effect{EffectGatewaySync, EffectReschedule, EffectMailExpired}, func(r *store.Request, e Event, at time.Time) {
+				r.EndedAt = at
+			}},
+			EventExtend: {api.StatusApproved, []Effect{EffectGatewaySync, EffectReschedule}, func(r *store.Request, e Event, at time.Time) {
+				r.ExpiresAt = r.ExpiresAt.Add(e.Duration)
+				r.Granted += e.Duration
+			}},
+		},
+	}
+}
+
+func acknowledged(r *store.Request, e Event, at time.Time) {
+	r.ReviewRequired, r.ReviewedAt, r.ReviewedBy = false, at, e.Actor.ID
+}
+
+// legalMoves are every legal move: kind → status → event.
+var legalMoves = func() map[api.RequestKind]map[api.RequestStatus]map[EventKind]legal {
+	access := grantMoves([]Effect{EffectGatewaySync, EffectReschedule, EffectMailApproved}, func(*store.Request) {})
+	bg := grantMoves([]Effect{EffectGatewaySync, EffectReschedule, EffectMailApproved, EffectMailBreakGlass}, func(r *store.Request) { r.ReviewRequired = true })
+	for _, s := range []api.RequestStatus{api.StatusApproved, api.StatusExpired, api.StatusRevoked} {
+		if bg[s] == nil {
+			bg[s] = map[EventKind]legal{}
+		}
+		bg[s][EventAcknowledge] = legal{s, nil, acknowledged}
+	}
+	ext := grantMoves(nil, nil)
+	delete(ext, api.StatusApproved) // an approved extension is folded into its grant
+	ext[api.StatusPending][EventApprove] = legal{api.StatusApproved, []Effect{EffectMailExtended}, func(r *store.Request, e Event, at time.Time) {
+		approved(r, e, at)
+		r.ExpiresAt = time.Time{} // the time goes to the grant
+	}}
+	return map[api.RequestKind]map[api.RequestStatus]map[EventKind]legal{
+		api.KindAccess: access, api.KindBreakGlass: bg, api.KindExtension: ext,
+	}
+}()
 
 func TestApplyAllPairs(t *testing.T) {
-	if len(api.AllStatuses) != 6 || len(AllEvents) != 7 {
+	if len(api.AllStatuses) != 6 || len(AllEvents) != 9 {
 		t.Fatalf("the lifecycle changed (%d statuses, %d events): update this table", len(api.AllStatuses), len(AllEvents))
 	}
 	nLegal := 0
-	for _, s := range api.AllStatuses {
-		for _, k := range AllEvents {
-			t.Run(string(s)+"/"+string(k), func(t *testing.T) {
-				r := fixture(s)
-				orig := r
-				e := eventFor(k)
-				got, effects, err := Apply(r, e, now)
-				if d := diffRequest(r, orig); d != nil {
-					t.Fatalf("input mutated: %v", d)
-				}
-				mv, ok := legalMoves[s][k]
-				if !ok {
-					if !errors.Is(err, ErrInvalidTransition) {
-						t.Fatalf("illegal move: err = %v, want ErrInvalidTransition", err)
+	for _, kind := range []api.RequestKind{api.KindAccess, api.KindExtension, api.KindBreakGlass} {
+		for _, s := range api.AllStatuses {
+			for _, k := range AllEvents {
+				t.Run(string(kind)+"/"+string(s)+"/"+string(k), func(t *testing.T) {
+					r := fixtureOf(kind, s)
+					orig := fixtureOf(kind, s)
+					e := eventFor(k)
+					at := now
+					if k == EventExtend {
+						at = extendAt
 					}
-					if d := diffRequest(got, r); d != nil {
-						t.Errorf("illegal move changed the request: %v", d)
+					got, effects, err := Apply(r, e, at)
+					if d := diffRequest(r, orig); d != nil {
+						t.Fatalf("input mutated: %v", d)
 					}
-					if effects != nil {
-						t.Errorf("illegal move gave effects %v", effects)
+					mv, ok := legalMoves[kind][s][k]
+					if !ok {
+						if !errors.Is(err, ErrInvalidTransition) {
+							t.Fatalf("illegal move: err = %v, want ErrInvalidTransition", err)
+						}
+						if d := diffRequest(got, r); d != nil {
+							t.Errorf("illegal move changed the request: %v", d)
+						}
+						if effects != nil {
+							t.Errorf("illegal move gave effects %v", effects)
+						}
+						return
 					}
-					return
-				}
-				nLegal++
-				if err != nil {
-					t.Fatalf("legal move: err = %v", err)
-				}
-				want := orig
-				want.Status = mv.to
-				mv.fields(&want, e)
-				if d := diffRequest(got, want); d != nil {
-					t.Errorf("result differs:\n%v", d)
-				}
-				if !sameEffects(effects, mv.effects) {
-					t.Errorf("effects = %v, want %v", effects, mv.effects)
-				}
-			})
+					nLegal++
+					if err != nil {
+						t.Fatalf("legal move: err = %v", err)
+					}
+					want := orig
+					want.Status = mv.to
+					mv.fields(&want, e, at)
+					if d := diffRequest(got, want); d != nil {
+						t.Errorf("result differs:\n%v", d)
+					}
+					if !sameEffects(effects, mv.effects) {
+						t.Errorf("effects = %v, want %v", effects, mv.effects)
+					}
+				})
+			}
 		}
 	}
-	if nLegal != 7 {
-		t.Errorf("%d legal moves, want 7", nLegal)
+	if nLegal != 23 {
+		t.Errorf("%d legal moves, want 23", nLegal)
 	}
 }
 

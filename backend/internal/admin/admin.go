@@ -1,6 +1,8 @@
 // Package admin is the administration shared by the JSON API (httpapi) and
-// the admin web page (web): networks, users, server settings, the outbox,
-// and the parsing of the request and audit filters. Each operation validates
+// the admin web page (web): networks (with their approvers, required
+// approvals and break-glass policy), groups, rules, users and service
+// users, server settings, the outbox, and the parsing of the request and
+// audit filters. Each operation validates
 // its input, commits the change together with its audit row (and outbox
 // rows) in one transaction, then publishes it on the bus — so a
 // change made in the browser and one made through the API take the same

@@ -27,6 +27,9 @@ func AuditText(e store.AuditEntry) string {
 	}
 	subject := person(e.SubjectName, d["user"])
 	network := d["network"]
+	if s, ok := policyText(e, d, actor, subject, network); ok {
+		return s
+	}
 	switch e.Action {
 	case "request.create":
 		if d["again_of"] != "" {

@@ -20,9 +20,12 @@ const StatusEnded = "ended"
 var EndedStatuses = []api.RequestStatus{api.StatusExpired, api.StatusRevoked, api.StatusCancelled}
 
 // RequestFilter reads ?status=a,b&network=&user=&q=&limit=&cursor=&order=
-// for the request lists. The status "ended" stands for expired, revoked and
-// cancelled (the Expired/Revoked tab); order is newest (the default) or
-// oldest (the pending queue, longest waiting first).
+// &kind=&review= for the request lists. The status "ended" stands for
+// expired, revoked and cancelled (the Expired/Revoked tab); order is newest
+// (the default) or oldest (the pending queue, longest waiting first); kind
+// is access, extension or break_glass; review=required keeps the
+// break-glass grants no approver has acknowledged yet (the admin page's
+// banner).
 func RequestFilter(q url.Values) (store.RequestFilter, error) {
 	f := store.RequestFilter{NetworkID: q.Get("network"), UserID: q.Get("user"), Cursor: q.Get("cursor")}
 	if v := strings.TrimSpace(q.Get("q")); v != "" {
@@ -50,6 +53,19 @@ func RequestFilter(q url.Values) (store.RequestFilter, error) {
 		f.Oldest = true
 	default:
 		return f, fault.Field("order", "must be newest or oldest")
+	}
+	if v := q.Get("kind"); v != "" {
+		if !api.RequestKind(v).Valid() {
+			return f, fault.Field("kind", "%s is not one of access, extension, break_glass", strconv.Quote(v))
+		}
+		f.Kind = api.RequestKind(v)
+	}
+	switch v := q.Get("review"); v {
+	case "":
+	case "required":
+		f.ReviewRequired = true
+	default:
+		return f, fault.Field("review", "%s is not a review filter: use review=required", strconv.Quote(v))
 	}
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)

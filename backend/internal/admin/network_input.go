@@ -129,27 +129,32 @@ func (s *Service) applyNetworkInput(ctx context.Context, q store.Querier, n stor
 		return n, nil, fault.Field("default_duration_seconds", "the default (%s) is longer than the maximum (%s)", humantime.Span(n.DefaultDuration), humantime.Span(n.MaxDuration))
 	}
 	if in.MemberIDs != nil {
-		ids := []string{}
-		seen := map[string]bool{}
-		for _, id := range *in.MemberIDs {
-			if seen[id] {
-				continue
-			}
-			seen[id] = true
-			if _, err := store.UserByID(ctx, q, id); err != nil {
-				return n, nil, fault.Field("member_ids", "no user %q", id)
-			}
-			ids = append(ids, id)
+		ids, err := userIDs(ctx, q, "member_ids", *in.MemberIDs, false)
+		if err != nil {
+			return n, nil, err
 		}
 		n.MemberIDs = ids
 		n.AllUsers = false
 		mark("member_ids")
-	} else if create {
+	}
+	if in.MemberGroupIDs != nil {
+		ids, err := groupIDs(ctx, q, "member_group_ids", *in.MemberGroupIDs)
+		if err != nil {
+			return n, nil, err
+		}
+		n.MemberGroupIDs = ids
+		n.AllUsers = false
+		mark("member_group_ids")
+	}
+	if create && in.MemberIDs == nil && in.MemberGroupIDs == nil {
 		n.AllUsers = true
 	}
 	if in.AllUsers != nil {
 		n.AllUsers = *in.AllUsers
 		mark("all_users")
+	}
+	if err := applyPolicyInput(ctx, q, &n, in, create, mark); err != nil {
+		return n, nil, err
 	}
 	return n, changed, nil
 }

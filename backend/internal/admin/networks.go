@@ -3,6 +3,7 @@ package admin
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"strings"
 
 	"gatepass.dev/backend/internal/access"
@@ -111,21 +112,15 @@ func (s *Service) DeleteNetwork(ctx context.Context, c actor.Actor, id string) e
 	return nil
 }
 
-// assignNetwork gives every device of the network's members an address in it.
+// assignNetwork gives every device of the network's members (directly
+// or through a group) an address in it.
 func assignNetwork(ctx context.Context, tx *sql.Tx, n store.Network) error {
-	var users []store.User
-	if n.AllUsers {
-		var err error
-		if users, err = store.ListUsers(ctx, tx); err != nil {
-			return err
-		}
-	} else {
-		for _, id := range n.MemberIDs {
-			users = append(users, store.User{ID: id})
-		}
+	users, err := store.MemberUserIDs(ctx, tx, n.ID)
+	if err != nil {
+		return err
 	}
 	for _, u := range users {
-		devs, err := store.DevicesOfUser(ctx, tx, u.ID)
+		devs, err := store.DevicesOfUser(ctx, tx, u)
 		if err != nil {
 			return err
 		}
@@ -140,7 +135,8 @@ func assignNetwork(ctx context.Context, tx *sql.Tx, n store.Network) error {
 
 func (s *Service) networkAudit(c actor.Actor, action string, n store.Network, changed []string) store.AuditEntry {
 	d := map[string]string{"name": n.Name, "cidr": n.CIDR, "jit_enabled": BoolStr(n.JITEnabled),
-		"default_duration": humantime.Span(n.DefaultDuration), "max_duration": humantime.Span(n.MaxDuration)}
+		"default_duration": humantime.Span(n.DefaultDuration), "max_duration": humantime.Span(n.MaxDuration),
+		"required_approvals": strconv.Itoa(max(1, n.RequiredApprovals)), "break_glass": BoolStr(n.BreakGlass.Enabled)}
 	if changed != nil {
 		d["changed"] = strings.Join(changed, ",")
 	}

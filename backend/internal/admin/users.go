@@ -118,6 +118,9 @@ func (s *Service) UpdateUser(ctx context.Context, c actor.Actor, id string, in a
 			if u.ID == c.ID && *in.Role != api.RoleAdmin {
 				return fault.Conflictf("you cannot remove your own admin role: ask another admin")
 			}
+			if u.Service && *in.Role == api.RoleAdmin {
+				return fault.Field("role", "%s is a service user: a service user cannot be an admin", u.Email)
+			}
 			u.Role, details["role"] = *in.Role, string(*in.Role)
 		}
 		disabling := in.Disabled != nil && *in.Disabled && !u.Disabled

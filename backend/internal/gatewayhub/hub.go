@@ -144,7 +144,8 @@ type Hub struct {
 	nets   map[string]*netHub
 	seq    uint64          // counts settled Prepare calls
 	rev    uint64          // the last revision given
-	next   time.Time       // the earliest expires_at among desired peers
+	next   time.Time       // the earliest expires_at among desired peers, or start of a scheduled grant
+	armed  time.Time       // when Run's timer fires next
 	full   bool            // a full recomputation is asked for
 	dirty  map[string]bool // networks to recompute
 	closed bool
@@ -201,7 +202,15 @@ func (h *Hub) poke() {
 	}
 }
 
-// Run recomputes when woken, at the next expiry and every Resync, until ctx
+// NextWake is when Run's timer fires next: the next expiry, the next
+// start of a scheduled grant, or the periodic resync.
+func (h *Hub) NextWake() time.Time {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.armed
+}
+
+// Run recomputes when woken, at the next expiry or scheduled start, and every Resync, until ctx
 // ends (then it closes the hub) or Close.
 func (h *Hub) Run(ctx context.Context) {
 	defer h.Close()
@@ -226,6 +235,7 @@ func (h *Hub) Run(ctx context.Context) {
 		if !h.next.IsZero() && h.next.Before(deadline) {
 			deadline = h.next
 		}
+		h.armed = deadline
 		h.mu.Unlock()
 		timer := clockutil.TimerUntil(h.opt.Clock, deadline)
 		select {
@@ -251,7 +261,8 @@ type plan struct {
 	n       store.Network
 	gw      store.Gateway
 	desired []store.GatewayPeer
-	seq     uint64 // h.seq when the plan was read
+	seq     uint64    // h.seq when the plan was read
+	start   time.Time // the next start of a scheduled grant; zero for none
 	// For an embedded gateway that is not running yet.
 	key       wgkey.Key
 	endpoints map[string]string
@@ -272,6 +283,9 @@ func (h *Hub) load(ctx context.Context, n store.Network, now time.Time) (plan, e
 		return p, err
 	}
 	if p.desired, err = access.DesiredPeers(ctx, h.opt.DB, n.ID, now); err != nil {
+		return p, err
+	}
+	if p.start, err = access.NextStart(ctx, h.opt.DB, n.ID, now); err != nil {
 		return p, err
 	}
 	if p.gw.Kind == api.GatewayEmbedded && (!running || nh.gw.ID != p.gw.ID) {
@@ -390,6 +404,9 @@ func (h *Hub) applyPlanLocked(p plan, now time.Time) []func() {
 		if !d.ExpiresAt.IsZero() && (h.next.IsZero() || d.ExpiresAt.Before(h.next)) {
 			h.next = d.ExpiresAt
 		}
+	}
+	if !p.start.IsZero() && (h.next.IsZero() || p.start.Before(h.next)) {
+		h.next = p.start // a scheduled grant's peer comes at the second of its start
 	}
 	if nh.gw.ID == "" {
 		return closing

@@ -8,12 +8,14 @@ import (
 	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/fault"
-	"gatepass.dev/backend/internal/store"
 	"gatepass.dev/shared/api"
 )
 
 func (s *Server) adminListRequests(w http.ResponseWriter, r *http.Request, p actor.Actor) {
 	f, err := admin.RequestFilter(r.URL.Query())
+	if err == nil {
+		err = s.reviewScope(r, p, &f)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -22,7 +24,7 @@ func (s *Server) adminListRequests(w http.ResponseWriter, r *http.Request, p act
 }
 
 func (s *Server) adminGetRequest(w http.ResponseWriter, r *http.Request, p actor.Actor) {
-	req, err := store.RequestByID(r.Context(), s.DB, r.PathValue("id"))
+	req, err := s.visibleRequest(r, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -29,12 +29,37 @@ func (s *Server) adminCreateUser(w http.ResponseWriter, r *http.Request, p actor
 		s.writeError(w, r, err)
 		return
 	}
+	if in.Service {
+		st, err := s.Admin.CreateServiceUser(r.Context(), p, in)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, api.UserResponse{User: st.User.API(), Token: st.Secret, ServerTime: s.now()})
+		return
+	}
 	u, err := s.Admin.CreateUser(r.Context(), p, in)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, api.UserResponse{User: u.API(), ServerTime: s.now()})
+}
+
+// adminServiceToken issues a service user a new API token (shown once)
+// and signs out its others.
+func (s *Server) adminServiceToken(w http.ResponseWriter, r *http.Request, p actor.Actor) {
+	var in struct{}
+	if err := decode(w, r, &in, true); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st, err := s.Admin.NewServiceToken(r.Context(), p, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, api.ServiceTokenResponse{User: st.User.API(), Token: st.Secret, ExpiresAt: st.ExpiresAt, ServerTime: s.now()})
 }
 
 // adminUpdateUser changes a user's name, role or disabled flag. Disabling

@@ -1,18 +1,21 @@
 package httpapi_test
 
 // The model-based test of "who may pass a gateway": random, seeded,
-// reproducible sequences of membership changes, requests, approvals,
-// revocations, releases, cancellations, expiries (fake clock), device
+// reproducible sequences of membership changes (users and groups),
+// requests (now and scheduled), approvals, extensions, revocations,
+// releases, cancellations, expiries and starts (fake clock), device
 // registrations and removals, user disable/enable, role changes, JIT
-// toggles, network creation and deletion — all through the real API of a
-// real server — and after every step the peers on each network's real
-// WireGuard device equal the set the model computes from the rule, written
-// here independently of access.MayPass:
+// toggles, group and network creation and deletion, by people and a
+// service user — all through the real API of a real server — and after
+// every step the peers on each network's real WireGuard device equal the
+// set the model computes from the rule, written here independently of
+// access.MayPass:
 //
 //	a device passes a network's gateway exactly when its user is enabled,
-//	the device is active, the user is a member of the network, and either
-//	the user has standing access (JIT off, or an admin) or a grant of theirs
-//	on the network is valid now.
+//	the device is active, the user is a member of the network (directly or
+//	through a group), and either the user has standing access (JIT off, or
+//	an admin) or a grant of theirs on the network is valid now (approved,
+//	started, not expired).
 //
 // The model also predicts each operation's outcome (success or refusal)
 // and the requests the server must end on its own (expiry, pending
@@ -28,7 +31,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -55,46 +57,20 @@ func envInt(name string, def int) int {
 	return def
 }
 
-type mUser struct {
-	id, email string
-	c         *client.Client
-	role      api.Role
-	disabled  bool
-	// tokenDevice is the device registered with c's token: removing it
-	// signs c out.
-	tokenDevice string
-}
-
-type mNet struct {
-	id, name string
-	jit, all bool
-	members  map[string]bool
-}
-
-type mDev struct {
-	id, key, user string
-	active        bool
-}
-
-type mReq struct {
-	id, user, net string
-	status        api.RequestStatus
-	requestedAt   time.Time
-	expiresAt     time.Time
-}
-
 type model struct {
-	t     *testing.T
-	rng   *rand.Rand
-	srv   *backendtest.Server
-	admin *client.Client
-	users []*mUser
-	nets  []*mNet
-	devs  []*mDev
-	reqs  []*mReq
-	step  int
-	log   []string
-	nNets int
+	t      *testing.T
+	rng    *rand.Rand
+	srv    *backendtest.Server
+	admin  *client.Client
+	users  []*mUser
+	nets   []*mNet
+	groups []*mGroup
+	devs   []*mDev
+	reqs   []*mReq
+	step   int
+	log    []string
+	nNets  int
+	nGrps  int
 }
 
 const pendingTTL = 7 * 24 * time.Hour
@@ -111,6 +87,7 @@ func newModel(t *testing.T, seed uint64) *model {
 		c, u := m.srv.NewUser(t, email, role)
 		m.users = append(m.users, &mUser{id: u.ID, email: email, c: c, role: role})
 	}
+	m.addServiceUser()
 	for range 2 {
 		m.createNetwork()
 	}
@@ -126,6 +103,7 @@ func (m *model) run(steps int) {
 		{12, m.request}, {10, m.approve}, {3, m.revoke}, {3, m.release}, {3, m.cancel}, {8, m.advance},
 		{6, m.addDevice}, {3, m.removeDevice}, {3, m.toggleDisabled}, {3, m.setRole}, {6, m.setMembers},
 		{3, m.toggleJIT}, {1, m.createNetwork}, {1, m.deleteNetwork},
+		{3, m.requestLater}, {8, m.extend}, {2, m.createGroup}, {4, m.setGroupMembers}, {1, m.deleteGroup},
 	}
 	total := 0
 	for _, o := range ops {
@@ -183,45 +161,6 @@ func pick[T any](rng *rand.Rand, xs []T) (T, bool) {
 
 func (m *model) now() time.Time { return m.srv.Now() }
 
-func (m *model) net(id string) *mNet {
-	for _, n := range m.nets {
-		if n.id == id {
-			return n
-		}
-	}
-	return nil
-}
-
-func (m *model) user(id string) *mUser {
-	for _, u := range m.users {
-		if u.id == id {
-			return u
-		}
-	}
-	return nil
-}
-
-func (m *model) member(u *mUser, n *mNet) bool { return n.all || n.members[u.id] }
-
-func (m *model) open(userID, netID string) *mReq {
-	for _, r := range m.reqs {
-		if r.user == userID && r.net == netID && (r.status == api.StatusPending || r.status == api.StatusApproved) {
-			return r
-		}
-	}
-	return nil
-}
-
-func (m *model) withStatus(st api.RequestStatus) []*mReq {
-	var out []*mReq
-	for _, r := range m.reqs {
-		if r.status == st {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
 // expected is the rule, computed from the model alone.
 func (m *model) expected(n *mNet) map[string]bool {
 	now := m.now()
@@ -233,7 +172,7 @@ func (m *model) expected(n *mNet) map[string]bool {
 		}
 		standing := !n.jit || u.role == api.RoleAdmin
 		granted := false
-		if r := m.open(u.id, n.id); r != nil && r.status == api.StatusApproved && now.Before(r.expiresAt) {
+		if r := m.open(u.id, n.id); r != nil && r.status == api.StatusApproved && now.Before(r.expiresAt) && !now.Before(r.startsAt) {
 			granted = true
 		}
 		if standing || granted {
@@ -264,17 +203,6 @@ func (m *model) check() {
 	}
 }
 
-func (m *model) names(keys map[string]bool) []string {
-	var out []string
-	for _, d := range m.devs {
-		if keys[d.key] {
-			out = append(out, m.user(d.user).email+"/"+d.id)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // ---- operations ----
 
 func (m *model) request() {
@@ -283,7 +211,7 @@ func (m *model) request() {
 	if !ok {
 		return
 	}
-	want := !u.disabled && m.member(u, n) && n.jit && m.open(u.id, n.id) == nil
+	want := !u.disabled && m.member(u, n) && n.jit && m.open(u.id, n.id) == nil && !m.rateLimited(u)
 	r, err := u.c.Request(m.t.Context(), n.id, "model step "+strconv.Itoa(m.step), 0)
 	m.logf("%s requests %s: %v", u.email, n.name, err)
 	if m.outcome("request", err, want) {
@@ -292,36 +220,54 @@ func (m *model) request() {
 }
 
 func (m *model) approve() {
-	r, ok := pick(m.rng, m.withStatus(api.StatusPending))
+	pending := m.withStatus(api.StatusPending)
+	if exts := slices.DeleteFunc(slices.Clone(pending), func(r *mReq) bool { return r.kind != api.KindExtension }); len(exts) > 0 && m.rng.IntN(2) == 0 {
+		pending = exts // extensions are rarer: give them a fair share
+	}
+	r, ok := pick(m.rng, pending)
 	if !ok {
 		return
 	}
 	d := time.Duration(1+m.rng.IntN(180)) * time.Minute
 	got, err := m.admin.Approve(m.t.Context(), r.id, d)
 	u, n := m.user(r.user), m.net(r.net)
-	m.logf("approve %s's request on %s for %s: %v", u.email, n.name, d, err)
-	if m.outcome("approve", err, !u.disabled && m.member(u, n)) {
-		r.status, r.expiresAt = api.StatusApproved, *got.ExpiresAt
-		if !r.expiresAt.Equal(m.now().Add(d)) {
-			m.fail("approved until %s, want now + %s", r.expiresAt, d)
+	m.logf("approve %s's %s request on %s for %s: %v", u.email, r.kind, n.name, d, err)
+	if !m.outcome("approve", err, !u.disabled && m.member(u, n) && (r.startsAt.IsZero() || m.now().Before(r.startsAt))) {
+		return
+	}
+	r.status = api.StatusApproved
+	if r.kind == api.KindExtension {
+		g := m.req(r.grant)
+		g.expiresAt = g.expiresAt.Add(d) // the time goes to the grant
+		if got.ExpiresAt != nil {
+			m.fail("an approved extension has an expiry of its own")
 		}
+		return
+	}
+	r.expiresAt = *got.ExpiresAt
+	start := m.now()
+	if !r.startsAt.IsZero() {
+		start = r.startsAt
+	}
+	if !r.expiresAt.Equal(start.Add(d)) {
+		m.fail("approved until %s, want its start + %s", r.expiresAt, d)
 	}
 }
 
 func (m *model) revoke() {
-	r, ok := pick(m.rng, m.withStatus(api.StatusApproved))
+	r, ok := pick(m.rng, m.grants())
 	if !ok {
 		return
 	}
 	_, err := m.admin.Revoke(m.t.Context(), r.id, "model")
 	m.logf("revoke %s: %v", r.id, err)
 	if m.outcome("revoke", err, true) {
-		r.status = api.StatusRevoked
+		m.endGrant(r, api.StatusRevoked)
 	}
 }
 
 func (m *model) release() {
-	r, ok := pick(m.rng, m.withStatus(api.StatusApproved))
+	r, ok := pick(m.rng, m.grants())
 	if !ok {
 		return
 	}
@@ -332,7 +278,7 @@ func (m *model) release() {
 	_, err := u.c.Release(m.t.Context(), r.id)
 	m.logf("%s releases %s: %v", u.email, r.id, err)
 	if m.outcome("release", err, true) {
-		r.status = api.StatusRevoked
+		m.endGrant(r, api.StatusRevoked)
 	}
 }
 
@@ -358,11 +304,13 @@ func (m *model) cancel() {
 func (m *model) advance() {
 	var d time.Duration
 	switch m.rng.IntN(4) {
-	case 0: // to an expiry, exactly
+	case 0: // to an expiry or a start, exactly
 		var next time.Time
-		for _, r := range m.withStatus(api.StatusApproved) {
-			if next.IsZero() || r.expiresAt.Before(next) {
-				next = r.expiresAt
+		for _, r := range m.grants() {
+			for _, at := range []time.Time{r.expiresAt, r.startsAt} {
+				if at.After(m.now()) && (next.IsZero() || at.Before(next)) {
+					next = at
+				}
 			}
 		}
 		if !next.IsZero() {
@@ -382,10 +330,9 @@ func (m *model) advance() {
 	var ended []*mReq
 	for _, r := range m.reqs {
 		switch {
-		case r.status == api.StatusApproved && !now.Before(r.expiresAt):
-			r.status = api.StatusExpired
-			ended = append(ended, r)
-		case r.status == api.StatusPending && !now.Before(r.requestedAt.Add(pendingTTL)):
+		case r.status == api.StatusApproved && r.kind != api.KindExtension && !now.Before(r.expiresAt):
+			ended = append(ended, m.endGrant(r, api.StatusExpired)...)
+		case r.status == api.StatusPending && (!now.Before(r.requestedAt.Add(pendingTTL)) || (!r.startsAt.IsZero() && !now.Before(r.startsAt))):
 			r.status = api.StatusExpired
 			ended = append(ended, r)
 		}
@@ -412,16 +359,6 @@ func (m *model) waitFor(what string, cond func() bool) {
 		m.check() // reports the difference, if that is what is missing
 		m.fail("timed out waiting for %s", what)
 	}
-}
-
-func (m *model) activeDevices(u *mUser) []*mDev {
-	var out []*mDev
-	for _, d := range m.devs {
-		if d.user == u.id && d.active {
-			out = append(out, d)
-		}
-	}
-	return out
 }
 
 func (m *model) addDevice() {
@@ -471,8 +408,16 @@ func (m *model) removeDevice() {
 }
 
 func (m *model) relogin(u *mUser) {
-	u.c = m.srv.Login(m.t, u.email, backendtest.UserPassword)
 	u.tokenDevice = ""
+	if u.service {
+		tok, err := m.admin.NewServiceToken(m.t.Context(), u.id)
+		if err != nil {
+			m.fail("a new token of %s: %v", u.email, err)
+		}
+		u.c = client.New(m.srv.URL, client.WithToken(tok.Token))
+		return
+	}
+	u.c = m.srv.Login(m.t, u.email, backendtest.UserPassword)
 }
 
 // endOpen ends what the server must end when a user can no longer pass
@@ -482,11 +427,11 @@ func (m *model) endOpen(u *mUser, n *mNet) {
 		if r.user != u.id || (n != nil && r.net != n.id) {
 			continue
 		}
-		switch r.status {
-		case api.StatusApproved:
-			r.status = api.StatusRevoked
-		case api.StatusPending:
-			r.status = api.StatusDenied
+		switch {
+		case r.status == api.StatusApproved && r.kind != api.KindExtension:
+			m.endGrant(r, api.StatusRevoked)
+		case r.status == api.StatusPending:
+			r.status = api.StatusDenied // or expired with its grant: ended either way
 		}
 	}
 }
@@ -514,7 +459,7 @@ func (m *model) setRole() {
 	}
 	_, err := m.admin.UpdateUser(m.t.Context(), u.id, api.UserPatch{Role: &role})
 	m.logf("set %s role=%s: %v", u.email, role, err)
-	if m.outcome("change a role", err, true) {
+	if m.outcome("change a role", err, !u.service || role != api.RoleAdmin) {
 		u.role = role
 	}
 }
@@ -525,24 +470,21 @@ func (m *model) setMembers() {
 		return
 	}
 	in := api.NetworkInput{}
-	members := map[string]bool{}
+	members, groups := map[string]bool{}, map[string]bool{}
 	all := m.rng.IntN(4) == 0
 	if all {
 		in.AllUsers = &all
 	} else {
-		ids := []string{}
-		for _, u := range m.users {
-			if m.rng.IntN(2) == 0 {
-				ids = append(ids, u.id)
-				members[u.id] = true
-			}
-		}
-		in.MemberIDs = &ids
+		in.MemberIDs, members = m.someUsers()
+		in.MemberGroupIDs, groups = m.someGroups()
 	}
 	_, err := m.admin.UpdateNetwork(m.t.Context(), n.id, in)
-	m.logf("set %s members all=%v %v: %v", n.name, all, slices.Sorted(maps.Keys(members)), err)
+	m.logf("set %s members all=%v %v groups %v: %v", n.name, all, slices.Sorted(maps.Keys(members)), slices.Sorted(maps.Keys(groups)), err)
 	if m.outcome("set members", err, true) {
 		n.all, n.members = all, members
+		if !all {
+			n.groups = groups
+		}
 		for _, u := range m.users {
 			if !m.member(u, n) {
 				m.endOpen(u, n)
@@ -572,22 +514,16 @@ func (m *model) createNetwork() {
 	name := "net-" + strconv.Itoa(m.nNets)
 	cidr := fmt.Sprintf("10.%d.%d.0/24", 60+m.nNets/200, m.nNets%200)
 	in := api.NetworkInput{Name: &name, CIDR: &cidr}
-	members := map[string]bool{}
+	members, groups := map[string]bool{}, map[string]bool{}
 	all := m.rng.IntN(2) == 0
 	if !all {
-		ids := []string{}
-		for _, u := range m.users {
-			if m.rng.IntN(2) == 0 {
-				ids = append(ids, u.id)
-				members[u.id] = true
-			}
-		}
-		in.MemberIDs = &ids
+		in.MemberIDs, members = m.someUsers()
+		in.MemberGroupIDs, groups = m.someGroups()
 	}
 	got, err := m.admin.CreateNetwork(m.t.Context(), in)
 	m.logf("create %s all=%v: %v", name, all, err)
 	if m.outcome("create a network", err, true) {
-		m.nets = append(m.nets, &mNet{id: got.ID, name: name, jit: true, all: all, members: members})
+		m.nets = append(m.nets, &mNet{id: got.ID, name: name, jit: true, all: all, members: members, groups: groups})
 	}
 }
 

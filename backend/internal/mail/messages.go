@@ -28,6 +28,12 @@ type NewRequestData struct {
 	// ReviewURL is the admin page of the request, e.g.
 	// "https://host/admin/requests/req_x": a button in HTML, a URL in text.
 	ReviewURL string
+	// StartsAt is when a scheduled request's access would start; zero for
+	// at approval.
+	StartsAt time.Time
+	// Approvals says how many approvals the request needs when more than
+	// one ("2 from distinct approvers"); empty otherwise.
+	Approvals string
 }
 
 // NewRequestMessage is the mail to an admin (to) about a new access request.
@@ -38,6 +44,7 @@ func NewRequestMessage(to string, d NewRequestData) Message {
 	d.Network = oneLine(d.Network)
 	d.Reason = multiLine(d.Reason)
 	d.ReviewURL = oneLine(d.ReviewURL)
+	d.Approvals = oneLine(d.Approvals)
 	who := d.RequesterEmail
 	if who == "" {
 		who = d.RequesterName
@@ -57,6 +64,8 @@ type ApprovedData struct {
 	Duration time.Duration
 	// ExpiresAt is when the access ends.
 	ExpiresAt time.Time
+	// StartsAt is when a scheduled grant's access starts; zero for now.
+	StartsAt time.Time
 }
 
 // ApprovedMessage is the mail to the requester (to) whose request was
@@ -79,6 +88,9 @@ type DeniedData struct {
 	DeniedAt time.Time
 	// Note is the admin's explanation; may be empty or span lines.
 	Note string
+	// Extension says the request asked for more time on a grant (which
+	// goes on until it expires).
+	Extension bool
 }
 
 // DeniedMessage is the mail to the requester (to) whose request was denied.

@@ -72,6 +72,7 @@ func pairs(kv ...string) []row {
 var messageNames = []string{
 	"new_request", "approved", "denied", "expired", "revoked",
 	"pending_expired", "invite", "test",
+	"extension_request", "approval_progress", "extended", "break_glass",
 }
 
 var (

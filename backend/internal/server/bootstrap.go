@@ -86,11 +86,18 @@ var DemoNetworks = []struct{ Name, Description, CIDR string }{
 	{"zero-path", "Zero-trust path to the production bastion", "10.79.0.0/24"},
 }
 
+// DemoApprovers are the two approvers of production-db (Dana directly,
+// Erik through the group db-admins).
+var DemoApprovers = []struct{ Email, Name string }{
+	{"lead@example.com", "Dana Lead"},
+	{"dba@example.com", "Erik DBA"},
+}
+
 // loadDemo creates the demo networks and a contractor with a pending
-// request on staging-internal and a 30-day grant on zero-path. It prints
-// the credentials and keeps them in the data directory (0600); adminShown
-// is the admin's password when the server generated it, else a note of
-// where it came from.
+// request on staging-internal and a 30-day grant on zero-path; and the
+// policies (loadDemoPolicies). It prints the credentials and keeps them in
+// the data directory (0600); adminShown is the admin's password when the
+// server generated it, else a note of where it came from.
 func (s *Server) loadDemo(ctx context.Context, out io.Writer, adminEmail, adminShown string) error {
 	password := auth.NewPassword()
 	contractor, err := s.createUser(ctx, DemoContractorEmail, "Casey Contractor", api.RoleUser, password)
@@ -122,10 +129,18 @@ func (s *Server) loadDemo(ctx context.Context, out io.Writer, adminEmail, adminS
 		return fmt.Errorf("demo grant: %w", err)
 	}
 	creds := fmt.Sprintf("  admin:      %s / %s\n  contractor: %s / %s\n", adminEmail, adminShown, DemoContractorEmail, password)
+	facts, approvers, err := s.loadDemoPolicies(ctx, contractor, ids["office-network"])
+	if err != nil {
+		return fmt.Errorf("demo policies: %w", err)
+	}
+	for _, a := range approvers {
+		creds += fmt.Sprintf("  approver:   %s / %s\n", a[0], a[1])
+	}
 	path := filepath.Join(s.Config.DataDir, demoCredentials)
 	if err := datadir.WriteFile(path, []byte(creds)); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "Loaded the demo data: networks %s.\nDemo credentials (kept in %s):\n%s", strings.Join([]string{"office-network", "staging-internal", "zero-path"}, ", "), path, creds)
+	fmt.Fprintf(out, "Loaded the demo data: networks %s.\n%sDemo credentials (kept in %s):\n%s",
+		strings.Join([]string{"office-network", "staging-internal", "zero-path", "production-db"}, ", "), facts, path, creds)
 	return nil
 }

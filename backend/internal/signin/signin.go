@@ -225,6 +225,9 @@ func (s *Service) Check(ctx context.Context, a Attempt) (Pass, error) {
 	case u.ID == "":
 		_ = auth.CheckPassword("", a.Password) // same cost as a real check
 		reason = "unknown email"
+	case u.Service:
+		_ = auth.CheckPassword("", a.Password)
+		reason = "service user: it signs in with its API token"
 	case auth.CheckPassword(u.PasswordHash, a.Password) != nil:
 		reason = "wrong password"
 	case u.Disabled:

@@ -14,14 +14,24 @@ import (
 // SQL that defines "member" and "a grant valid now" so that no two places
 // answer them differently.
 
-// memberSQL is 1 when user u is a member of network n, else 0 (a boolean
-// as an integer: see the package doc).
-const memberSQL = `CASE WHEN n.all_users = 1 OR EXISTS (SELECT 1 FROM network_members m WHERE m.network_id = n.id AND m.user_id = u.id) THEN 1 ELSE 0 END`
+// memberCond is true when user u is a member of network n: directly, or
+// through a group the network lists as a member group (a condition, for
+// WHERE).
+const memberCond = `(n.all_users = 1 OR EXISTS (SELECT 1 FROM network_members m WHERE m.network_id = n.id AND m.user_id = u.id)
+	OR EXISTS (SELECT 1 FROM network_groups mg JOIN group_members gm ON gm.group_id = mg.group_id
+		WHERE mg.network_id = n.id AND mg.role = 'member' AND gm.user_id = u.id))`
+
+// memberSQL is memberCond as 1 or 0, for a select list (a boolean as an
+// integer: see the package doc).
+const memberSQL = `CASE WHEN ` + memberCond + ` THEN 1 ELSE 0 END`
 
 // validGrantJoin joins g, the user's grant on the network that is valid at
-// the instant bound to its one parameter (there is at most one open request
-// per user and network).
-const validGrantJoin = `LEFT JOIN requests g ON g.user_id = u.id AND g.network_id = n.id AND g.status = 'approved' AND g.expires_at > ?`
+// the instant bound to its two parameters: approved, started (no starts_at,
+// or starts_at ≤ the instant) and not expired (the instant < expires_at).
+// There is at most one open grant per user and network; an approved
+// extension is folded into its grant and is never one.
+const validGrantJoin = `LEFT JOIN requests g ON g.user_id = u.id AND g.network_id = n.id AND g.status = 'approved' AND g.kind <> 'extension'
+	AND (g.starts_at IS NULL OR g.starts_at <= ?) AND g.expires_at > ?`
 
 // PassFacts are the stored facts about one user (and one device) on one
 // network at one instant.
@@ -53,7 +63,7 @@ func GatewayCandidates(ctx context.Context, q Querier, networkID string, now tim
 		JOIN users u ON u.id = d.user_id
 		`+validGrantJoin+`
 		WHERE a.network_id = ?
-		ORDER BY d.id`, now.UnixMilli(), networkID)
+		ORDER BY d.id`, now.UnixMilli(), now.UnixMilli(), networkID)
 	if err != nil {
 		return nil, err
 	}
@@ -80,7 +90,7 @@ func DevicePassFacts(ctx context.Context, q Querier, deviceID, networkID string,
 		JOIN networks n ON n.id = ?
 		LEFT JOIN device_addresses a ON a.device_id = d.id AND a.network_id = n.id
 		`+validGrantJoin+`
-		WHERE d.id = ?`, networkID, now.UnixMilli(), deviceID))
+		WHERE d.id = ?`, networkID, now.UnixMilli(), now.UnixMilli(), deviceID))
 }
 
 // UserPassFacts returns the facts of a user (no device) on a network at
@@ -92,7 +102,7 @@ func UserPassFacts(ctx context.Context, q Querier, userID, networkID string, now
 		FROM users u
 		JOIN networks n ON n.id = ?
 		`+validGrantJoin+`
-		WHERE u.id = ?`, networkID, now.UnixMilli(), userID))
+		WHERE u.id = ?`, networkID, now.UnixMilli(), now.UnixMilli(), userID))
 }
 
 func scanPassFacts(row interface{ Scan(...any) error }) (PassFacts, error) {
@@ -126,7 +136,7 @@ type GatewayPeer struct {
 // change of membership, role or account must re-check. An empty networkID
 // or userID does not narrow the scope.
 func OpenRequestFacts(ctx context.Context, q Querier, networkID, userID string, now time.Time) ([]Request, []PassFacts, error) {
-	reqs, err := queryRequests(ctx, q, requestSelect+` WHERE r.status IN ('pending', 'approved')
+	reqs, err := queryRequests(ctx, q, requestSelect+` WHERE `+openSQL+`
 		AND (? = '' OR r.network_id = ?) AND (? = '' OR r.user_id = ?) ORDER BY r.requested_at, r.id`,
 		networkID, networkID, userID, userID)
 	if err != nil {

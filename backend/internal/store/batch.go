@@ -82,7 +82,7 @@ func EndMany(ctx context.Context, q Querier, ids []string, from, to api.RequestS
 		for _, id := range ids[:n] {
 			args = append(args, id)
 		}
-		rows, err := q.QueryContext(ctx, `UPDATE requests SET status = ?, ended_at = ? WHERE status = ? AND id IN (?`+strings.Repeat(", ?", n-1)+`) RETURNING id`, args...)
+		rows, err := q.QueryContext(ctx, `UPDATE requests SET status = ?, ended_at = ?, rev = rev + 1 WHERE status = ? AND id IN (?`+strings.Repeat(", ?", n-1)+`) RETURNING id`, args...)
 		if err != nil {
 			return nil, err
 		}

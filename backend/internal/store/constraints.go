@@ -28,18 +28,24 @@ func isUnique(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
-// isUniqueOn reports whether err violates the UNIQUE constraint of one
-// column of a table.
-func isUniqueOn(err error, table, column string) bool {
+// isUniqueOn reports whether err violates the UNIQUE constraint of a
+// table's columns (one column, or several in a table constraint
+// UNIQUE (a, b), named in its order).
+func isUniqueOn(err error, table string, columns ...string) bool {
 	if !isUnique(err) {
 		return false
 	}
 	var se sqlite3.Error
 	if errors.As(err, &se) {
-		return strings.Contains(se.Error(), " "+table+"."+column)
+		for _, c := range columns {
+			if !strings.Contains(se.Error(), " "+table+"."+c) {
+				return false
+			}
+		}
+		return true
 	}
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && pe.ConstraintName == table+"_"+column+"_key"
+	return errors.As(err, &pe) && pe.ConstraintName == table+"_"+strings.Join(columns, "_")+"_key"
 }
 
 // isForeignKey reports whether err is a violation of a foreign key.

@@ -309,7 +309,100 @@ INSERT INTO gateways (id, network_id, kind, created_at, created_by, enrolled_at)
 	SELECT 'gw_' || id, id, 'embedded', created_at, 'system', created_at FROM networks;
 `,
 
-	// 13: the sign-in limiter's failures, in the database so that every
+	// 13: policies. Groups of users; a network's members may be groups
+	// too, and it names its approvers (users and groups), how many must
+	// approve, and who may break the glass; ordered rules per network;
+	// service users. A request has a kind (access, extension,
+	// break_glass), an optional later start, the approvals it has, the
+	// rule that decided it, the grant an extension extends, the review
+	// flag of break-glass access, and a revision for the compare-and-set
+	// of changes that keep its status (an approval that is not the last,
+	// an acknowledgement). "One open request per user and network" now
+	// allows one pending extension beside its grant: an approved
+	// extension is folded into its grant and holds no access itself.
+	`
+CREATE TABLE groups (
+	id         TEXT PRIMARY KEY,
+	name       TEXT NOT NULL UNIQUE,
+	created_at BIGINT NOT NULL,
+	updated_at BIGINT NOT NULL
+);
+CREATE TABLE group_members (
+	group_id TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+	user_id  TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	PRIMARY KEY (group_id, user_id)
+);
+CREATE INDEX group_members_user ON group_members(user_id);
+
+CREATE TABLE network_groups (
+	network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+	role       TEXT NOT NULL CHECK (role IN ('member', 'approver', 'break_glass')),
+	group_id   TEXT NOT NULL REFERENCES groups(id) ON DELETE CASCADE,
+	PRIMARY KEY (network_id, role, group_id)
+);
+CREATE INDEX network_groups_group ON network_groups(group_id);
+CREATE TABLE network_approvers (
+	network_id TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+	user_id    TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	PRIMARY KEY (network_id, user_id)
+);
+CREATE INDEX network_approvers_user ON network_approvers(user_id);
+ALTER TABLE networks ADD COLUMN required_approvals INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE networks ADD COLUMN break_glass_enabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE networks ADD COLUMN break_glass_max_seconds BIGINT NOT NULL DEFAULT 0;
+
+CREATE TABLE rules (
+	id                   TEXT PRIMARY KEY,
+	network_id           TEXT NOT NULL REFERENCES networks(id) ON DELETE CASCADE,
+	position             INTEGER NOT NULL,
+	name                 TEXT NOT NULL,
+	action               TEXT NOT NULL,
+	max_duration_seconds BIGINT NOT NULL DEFAULT 0,
+	schedule             TEXT NOT NULL DEFAULT '',
+	reason_pattern       TEXT NOT NULL DEFAULT '',
+	created_at           BIGINT NOT NULL,
+	updated_at           BIGINT NOT NULL,
+	UNIQUE (network_id, name)
+);
+CREATE INDEX rules_network ON rules(network_id, position);
+CREATE TABLE rule_subjects (
+	rule_id  TEXT NOT NULL REFERENCES rules(id) ON DELETE CASCADE,
+	user_id  TEXT REFERENCES users(id) ON DELETE CASCADE,
+	group_id TEXT REFERENCES groups(id) ON DELETE CASCADE,
+	CHECK ((user_id IS NULL) <> (group_id IS NULL))
+);
+CREATE INDEX rule_subjects_rule ON rule_subjects(rule_id);
+CREATE INDEX rule_subjects_user ON rule_subjects(user_id);
+CREATE INDEX rule_subjects_group ON rule_subjects(group_id);
+
+ALTER TABLE users ADD COLUMN service INTEGER NOT NULL DEFAULT 0;
+
+ALTER TABLE requests ADD COLUMN kind TEXT NOT NULL DEFAULT 'access';
+ALTER TABLE requests ADD COLUMN starts_at BIGINT;
+ALTER TABLE requests ADD COLUMN required_approvals INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE requests ADD COLUMN rule TEXT NOT NULL DEFAULT '';
+ALTER TABLE requests ADD COLUMN grant_id TEXT REFERENCES requests(id) ON DELETE CASCADE;
+ALTER TABLE requests ADD COLUMN review_required INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE requests ADD COLUMN reviewed_at BIGINT;
+ALTER TABLE requests ADD COLUMN reviewed_by TEXT REFERENCES users(id) ON DELETE SET NULL;
+ALTER TABLE requests ADD COLUMN rev INTEGER NOT NULL DEFAULT 0;
+DROP INDEX requests_one_open;
+CREATE UNIQUE INDEX requests_one_open ON requests(user_id, network_id, (kind = 'extension'))
+	WHERE status = 'pending' OR (status = 'approved' AND kind <> 'extension');
+CREATE INDEX requests_grant ON requests(grant_id) WHERE grant_id IS NOT NULL;
+CREATE INDEX requests_status_start ON requests(status, starts_at) WHERE starts_at IS NOT NULL;
+CREATE INDEX requests_review ON requests(review_required) WHERE review_required = 1;
+
+CREATE TABLE request_approvals (
+	request_id       TEXT NOT NULL REFERENCES requests(id) ON DELETE CASCADE,
+	user_id          TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+	at               BIGINT NOT NULL,
+	duration_seconds BIGINT NOT NULL,
+	PRIMARY KEY (request_id, user_id)
+);
+`,
+
+	// 14: the sign-in limiter's failures, in the database so that every
 	// replica counts them (and a restart keeps them): per key, the
 	// failures' Unix milliseconds, oldest first, comma-separated, and when
 	// the record stops mattering.

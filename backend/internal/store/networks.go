@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gatepass.dev/backend/internal/fault"
@@ -26,8 +27,22 @@ type Network struct {
 	MaxDuration     time.Duration
 	AllUsers        bool
 	MemberIDs       []string // explicit members; ignored when AllUsers
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	MemberGroupIDs  []string // members through groups; ignored when AllUsers
+	// ApproverIDs and ApproverGroupIDs decide the network's requests
+	// (admins always may); RequiredApprovals of them must approve.
+	ApproverIDs       []string
+	ApproverGroupIDs  []string
+	RequiredApprovals int
+	BreakGlass        BreakGlass
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// BreakGlass is a network's break-glass policy.
+type BreakGlass struct {
+	Enabled     bool
+	GroupIDs    []string
+	MaxDuration time.Duration
 }
 
 // API returns the wire form.
@@ -36,29 +51,37 @@ func (n Network) API() api.Network {
 	if routes == nil {
 		routes = []string{}
 	}
-	members := n.MemberIDs
-	if members == nil {
-		members = []string{}
-	}
 	return api.Network{
 		ID: n.ID, Name: n.Name, Description: n.Description, CIDR: n.CIDR, Routes: routes,
 		ListenPort: n.ListenPort, Endpoint: n.Endpoint, JITEnabled: n.JITEnabled,
 		DefaultDurationSeconds: int64(n.DefaultDuration / time.Second),
 		MaxDurationSeconds:     int64(n.MaxDuration / time.Second),
-		AllUsers:               n.AllUsers, MemberIDs: members,
+		AllUsers:               n.AllUsers, MemberIDs: nonNil(n.MemberIDs), MemberGroupIDs: nonNil(n.MemberGroupIDs),
+		ApproverIDs: nonNil(n.ApproverIDs), ApproverGroupIDs: nonNil(n.ApproverGroupIDs), RequiredApprovals: max(1, n.RequiredApprovals),
+		BreakGlass: api.BreakGlass{Enabled: n.BreakGlass.Enabled, GroupIDs: nonNil(n.BreakGlass.GroupIDs),
+			MaxDurationSeconds: int64(n.BreakGlass.MaxDuration / time.Second)},
 		CreatedAt: n.CreatedAt, UpdatedAt: n.UpdatedAt,
 	}
 }
 
-const networkCols = `id, name, description, cidr, routes, listen_port, endpoint, jit_enabled, default_duration_seconds, max_duration_seconds, all_users, created_at, updated_at`
+func nonNil(ids []string) []string {
+	if ids == nil {
+		return []string{}
+	}
+	return ids
+}
+
+const networkCols = `id, name, description, cidr, routes, listen_port, endpoint, jit_enabled, default_duration_seconds, max_duration_seconds, all_users, created_at, updated_at,
+	required_approvals, break_glass_enabled, break_glass_max_seconds`
 
 func scanNetwork(row interface{ Scan(...any) error }) (Network, error) {
 	var n Network
 	var routes string
-	var jit, all int
-	var def, max int64
+	var jit, all, bg int
+	var def, max, bgMax int64
 	var created, updated sql.NullInt64
-	err := row.Scan(&n.ID, &n.Name, &n.Description, &n.CIDR, &routes, &n.ListenPort, &n.Endpoint, &jit, &def, &max, &all, &created, &updated)
+	err := row.Scan(&n.ID, &n.Name, &n.Description, &n.CIDR, &routes, &n.ListenPort, &n.Endpoint, &jit, &def, &max, &all, &created, &updated,
+		&n.RequiredApprovals, &bg, &bgMax)
 	if errors.Is(err, sql.ErrNoRows) {
 		return n, ErrNotFound
 	}
@@ -73,6 +96,7 @@ func scanNetwork(row interface{ Scan(...any) error }) (Network, error) {
 	n.JITEnabled, n.AllUsers = jit != 0, all != 0
 	n.DefaultDuration, n.MaxDuration = time.Duration(def)*time.Second, time.Duration(max)*time.Second
 	n.CreatedAt, n.UpdatedAt = fromMS(created), fromMS(updated)
+	n.BreakGlass.Enabled, n.BreakGlass.MaxDuration = bg != 0, time.Duration(bgMax)*time.Second
 	return n, nil
 }
 
@@ -99,28 +123,31 @@ func networkConflict(err error) error {
 
 // CreateNetwork inserts n and its members.
 func CreateNetwork(ctx context.Context, q Querier, n Network) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO networks (`+networkCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := q.ExecContext(ctx, `INSERT INTO networks (`+networkCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		n.ID, n.Name, n.Description, n.CIDR, routesText(n.Routes), n.ListenPort, n.Endpoint, boolInt(n.JITEnabled),
-		int64(n.DefaultDuration/time.Second), int64(n.MaxDuration/time.Second), boolInt(n.AllUsers), ms(n.CreatedAt), ms(n.UpdatedAt))
+		int64(n.DefaultDuration/time.Second), int64(n.MaxDuration/time.Second), boolInt(n.AllUsers), ms(n.CreatedAt), ms(n.UpdatedAt),
+		max(1, n.RequiredApprovals), boolInt(n.BreakGlass.Enabled), int64(n.BreakGlass.MaxDuration/time.Second))
 	if err != nil {
 		return networkConflict(err)
 	}
-	return SetMembers(ctx, q, n.ID, n.MemberIDs)
+	return saveRelations(ctx, q, n)
 }
 
 // UpdateNetwork saves every field of n and its members.
 func UpdateNetwork(ctx context.Context, q Querier, n Network) error {
 	res, err := q.ExecContext(ctx, `UPDATE networks SET name = ?, description = ?, cidr = ?, routes = ?, listen_port = ?, endpoint = ?, jit_enabled = ?,
-		default_duration_seconds = ?, max_duration_seconds = ?, all_users = ?, updated_at = ? WHERE id = ?`,
+		default_duration_seconds = ?, max_duration_seconds = ?, all_users = ?, updated_at = ?,
+		required_approvals = ?, break_glass_enabled = ?, break_glass_max_seconds = ? WHERE id = ?`,
 		n.Name, n.Description, n.CIDR, routesText(n.Routes), n.ListenPort, n.Endpoint, boolInt(n.JITEnabled),
-		int64(n.DefaultDuration/time.Second), int64(n.MaxDuration/time.Second), boolInt(n.AllUsers), ms(n.UpdatedAt), n.ID)
+		int64(n.DefaultDuration/time.Second), int64(n.MaxDuration/time.Second), boolInt(n.AllUsers), ms(n.UpdatedAt),
+		max(1, n.RequiredApprovals), boolInt(n.BreakGlass.Enabled), int64(n.BreakGlass.MaxDuration/time.Second), n.ID)
 	if err != nil {
 		return networkConflict(err)
 	}
 	if err := mustAffect(res); err != nil {
 		return err
 	}
-	return SetMembers(ctx, q, n.ID, n.MemberIDs)
+	return saveRelations(ctx, q, n)
 }
 
 // DeleteNetwork removes a network with its members, addresses and requests.
@@ -132,30 +159,14 @@ func DeleteNetwork(ctx context.Context, q Querier, id string) error {
 	return mustAffect(res)
 }
 
-// SetMembers replaces the explicit member list of a network.
-func SetMembers(ctx context.Context, q Querier, networkID string, userIDs []string) error {
-	if _, err := q.ExecContext(ctx, `DELETE FROM network_members WHERE network_id = ?`, networkID); err != nil {
-		return err
-	}
-	for _, u := range userIDs {
-		if _, err := q.ExecContext(ctx, `INSERT INTO network_members (network_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, networkID, u); err != nil {
-			if isForeignKey(err) {
-				return fault.Detail(ErrNotFound, "no user %q", u)
-			}
-			return err
-		}
-	}
-	return nil
-}
-
-// NetworkByID loads a network with its members.
+// NetworkByID loads a network with its members, approvers and
+// break-glass groups.
 func NetworkByID(ctx context.Context, q Querier, id string) (Network, error) {
 	n, err := scanNetwork(q.QueryRowContext(ctx, `SELECT `+networkCols+` FROM networks WHERE id = ?`, id))
 	if err != nil {
 		return n, err
 	}
-	n.MemberIDs, err = memberIDs(ctx, q, id)
-	return n, err
+	return n, loadRelations(ctx, q, &n)
 }
 
 // NetworkByName loads a network by its unique name.
@@ -164,60 +175,49 @@ func NetworkByName(ctx context.Context, q Querier, name string) (Network, error)
 	if err != nil {
 		return n, err
 	}
-	n.MemberIDs, err = memberIDs(ctx, q, n.ID)
-	return n, err
+	return n, loadRelations(ctx, q, &n)
 }
 
-func memberIDs(ctx context.Context, q Querier, networkID string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT user_id FROM network_members WHERE network_id = ? ORDER BY user_id`, networkID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	ids := []string{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
-// ListNetworks returns every network by name, with members.
+// ListNetworks returns every network by name, with members, approvers and
+// break-glass groups.
 func ListNetworks(ctx context.Context, q Querier) ([]Network, error) {
 	nets, err := queryNetworks(ctx, q, `SELECT `+networkCols+` FROM networks ORDER BY name`)
 	if err != nil {
 		return nil, err
 	}
 	for i := range nets {
-		if nets[i].MemberIDs, err = memberIDs(ctx, q, nets[i].ID); err != nil {
+		if err := loadRelations(ctx, q, &nets[i]); err != nil {
 			return nil, err
 		}
 	}
 	return nets, nil
 }
 
-// NetworksOfUser returns the networks the user may use: all-users networks
-// and those that list them as a member, by name. Members are not loaded.
+// NetworksOfUser returns the networks the user may use (memberSQL:
+// all-users networks, those that list them, and those that list a group
+// of theirs), by name. Members are not loaded.
 func NetworksOfUser(ctx context.Context, q Querier, userID string) ([]Network, error) {
-	return queryNetworks(ctx, q, `SELECT `+networkCols+` FROM networks n
-		WHERE n.all_users = 1 OR EXISTS (SELECT 1 FROM network_members m WHERE m.network_id = n.id AND m.user_id = ?)
-		ORDER BY n.name`, userID)
+	return queryNetworks(ctx, q, `SELECT `+prefixed("n", networkCols)+` FROM networks n JOIN users u ON u.id = ?
+		WHERE `+memberCond+` ORDER BY n.name`, userID)
 }
 
-// IsMember reports whether the user may use the network.
+// IsMember reports whether the user may use the network (memberSQL).
 func IsMember(ctx context.Context, q Querier, n Network, userID string) (bool, error) {
-	if n.AllUsers {
-		return true, nil
-	}
-	var one int
-	err := q.QueryRowContext(ctx, `SELECT 1 FROM network_members WHERE network_id = ? AND user_id = ?`, n.ID, userID).Scan(&one)
+	var member int
+	err := q.QueryRowContext(ctx, `SELECT `+memberSQL+` FROM networks n JOIN users u ON u.id = ? WHERE n.id = ?`, userID, n.ID).Scan(&member)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
-	return err == nil, err
+	return member != 0, err
+}
+
+// prefixed qualifies each of a comma-separated column list with alias.
+func prefixed(alias, cols string) string {
+	parts := strings.Split(cols, ",")
+	for i, p := range parts {
+		parts[i] = alias + "." + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // UsedListenPorts returns the listen ports taken by networks.
@@ -260,10 +260,10 @@ func ListNetworkSummaries(ctx context.Context, q Querier) ([]Network, error) {
 	return queryNetworks(ctx, q, `SELECT `+networkCols+` FROM networks ORDER BY name`)
 }
 
-// OpenRequestCounts counts each network's pending and approved requests:
+// OpenRequestCounts counts each network's pending requests and grants:
 // network id → status → count.
 func OpenRequestCounts(ctx context.Context, q Querier) (map[string]map[api.RequestStatus]int, error) {
-	rows, err := q.QueryContext(ctx, `SELECT network_id, status, COUNT(*) FROM requests WHERE status IN ('pending', 'approved') GROUP BY network_id, status`)
+	rows, err := q.QueryContext(ctx, `SELECT r.network_id, r.status, COUNT(*) FROM requests r WHERE `+openSQL+` GROUP BY r.network_id, r.status`)
 	if err != nil {
 		return nil, err
 	}

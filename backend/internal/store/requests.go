@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,12 +35,69 @@ type Request struct {
 	// (Grant again); "" for a request the user made.
 	AgainOf string
 
+	Kind api.RequestKind // "" is KindAccess
+	// StartsAt is when a scheduled grant starts; zero: at approval.
+	StartsAt time.Time
+	// RequiredApprovals is how many approvals the decision needed (for a
+	// pending request: what the network requires now).
+	RequiredApprovals int
+	// Approvals are the approvals given, oldest first. Saving a request
+	// inserts those beyond the ones it was loaded with.
+	Approvals []Approval
+	// Rule names the rule (or "break-glass") that approved the request.
+	Rule string
+	// GrantID is the grant an extension extends. An approved extension
+	// has no expires_at: its time went to its grant.
+	GrantID        string
+	ReviewRequired bool
+	ReviewedAt     time.Time
+	ReviewedBy     string
+	// Rev counts the saves: the compare-and-set checks it with the status.
+	Rev int64
+
 	// Joined for display; not saved.
-	NetworkName  string
-	UserEmail    string
-	UserName     string
-	DeciderEmail string
-	EnderEmail   string
+	NetworkName   string
+	UserEmail     string
+	UserName      string
+	DeciderEmail  string
+	EnderEmail    string
+	ReviewerEmail string
+	UserService   bool
+}
+
+// Approval is one approver's approval.
+type Approval struct {
+	UserID   string
+	Email    string // joined for display
+	At       time.Time
+	Duration time.Duration
+}
+
+// KindOrAccess is the request's kind, KindAccess when unset.
+func (r Request) KindOrAccess() api.RequestKind {
+	if r.Kind == "" {
+		return api.KindAccess
+	}
+	return r.Kind
+}
+
+// Start is when the grant's time runs from: its starts_at, or its
+// decision.
+func (r Request) Start() time.Time {
+	if !r.StartsAt.IsZero() {
+		return r.StartsAt
+	}
+	return r.DecidedAt
+}
+
+// ApprovedBy reports whether userID approved r already.
+func (r Request) ApprovedBy(userID string) bool {
+	for _, a := range r.Approvals {
+		if a.UserID == userID {
+			return true
+		}
+	}
+	return false
 }
 
 // API returns the wire form.
@@ -49,12 +108,25 @@ func (r Request) API() api.Request {
 		DurationSeconds: int64(r.Wished / time.Second), GrantedSeconds: int64(r.Granted / time.Second),
 		RequestedAt: r.RequestedAt, DecidedBy: r.DeciderEmail, Note: r.Note, EndedBy: r.EnderEmail,
 		AgainOf: r.AgainOf,
+		Kind:    r.KindOrAccess(), RequiredApprovals: max(1, r.RequiredApprovals), Rule: r.Rule, GrantID: r.GrantID,
+		ReviewRequired: r.ReviewRequired, ReviewedBy: r.ReviewerEmail, UserService: r.UserService,
+		Approvals: make([]api.Approval, 0, len(r.Approvals)),
+	}
+	for _, a := range r.Approvals {
+		out.Approvals = append(out.Approvals, api.Approval{UserID: a.UserID, By: a.Email, At: a.At, DurationSeconds: int64(a.Duration / time.Second)})
 	}
 	out.DecidedAt = timePtr(r.DecidedAt)
 	out.ExpiresAt = timePtr(r.ExpiresAt)
 	out.EndedAt = timePtr(r.EndedAt)
+	out.StartsAt = timePtr(r.StartsAt)
+	out.ReviewedAt = timePtr(r.ReviewedAt)
 	return out
 }
+
+// openSQL is true when request r is open: pending, or an approved grant
+// (an approved extension is folded into its grant). At most one open
+// request per user and network is not an extension (requests_one_open).
+const openSQL = `(r.status = 'pending' OR (r.status = 'approved' AND r.kind <> 'extension'))`
 
 func timePtr(t time.Time) *time.Time {
 	if t.IsZero() {
@@ -65,52 +137,145 @@ func timePtr(t time.Time) *time.Time {
 
 const requestSelect = `SELECT r.id, r.network_id, r.user_id, r.status, r.reason, r.wished_seconds, r.granted_seconds,
 	r.requested_at, r.decided_at, COALESCE(r.decided_by, ''), r.note, r.expires_at, r.ended_at, COALESCE(r.ended_by, ''),
-	n.name, u.email, u.name, COALESCE(d.email, ''), COALESCE(e.email, ''), r.again_of
+	n.name, u.email, u.name, COALESCE(d.email, ''), COALESCE(e.email, ''), r.again_of,
+	r.kind, r.starts_at, CASE WHEN r.status = 'pending' THEN n.required_approvals ELSE r.required_approvals END, r.rule,
+	COALESCE(r.grant_id, ''), r.review_required, r.reviewed_at, COALESCE(r.reviewed_by, ''), r.rev, u.service, COALESCE(v.email, '')
 	FROM requests r
 	JOIN networks n ON n.id = r.network_id
 	JOIN users u ON u.id = r.user_id
 	LEFT JOIN users d ON d.id = r.decided_by
-	LEFT JOIN users e ON e.id = r.ended_by`
+	LEFT JOIN users e ON e.id = r.ended_by
+	LEFT JOIN users v ON v.id = r.reviewed_by`
 
 func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 	var r Request
 	var wished, granted int64
-	var requested, decided, expires, ended sql.NullInt64
+	var requested, decided, expires, ended, starts, reviewed sql.NullInt64
+	var review, service int
 	err := row.Scan(&r.ID, &r.NetworkID, &r.UserID, &r.Status, &r.Reason, &wished, &granted,
 		&requested, &decided, &r.DecidedBy, &r.Note, &expires, &ended, &r.EndedBy,
-		&r.NetworkName, &r.UserEmail, &r.UserName, &r.DeciderEmail, &r.EnderEmail, &r.AgainOf)
+		&r.NetworkName, &r.UserEmail, &r.UserName, &r.DeciderEmail, &r.EnderEmail, &r.AgainOf,
+		&r.Kind, &starts, &r.RequiredApprovals, &r.Rule, &r.GrantID, &review, &reviewed, &r.ReviewedBy, &r.Rev, &service, &r.ReviewerEmail)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
 	}
+	if err != nil {
+		return r, err
+	}
 	r.Wished, r.Granted = time.Duration(wished)*time.Second, time.Duration(granted)*time.Second
 	r.RequestedAt, r.DecidedAt, r.ExpiresAt, r.EndedAt = fromMS(requested), fromMS(decided), fromMS(expires), fromMS(ended)
+	r.StartsAt, r.ReviewedAt = fromMS(starts), fromMS(reviewed)
+	r.ReviewRequired, r.UserService = review != 0, service != 0
+	return r, nil
+}
+
+// addApprovals loads the approvals of reqs, oldest first, in one query
+// (rather than aggregating them into a column of requestSelect: SQLite's
+// and PostgreSQL's JSON aggregates differ).
+func addApprovals(ctx context.Context, q Querier, reqs []*Request) error {
+	if len(reqs) == 0 {
+		return nil
+	}
+	byID := make(map[string]*Request, len(reqs))
+	args := make([]any, 0, len(reqs))
+	for _, r := range reqs {
+		if _, ok := byID[r.ID]; !ok {
+			byID[r.ID] = r
+			args = append(args, r.ID)
+		}
+		r.Approvals = nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT a.request_id, a.user_id, COALESCE(au.email, ''), a.at, a.duration_seconds
+		FROM request_approvals a LEFT JOIN users au ON au.id = a.user_id
+		WHERE a.request_id IN (?`+strings.Repeat(", ?", len(args)-1)+`)`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var a Approval
+		var at, d int64
+		if err := rows.Scan(&id, &a.UserID, &a.Email, &at, &d); err != nil {
+			return err
+		}
+		a.At, a.Duration = time.UnixMilli(at).UTC(), time.Duration(d)*time.Second
+		byID[id].Approvals = append(byID[id].Approvals, a)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range byID {
+		slices.SortFunc(r.Approvals, func(a, b Approval) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.UserID, b.UserID)) })
+	}
+	return nil
+}
+
+// oneRequest is the one request a query selects (requestSelect), with its
+// approvals, or ErrNotFound.
+func oneRequest(ctx context.Context, q Querier, query string, args ...any) (Request, error) {
+	r, err := scanRequest(q.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		return r, err
+	}
+	err = addApprovals(ctx, q, []*Request{&r})
 	return r, err
 }
 
 // InsertRequest stores a new request. A second open request of the same
-// user on the same network is ErrConflict.
+// user on the same network (or a second pending extension) is
+// ErrConflict.
 func InsertRequest(ctx context.Context, q Querier, r Request) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO requests (id, network_id, user_id, status, reason, wished_seconds, requested_at, again_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		r.ID, r.NetworkID, r.UserID, r.Status, r.Reason, int64(r.Wished/time.Second), ms(r.RequestedAt), r.AgainOf)
+	_, err := q.ExecContext(ctx, `INSERT INTO requests (id, network_id, user_id, status, reason, wished_seconds, requested_at,
+		kind, starts_at, required_approvals, grant_id, again_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		r.ID, r.NetworkID, r.UserID, r.Status, r.Reason, int64(r.Wished/time.Second), ms(r.RequestedAt),
+		r.KindOrAccess(), ms(r.StartsAt), max(1, r.RequiredApprovals), nullStr(r.GrantID), r.AgainOf)
 	if isUnique(err) {
+		if r.Kind == api.KindExtension {
+			return fault.Detail(ErrConflict, "this grant has a pending extension request already")
+		}
 		return fault.Detail(ErrConflict, "you already have an open request or an active grant on this network")
 	}
 	return err
 }
 
-// UpdateRequestCAS saves r only if the stored status is still from: the
-// compare-and-set that lets exactly one of two racing decisions win. It
-// returns ErrConflict when the status had changed.
+// UpdateRequestCAS saves r only if the stored status is still from (the
+// revision is not compared: see SaveRequestCAS). It returns ErrConflict
+// when the status had changed.
 func UpdateRequestCAS(ctx context.Context, q Querier, r Request, from api.RequestStatus) error {
-	res, err := q.ExecContext(ctx, sqlRequestCAS, casArgs(r, from)...)
+	res, err := q.ExecContext(ctx, sqlRequestSet+` WHERE id = ? AND status = ?`, append(setArgs(r), r.ID, from)...)
 	return casResult(res, err, from)
 }
 
-const sqlRequestCAS = `UPDATE requests SET status = ?, granted_seconds = ?, decided_at = ?, decided_by = ?, note = ?, expires_at = ?, ended_at = ?, ended_by = ?
-	WHERE id = ? AND status = ?`
+// SaveRequestCAS saves r only if the stored request is still prev (its
+// status and revision): the compare-and-set that lets exactly one of two
+// racing decisions win, also when neither changes the status (two
+// approvals of a request that needs three). It inserts r's approvals
+// beyond prev's. It returns ErrConflict when the request had changed.
+func SaveRequestCAS(ctx context.Context, q Querier, r, prev Request) error {
+	res, err := q.ExecContext(ctx, sqlRequestSet+` WHERE id = ? AND status = ? AND rev = ?`, append(setArgs(r), r.ID, prev.Status, prev.Rev)...)
+	if err := casResult(res, err, prev.Status); err != nil {
+		return err
+	}
+	for _, a := range r.Approvals[min(len(prev.Approvals), len(r.Approvals)):] {
+		_, err := q.ExecContext(ctx, `INSERT INTO request_approvals (request_id, user_id, at, duration_seconds) VALUES (?, ?, ?, ?)`,
+			r.ID, a.UserID, ms(a.At), int64(a.Duration/time.Second))
+		if isUnique(err) {
+			return fault.Detail(ErrConflict, "you approved this request already")
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-func casArgs(r Request, from api.RequestStatus) []any {
-	return []any{r.Status, int64(r.Granted / time.Second), ms(r.DecidedAt), nullStr(r.DecidedBy), r.Note, ms(r.ExpiresAt), ms(r.EndedAt), nullStr(r.EndedBy), r.ID, from}
+const sqlRequestSet = `UPDATE requests SET status = ?, granted_seconds = ?, decided_at = ?, decided_by = ?, note = ?, expires_at = ?, ended_at = ?, ended_by = ?,
+	required_approvals = ?, rule = ?, review_required = ?, reviewed_at = ?, reviewed_by = ?, rev = rev + 1`
+
+func setArgs(r Request) []any {
+	return []any{r.Status, int64(r.Granted / time.Second), ms(r.DecidedAt), nullStr(r.DecidedBy), r.Note, ms(r.ExpiresAt), ms(r.EndedAt), nullStr(r.EndedBy),
+		max(1, r.RequiredApprovals), r.Rule, boolInt(r.ReviewRequired), ms(r.ReviewedAt), nullStr(r.ReviewedBy)}
 }
 
 func casResult(res sql.Result, err error, from api.RequestStatus) error {
@@ -129,13 +294,14 @@ func casResult(res sql.Result, err error, from api.RequestStatus) error {
 
 // RequestByID loads one request with its display fields.
 func RequestByID(ctx context.Context, q Querier, id string) (Request, error) {
-	return scanRequest(q.QueryRowContext(ctx, requestSelect+` WHERE r.id = ?`, id))
+	return oneRequest(ctx, q, requestSelect+` WHERE r.id = ?`, id)
 }
 
-// LatestRequests returns the newest request of the user on each network.
+// LatestRequests returns the newest request of the user on each network
+// that is not an extension (see LatestExtensions).
 func LatestRequests(ctx context.Context, q Querier, userID string) (map[string]Request, error) {
-	rows, err := q.QueryContext(ctx, requestSelect+` WHERE r.user_id = ? AND r.requested_at = (
-		SELECT MAX(r2.requested_at) FROM requests r2 WHERE r2.user_id = r.user_id AND r2.network_id = r.network_id)
+	rows, err := q.QueryContext(ctx, requestSelect+` WHERE r.user_id = ? AND r.kind <> 'extension' AND r.requested_at = (
+		SELECT MAX(r2.requested_at) FROM requests r2 WHERE r2.user_id = r.user_id AND r2.network_id = r.network_id AND r2.kind <> 'extension')
 		ORDER BY r.requested_at`, userID)
 	if err != nil {
 		return nil, err
@@ -153,7 +319,21 @@ func LatestRequests(ctx context.Context, q Querier, userID string) (map[string]R
 		}
 		out[r.NetworkID] = r
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close() // before the next query: one connection in a transaction
+	reqs := make([]Request, 0, len(out))
+	for _, r := range out {
+		reqs = append(reqs, r)
+	}
+	if err := addApprovals(ctx, q, pointers(reqs)); err != nil {
+		return nil, err
+	}
+	for _, r := range reqs {
+		out[r.NetworkID] = r
+	}
+	return out, nil
 }
 
 // RequestsSince counts the requests a user made after since, and
@@ -174,14 +354,14 @@ func CancelledSince(ctx context.Context, q Querier, userID string, since time.Ti
 	return n, err
 }
 
-// OpenRequestsOfUser returns the user's pending and approved requests.
+// OpenRequestsOfUser returns the user's pending requests and grants.
 func OpenRequestsOfUser(ctx context.Context, q Querier, userID string) ([]Request, error) {
-	return queryRequests(ctx, q, requestSelect+` WHERE r.user_id = ? AND r.status IN ('pending', 'approved') ORDER BY r.requested_at`, userID)
+	return queryRequests(ctx, q, requestSelect+` WHERE r.user_id = ? AND `+openSQL+` ORDER BY r.requested_at`, userID)
 }
 
-// OpenRequestsOfNetwork returns a network's pending and approved requests.
+// OpenRequestsOfNetwork returns a network's pending requests and grants.
 func OpenRequestsOfNetwork(ctx context.Context, q Querier, networkID string) ([]Request, error) {
-	return queryRequests(ctx, q, requestSelect+` WHERE r.network_id = ? AND r.status IN ('pending', 'approved') ORDER BY r.requested_at`, networkID)
+	return queryRequests(ctx, q, requestSelect+` WHERE r.network_id = ? AND `+openSQL+` ORDER BY r.requested_at`, networkID)
 }
 
 // DueGrants returns approved requests whose expires_at is at or before now,
@@ -218,7 +398,14 @@ type RequestFilter struct {
 	UserID    string
 	Query     string // substring of the user's email or name, or the reason
 	Limit     int
-	Cursor    string // from a previous page
+	Cursor    string          // from a previous page
+	Kind      api.RequestKind // "" for all
+	// ReviewRequired keeps only break-glass grants awaiting review.
+	ReviewRequired bool
+	// Scoped keeps only the requests of NetworkIDs (an approver's
+	// networks; none when empty).
+	Scoped     bool
+	NetworkIDs []string
 	// Oldest lists the oldest first (the pending queue: the request
 	// waiting longest on top); else the newest first.
 	Oldest bool
@@ -242,6 +429,21 @@ func (f RequestFilter) where(withStatus bool) (string, []any) {
 	if f.UserID != "" {
 		conds = append(conds, "r.user_id = ?")
 		args = append(args, f.UserID)
+	}
+	if f.Kind != "" {
+		conds = append(conds, "r.kind = ?")
+		args = append(args, f.Kind)
+	}
+	if f.ReviewRequired {
+		conds = append(conds, "r.review_required = 1")
+	}
+	if f.Scoped {
+		ph := []string{"''"} // none: matches nothing
+		for _, id := range f.NetworkIDs {
+			ph = append(ph, "?")
+			args = append(args, id)
+		}
+		conds = append(conds, "r.network_id IN ("+strings.Join(ph, ", ")+")")
 	}
 	if f.Query != "" {
 		// LIKE is case-sensitive on PostgreSQL: compare lower case.
@@ -375,5 +577,18 @@ func queryRequests(ctx context.Context, q Querier, query string, args ...any) ([
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close() // before the next query: one connection in a transaction
+	return out, addApprovals(ctx, q, pointers(out))
+}
+
+// pointers points at each of reqs.
+func pointers(reqs []Request) []*Request {
+	out := make([]*Request, len(reqs))
+	for i := range reqs {
+		out[i] = &reqs[i]
+	}
+	return out
 }

@@ -37,15 +37,15 @@ func CreateToken(ctx context.Context, q Querier, t Token) error {
 // TokenUser finds the user of a valid (not revoked, not expired) token of
 // the given kind; a disabled user's token is not valid.
 func TokenUser(ctx context.Context, q Querier, kind, hash string, now time.Time) (User, Token, error) {
-	row := q.QueryRowContext(ctx, `SELECT t.id, t.created_at, t.expires_at, COALESCE(t.device_id, ''), u.id, u.email, u.name, u.role, u.password_hash, u.disabled, u.created_at, u.updated_at
+	row := q.QueryRowContext(ctx, `SELECT t.id, t.created_at, t.expires_at, COALESCE(t.device_id, ''), u.id, u.email, u.name, u.role, u.password_hash, u.disabled, u.created_at, u.updated_at, u.service
 		FROM tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.token_hash = ? AND t.kind = ? AND t.revoked_at IS NULL AND t.expires_at > ? AND u.disabled = 0`, hash, kind, now.UnixMilli())
 	var t Token
 	var tc, te sql.NullInt64
 	var u User
 	var uc, uu sql.NullInt64
-	var disabled int
-	err := row.Scan(&t.ID, &tc, &te, &t.DeviceID, &u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &disabled, &uc, &uu)
+	var disabled, service int
+	err := row.Scan(&t.ID, &tc, &te, &t.DeviceID, &u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &disabled, &uc, &uu, &service)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, Token{}, ErrNotFound
 	}
@@ -55,6 +55,7 @@ func TokenUser(ctx context.Context, q Querier, kind, hash string, now time.Time)
 	t.Hash, t.Kind, t.UserID = hash, kind, u.ID
 	t.CreatedAt, t.ExpiresAt = fromMS(tc), fromMS(te)
 	u.CreatedAt, u.UpdatedAt = fromMS(uc), fromMS(uu)
+	u.Service = service != 0
 	return u, t, nil
 }
 

@@ -20,8 +20,11 @@ type User struct {
 	Role         api.Role
 	PasswordHash string
 	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// Service marks a non-human account: it has no password and signs in
+	// only with API tokens an admin issued.
+	Service   bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Actor is the user acting from source (their client's address).
@@ -31,20 +34,20 @@ func (u User) Actor(source string) actor.Actor {
 
 // API returns the wire form.
 func (u User) API() api.User {
-	return api.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+	return api.User{ID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role, Disabled: u.Disabled, Service: u.Service, CreatedAt: u.CreatedAt}
 }
 
-const userCols = `id, email, name, role, password_hash, disabled, created_at, updated_at`
+const userCols = `id, email, name, role, password_hash, disabled, created_at, updated_at, service`
 
 func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	var u User
 	var created, updated sql.NullInt64
-	var disabled int
-	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &disabled, &created, &updated)
+	var disabled, service int
+	err := row.Scan(&u.ID, &u.Email, &u.Name, &u.Role, &u.PasswordHash, &disabled, &created, &updated, &service)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, ErrNotFound
 	}
-	u.Disabled = disabled != 0
+	u.Disabled, u.Service = disabled != 0, service != 0
 	u.CreatedAt, u.UpdatedAt = fromMS(created), fromMS(updated)
 	return u, err
 }
@@ -54,8 +57,8 @@ func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(
 
 // CreateUser inserts u. A taken email is ErrConflict.
 func CreateUser(ctx context.Context, q Querier, u User) error {
-	_, err := q.ExecContext(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		u.ID, NormalizeEmail(u.Email), u.Name, u.Role, u.PasswordHash, boolInt(u.Disabled), ms(u.CreatedAt), ms(u.UpdatedAt))
+	_, err := q.ExecContext(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, NormalizeEmail(u.Email), u.Name, u.Role, u.PasswordHash, boolInt(u.Disabled), ms(u.CreatedAt), ms(u.UpdatedAt), boolInt(u.Service))
 	if isUnique(err) {
 		return fault.Detail(ErrConflict, "a user with this email exists")
 	}

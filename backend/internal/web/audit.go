@@ -15,18 +15,25 @@ type auditRow struct {
 	Text        string // the entry in words (admin.AuditText)
 	Details     string // the raw details, "k=v; k=v"
 	NetworkName string
+	// BreakGlass flags every row of a break-glass access (a request's
+	// rows with break_glass=true); Service a row of a service user (as
+	// the actor, the request's user or the account changed).
+	BreakGlass bool
+	Service    bool
 }
 
 // newAuditRow is an entry as the audit log and a request's history show
 // it: in words, with the raw fields a click away.
 func newAuditRow(e store.AuditEntry) auditRow {
-	return auditRow{AuditEntry: e, Text: admin.AuditText(e), Details: admin.DetailsText(e.Details)}
+	return auditRow{AuditEntry: e, Text: admin.AuditText(e), Details: admin.DetailsText(e.Details),
+		BreakGlass: e.TargetType == "request" && e.Details["break_glass"] == "true", Service: e.Details["service_user"] == "true"}
 }
 
 // auditActions are the action filters offered (a trailing "." is a prefix).
 var auditActions = []struct{ Value, Label string }{
 	{"request.", "Requests: all"}, {"request.create", "Request made"}, {"request.approve", "Request approved"},
 	{"request.deny", "Request denied"}, {"request.revoke", "Access revoked"}, {"request.expire", "Access expired"},
+	{"request.extend", "Grant extended"}, {"request.acknowledge", "Break-glass reviewed"}, {"group.", "Groups"}, {"rule.", "Rules"},
 	{"network.", "Networks"}, {"user.", "Users"}, {"settings.", "Settings"}, {"outbox.", "Email outbox"},
 	{"login", "Sign-ins"}, {"login.failure", "Failed sign-ins"}, {"login.blocked", "Blocked sign-ins"}, {"logout", "Sign-outs"},
 }
@@ -86,8 +93,18 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	for _, n := range view.Networks {
 		names[n.ID] = n.Name
 	}
+	users, err := store.ListUsers(r.Context(), s.DB)
+	if err != nil {
+		s.serverError(w, r, v, err)
+		return
+	}
+	service := map[string]bool{}
+	for _, u := range users {
+		service[u.ID] = u.Service
+	}
 	for _, e := range entries {
 		row := newAuditRow(e)
+		row.Service = row.Service || service[e.ActorID] || (e.TargetType == "user" && service[e.TargetID])
 		row.NetworkName = names[e.NetworkID]
 		if row.NetworkName == "" {
 			row.NetworkName = e.Details["network"]

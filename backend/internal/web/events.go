@@ -32,9 +32,14 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request, v *visit) {
 		data := fmt.Sprintf(`{"server_time":%q}`, s.now().Format(time.RFC3339Nano))
 		return stream.Event(sse.Event{ID: strconv.Itoa(seq), Type: event, Data: data})
 	}
+	// The stream ends with the session, and when its visitor is no longer
+	// an admin or an approver.
 	valid := func() bool {
 		_, u, err := store.SessionUser(r.Context(), s.DB, v.Session.Hash, s.now())
-		return err == nil && u.ID == v.Actor.ID && v.isAdmin() && u.Role == v.Actor.Role
+		if err != nil || u.ID != v.Actor.ID || u.Role != v.Actor.Role {
+			return false
+		}
+		return s.loadApprovals(r.Context(), v) == nil && v.isReviewer()
 	}
 	if send("hello") != nil {
 		return

@@ -24,6 +24,8 @@ var funcs = template.FuncMap{
 	"status":    statusLabel,
 	"bytes":     humanBytes,
 	"managedBy": managedBy,
+	"kindOf":    func(r store.Request) string { return string(r.KindOrAccess()) },
+	"scheduled": func(r store.Request, now time.Time) bool { return r.StartsAt.After(now) },
 	"endedAt":   endedAt,
 	"endedHow":  endedHow,
 	"grantedBy": grantedBy,
@@ -151,9 +153,11 @@ func statusLabel(s api.RequestStatus) string {
 	return string(s)
 }
 
-// managedBy is the admin who processed a request ("Managed By"): who
-// revoked it, else who approved or denied it; a requester's own withdrawal
-// is named as such.
+// managedBy is who processed a request ("Managed By"): who revoked it,
+// else who decided it — the rule ("rule: on-call"), "break-glass", the
+// approvers of a network that needs several (while pending, how far they
+// got: "1 of 2: dana@example.com"), or the one who approved or denied it;
+// a requester's own withdrawal is named as such.
 func managedBy(r store.Request) string {
 	switch {
 	case r.Status == api.StatusRevoked && r.EndedBy == r.UserID:
@@ -162,6 +166,10 @@ func managedBy(r store.Request) string {
 		return r.EnderEmail
 	case r.Status == api.StatusCancelled:
 		return "Cancelled by the user"
+	case r.Status == api.StatusPending && len(r.Approvals) > 0:
+		return fmt.Sprintf("%d of %d: %s", len(r.Approvals), max(1, r.RequiredApprovals), approverList(r))
+	case r.Status != api.StatusDenied && grantor(r) != "":
+		return grantor(r)
 	case r.DeciderEmail != "":
 		return r.DeciderEmail
 	case r.Status == api.StatusExpired:
@@ -236,8 +244,8 @@ func grantedBy(r store.Request) string {
 		return ""
 	}
 	s := humantime.Span(r.Granted)
-	if r.DeciderEmail != "" {
-		s += " by " + r.DeciderEmail
+	if g := grantor(r); g != "" {
+		s += " by " + g
 	}
 	return s
 }

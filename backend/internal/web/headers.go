@@ -43,15 +43,21 @@ func (s *Server) public(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// handler is a handler of a signed-in admin.
+// handler is a handler of a signed-in visitor (see authz.go for who).
 type handler func(w http.ResponseWriter, r *http.Request, v *visit)
 
-// page wraps a GET handler: signed-out visits are sent to sign in, and
-// non-admins get the 403 page.
-func (s *Server) page(h handler) http.HandlerFunc {
+// page wraps an admin's GET handler: signed-out visits are sent to sign
+// in, and everyone else gets the 403 page.
+func (s *Server) page(h handler) http.HandlerFunc { return s.get(h, forAdmins) }
+
+// queuePage wraps a GET handler of the request queue: admins and
+// approvers (who see only their networks' requests).
+func (s *Server) queuePage(h handler) http.HandlerFunc { return s.get(h, forReviewers) }
+
+func (s *Server) get(h handler, a audience) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		defer s.guard(w, r)()
-		v, ok := s.signedIn(w, r, true)
+		v, ok := s.signedIn(w, r, a)
 		if !ok {
 			return
 		}
@@ -61,12 +67,16 @@ func (s *Server) page(h handler) http.HandlerFunc {
 
 // action wraps an admin's POST handler: the request must pass the CSRF
 // checks first.
-func (s *Server) action(h handler) http.HandlerFunc { return s.post(h, true) }
+func (s *Server) action(h handler) http.HandlerFunc { return s.post(h, forAdmins) }
+
+// queueAction wraps a POST handler of the request queue (a decision):
+// admins and approvers, on their networks' requests.
+func (s *Server) queueAction(h handler) http.HandlerFunc { return s.post(h, forReviewers) }
 
 // userAction wraps a POST handler of any signed-in user (signing out).
-func (s *Server) userAction(h handler) http.HandlerFunc { return s.post(h, false) }
+func (s *Server) userAction(h handler) http.HandlerFunc { return s.post(h, forAnyone) }
 
-func (s *Server) post(h handler, adminOnly bool) http.HandlerFunc {
+func (s *Server) post(h handler, a audience) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		defer s.guard(w, r)()
 		r.Body = http.MaxBytesReader(w, r.Body, maxForm)
@@ -74,7 +84,7 @@ func (s *Server) post(h handler, adminOnly bool) http.HandlerFunc {
 			s.csrfRefused(w, r, nil, "the form was sent from another site")
 			return
 		}
-		v, ok := s.signedIn(w, r, false)
+		v, ok := s.signedIn(w, r, forAnyone)
 		if !ok {
 			return
 		}
@@ -82,7 +92,7 @@ func (s *Server) post(h handler, adminOnly bool) http.HandlerFunc {
 			s.csrfRefused(w, r, v, "the form's security token is missing or out of date")
 			return
 		}
-		if adminOnly && !v.isAdmin() {
+		if !v.allows(a) {
 			s.forbidden(w, r, v)
 			return
 		}

@@ -40,6 +40,21 @@ func demoServer(t testing.TB, opts ...backendtest.Option) *backendtest.Server {
 // contractor signs in the demo contractor through the API.
 func contractor(t testing.TB, srv *backendtest.Server) *client.Client {
 	t.Helper()
+	email, pw := demoCredential(t, srv, "contractor", "")
+	return srv.Login(t, email, pw)
+}
+
+// Demo approvers: Dana approves production-db by name, Erik through the
+// group db-admins.
+const (
+	dana = "lead@example.com"
+	erik = "dba@example.com"
+)
+
+// demoCredential reads an account of the demo's credentials file: the
+// first of role (contractor, approver …), or the one with email.
+func demoCredential(t testing.TB, srv *backendtest.Server, role, email string) (string, string) {
+	t.Helper()
 	f, err := os.Open(filepath.Join(srv.Dir, "demo-credentials.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -48,13 +63,24 @@ func contractor(t testing.TB, srv *backendtest.Server) *client.Client {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
-		if rest, ok := strings.CutPrefix(line, "contractor:"); ok {
-			email, pw, _ := strings.Cut(strings.TrimSpace(rest), " / ")
-			return srv.Login(t, email, pw)
+		if rest, ok := strings.CutPrefix(line, role+":"); ok {
+			e, pw, _ := strings.Cut(strings.TrimSpace(rest), " / ")
+			if email == "" || e == email {
+				return e, pw
+			}
 		}
 	}
-	t.Fatal("no contractor in the demo credentials")
-	return nil
+	t.Fatalf("no %s %s in the demo credentials", role, email)
+	return "", ""
+}
+
+// demoApprover signs in a demo approver (dana, erik) on the web page.
+func demoApprover(t testing.TB, srv *backendtest.Server, email string) *webClient {
+	t.Helper()
+	_, pw := demoCredential(t, srv, "approver", email)
+	c := newWebClient(t, srv)
+	c.signIn(email, pw)
+	return c
 }
 
 // networkByName finds a network through the admin API.

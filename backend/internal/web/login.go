@@ -19,10 +19,11 @@ type loginView struct {
 	Notice    string
 }
 
-// loginPage shows the sign-in form; a signed-in admin goes on to next.
+// loginPage shows the sign-in form; a signed-in admin or approver goes on
+// to next.
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 	next := localNext(r.URL.Query().Get("next"))
-	if v, ok, _ := s.currentSession(r); ok && v.isAdmin() {
+	if v, ok, _ := s.currentSession(r); ok && s.loadApprovals(r.Context(), v) == nil && v.isReviewer() {
 		http.Redirect(w, r, next, http.StatusFound)
 		return
 	}

@@ -69,11 +69,16 @@ type pageData struct {
 	User     actor.Actor // who is signed in
 	SignedIn bool
 	IsAdmin  bool
+	// Reviewer is an admin, or an approver who sees their queue.
+	Reviewer bool
 	CSRF     string
 	Flash    *flash
 	Mail     *mailBanner // while mail cannot be delivered (admin pages)
-	Now      time.Time
-	Data     any
+	// BreakGlass lists the break-glass accesses awaiting the visitor's
+	// review (admins, and approvers of their networks).
+	BreakGlass *breakGlassBanner
+	Now        time.Time
+	Data       any
 }
 
 // navOf maps a page to its entry in the main navigation.
@@ -81,13 +86,13 @@ var navOf = map[string]string{
 	"requests": "requests", "request": "requests",
 	"networks": "networks", "network": "networks", "network_form": "networks",
 	"gateways": "gateways", "gateway_added": "gateways",
-	"users": "users", "settings": "settings", "audit": "audit", "outbox": "outbox",
+	"users": "users", "user": "users", "service_token": "users", "groups": "groups", "group": "groups", "settings": "settings", "audit": "audit", "outbox": "outbox",
 }
 
 func (s *Server) pageData(v *visit, name, title string, data any) pageData {
 	d := pageData{Title: title, Nav: navOf[name], Now: s.now(), Data: data}
 	if v != nil {
-		d.User, d.SignedIn, d.IsAdmin, d.CSRF = v.Actor, true, v.isAdmin(), v.Session.CSRF
+		d.User, d.SignedIn, d.IsAdmin, d.Reviewer, d.CSRF = v.Actor, true, v.isAdmin(), v.isReviewer(), v.Session.CSRF
 	}
 	return d
 }
@@ -98,6 +103,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, v *visit, status
 	d := s.pageData(v, name, title, data)
 	if d.IsAdmin {
 		d.Mail = s.mailBanner(r.Context())
+	}
+	if d.Reviewer {
+		d.BreakGlass = s.breakGlassBanner(r.Context(), v)
 	}
 	if v != nil {
 		if raw, err := s.SignIn.TakeFlash(r.Context(), v.Session.Hash); err == nil && raw != "" {

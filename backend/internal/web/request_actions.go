@@ -16,6 +16,9 @@ import (
 // audit row and emails as the API's approve.
 func (s *Server) grant(w http.ResponseWriter, r *http.Request, v *visit) {
 	d, err := formDuration(r.PostFormValue)
+	if err == nil {
+		_, err = s.visibleRequest(r.Context(), v, r.PathValue("id"))
+	}
 	if err != nil {
 		s.actionFailed(w, r, v, "Access was not granted", err)
 		return
@@ -33,6 +36,9 @@ func (s *Server) grant(w http.ResponseWriter, r *http.Request, v *visit) {
 // deny refuses a pending request with an optional note to the user.
 func (s *Server) deny(w http.ResponseWriter, r *http.Request, v *visit) {
 	note, err := access.ValidateNote(r.PostFormValue("note"))
+	if err == nil {
+		_, err = s.visibleRequest(r.Context(), v, r.PathValue("id"))
+	}
 	if err != nil {
 		s.actionFailed(w, r, v, "The request was not denied", err)
 		return

@@ -34,6 +34,10 @@ type requestRow struct {
 	DefaultSeconds int64
 	MaxSeconds     int64
 	Own            bool // the admin's own request: not theirs to decide
+	// ApproveLabel is the Grant button's label ("Approve (1 of 2)");
+	// YouApproved says the visitor gave one of its approvals already.
+	ApproveLabel string
+	YouApproved  bool
 }
 
 type requestsView struct {
@@ -45,14 +49,18 @@ type requestsView struct {
 	NetFilter string
 	User      *store.User // the user filter (?user=), if any
 	ClearUser string      // this page without the user filter
-	Rows      []requestRow
-	NextURL   string
-	FirstURL  string
-	Self      string // this page, to come back to after an action
-	LiveURL   string // the fragment that live updates fetch
-	Version   string // changes when anything shown changes
-	Presets   []preset
-	Oldest    bool // oldest first (the pending queue)
+	// Review: only break-glass accesses awaiting review (?review=required,
+	// the banner's link); ClearReview is this page without the filter.
+	Review      bool
+	ClearReview string
+	Rows        []requestRow
+	NextURL     string
+	FirstURL    string
+	Self        string // this page, to come back to after an action
+	LiveURL     string // the fragment that live updates fetch
+	Version     string // changes when anything shown changes
+	Presets     []preset
+	Oldest      bool // oldest first (the pending queue)
 }
 
 // requestsPage is JIT Requests, across networks (/admin/requests) or for
@@ -92,6 +100,7 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		s.renderError(w, r, v, http.StatusBadRequest, "Bad request", err.Error())
 		return
 	}
+	v.scope(&f)
 	f.Limit = PageSize
 	// Pending is a queue: the request waiting longest on top. The other
 	// tabs are history: the latest first.
@@ -115,6 +124,13 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		s.serverError(w, r, v, err)
 		return
 	}
+	mine := view.Networks[:0:0]
+	for _, n := range view.Networks {
+		if v.mayReview(n.ID) {
+			mine = append(mine, n)
+		}
+	}
+	view.Networks = mine
 	view.Query, view.NetFilter = f.Query, f.NetworkID
 	if view.Network != nil {
 		view.NetFilter = ""
@@ -135,6 +151,9 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		}
 		if f.UserID != "" {
 			p.Set("user", f.UserID)
+		}
+		if f.ReviewRequired {
+			p.Set("review", "required")
 		}
 		if cursor != "" {
 			p.Set("cursor", cursor)
@@ -160,8 +179,9 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 	for _, req := range list {
 		n := limits[req.NetworkID]
 		view.Rows = append(view.Rows, requestRow{Request: req, DefaultSeconds: int64(n.DefaultDuration.Seconds()),
-			MaxSeconds: int64(n.MaxDuration.Seconds()), Own: req.UserID == v.Actor.ID})
-		fmt.Fprint(h, req.ID, req.Status, req.ExpiresAt.UnixMilli(), req.DecidedBy, req.EndedBy, req.Note, n.MaxDuration)
+			MaxSeconds: int64(n.MaxDuration.Seconds()), Own: req.UserID == v.Actor.ID,
+			ApproveLabel: approveLabel(req), YouApproved: req.ApprovedBy(v.Actor.ID)})
+		fmt.Fprint(h, req.ID, req.Status, req.ExpiresAt.UnixMilli(), req.DecidedBy, req.EndedBy, req.Note, n.MaxDuration, len(req.Approvals), req.ReviewRequired)
 	}
 	view.Version = fmt.Sprintf("%x", h.Sum64())
 	if next != "" {
@@ -176,6 +196,12 @@ func (s *Server) requestsPage(w http.ResponseWriter, r *http.Request, v *visit) 
 		f.UserID = ""
 		view.ClearUser = link(view.Tab, "")
 		f.UserID = uid
+	}
+	if f.ReviewRequired {
+		view.Review = true
+		f.ReviewRequired = false
+		view.ClearReview = link(view.Tab, "")
+		f.ReviewRequired = true
 	}
 	view.LiveURL = view.Self + "&partial=1"
 	if q.Get("partial") == "1" {

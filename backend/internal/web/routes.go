@@ -2,8 +2,9 @@ package web
 
 import "net/http"
 
-// Routes registers every route of the web page on mux. GET routes never
-// change anything; every POST needs the CSRF token.
+// Routes registers every route of the web page on mux, each with whom it
+// is for (authz.go). GET routes never change anything; every POST needs
+// the CSRF token.
 func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{$}", s.public(s.root))
 	mux.HandleFunc("GET /admin", s.public(s.root))
@@ -16,14 +17,18 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /invite", s.public(s.invitePage))
 	mux.HandleFunc("POST /invite", s.public(s.acceptInvite))
 
-	mux.HandleFunc("GET /admin/requests", s.page(s.requestsPage))
-	mux.HandleFunc("GET /admin/requests/{id}", s.page(s.requestPage))
+	// The request queue is also the approvers' (authz.go): their
+	// networks' requests, to decide; revoking and bulk decisions stay with
+	// the admins.
+	mux.HandleFunc("GET /admin/requests", s.queuePage(s.requestsPage))
+	mux.HandleFunc("GET /admin/requests/{id}", s.queuePage(s.requestPage))
 	mux.HandleFunc("POST /admin/requests/bulk", s.action(s.bulk))
-	mux.HandleFunc("POST /admin/requests/{id}/grant", s.action(s.grant))
-	mux.HandleFunc("POST /admin/requests/{id}/deny", s.action(s.deny))
+	mux.HandleFunc("POST /admin/requests/{id}/grant", s.queueAction(s.grant))
+	mux.HandleFunc("POST /admin/requests/{id}/deny", s.queueAction(s.deny))
+	mux.HandleFunc("POST /admin/requests/{id}/acknowledge", s.queueAction(s.acknowledge))
 	mux.HandleFunc("POST /admin/requests/{id}/revoke", s.action(s.revoke))
 	mux.HandleFunc("POST /admin/requests/{id}/grant-again", s.action(s.grantAgain))
-	mux.HandleFunc("GET /admin/events", s.page(s.events))
+	mux.HandleFunc("GET /admin/events", s.queuePage(s.events))
 
 	mux.HandleFunc("GET /admin/networks", s.page(s.networksPage))
 	mux.HandleFunc("GET /admin/networks/new", s.page(s.newNetworkPage))
@@ -38,9 +43,17 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /admin/gateways", s.page(s.gatewaysPage))
 	mux.HandleFunc("POST /admin/gateways/{id}/revoke", s.action(s.revokeGateway))
 
+	mux.HandleFunc("GET /admin/groups", s.page(s.groupsPage))
+	mux.HandleFunc("POST /admin/groups", s.action(s.createGroup))
+	mux.HandleFunc("GET /admin/groups/{id}", s.page(s.groupPage))
+	mux.HandleFunc("POST /admin/groups/{id}", s.action(s.changeGroup))
+	mux.HandleFunc("POST /admin/groups/{id}/delete", s.action(s.deleteGroup))
+
 	mux.HandleFunc("GET /admin/users", s.page(s.usersPage))
 	mux.HandleFunc("POST /admin/users", s.action(s.inviteUser))
+	mux.HandleFunc("POST /admin/users/service", s.action(s.createServiceUser))
 	mux.HandleFunc("POST /admin/users/{id}", s.action(s.updateUser))
+	mux.HandleFunc("POST /admin/users/{id}/token", s.action(s.newServiceToken))
 	mux.HandleFunc("GET /admin/users/{id}", s.page(s.userPage))
 	mux.HandleFunc("POST /admin/devices/{id}/remove", s.action(s.removeDevice))
 

@@ -17,6 +17,7 @@ import (
 // their session.
 type visit struct {
 	signin.Session
+	approves []string // the networks a non-admin approves (loadApprovals)
 }
 
 func (v *visit) isAdmin() bool { return v.Actor.IsAdmin() }
@@ -75,10 +76,10 @@ func (s *Server) currentSession(r *http.Request) (*visit, bool, error) {
 	return &visit{Session: sess}, true, nil
 }
 
-// signedIn returns the visit of a signed-in user (an admin when adminOnly),
-// or answers for it: a redirect to the sign-in page (a 401 for the event
-// stream and POSTs), or the 403 page for a non-admin.
-func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, adminOnly bool) (*visit, bool) {
+// signedIn returns the visit of a signed-in user whom a route of audience
+// a is for, or answers for it: a redirect to the sign-in page (a 401 for
+// the event stream and POSTs), or the 403 page for anyone else.
+func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, a audience) (*visit, bool) {
 	v, ok, err := s.currentSession(r)
 	if err != nil {
 		s.serverError(w, r, nil, err)
@@ -96,14 +97,19 @@ func (s *Server) signedIn(w http.ResponseWriter, r *http.Request, adminOnly bool
 		http.Redirect(w, r, "/admin/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 		return nil, false
 	}
-	if adminOnly && !v.isAdmin() {
+	if err := s.loadApprovals(r.Context(), v); err != nil {
+		s.serverError(w, r, v, err)
+		return nil, false
+	}
+	if !v.allows(a) {
 		s.forbidden(w, r, v)
 		return nil, false
 	}
 	return v, true
 }
 
-// forbidden is the page of a signed-in non-admin.
+// forbidden is the page of a signed-in visitor a route is not for: a user,
+// or an approver on an admin's page (it links their queue).
 func (s *Server) forbidden(w http.ResponseWriter, r *http.Request, v *visit) {
 	s.render(w, r, v, http.StatusForbidden, "forbidden", "Admins only", nil)
 }

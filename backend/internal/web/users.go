@@ -22,6 +22,9 @@ type usersView struct {
 	Role        api.Role
 	Error       string
 	Field       string
+	// the service user form, kept after an error
+	ServiceEmail, ServiceName  string
+	ServiceError, ServiceField string
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -35,7 +38,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, v *visit, s
 		return
 	}
 	for _, u := range users {
-		view.Users = append(view.Users, userRow{User: u, Invited: u.PasswordHash == "", Self: u.ID == v.Actor.ID})
+		view.Users = append(view.Users, userRow{User: u, Invited: u.PasswordHash == "" && !u.Service, Self: u.ID == v.Actor.ID})
 	}
 	s.render(w, r, v, status, "users", "Users", view)
 }
@@ -59,12 +62,7 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 func userFormError(view *usersView, err error) bool {
-	text, field, ok := problem(err)
-	if ok && field == "" && errors.Is(err, store.ErrConflict) {
-		field = "email" // the only unique field of a user
-	}
-	view.Error, view.Field = text, field
-	return ok
+	return fieldError(&view.Error, &view.Field, "email", err) // the only unique field of a user
 }
 
 // updateUser changes a user's role, or disables or enables them.

@@ -7,7 +7,8 @@
 // The icon is green while any tunnel is up, grey otherwise. The menu lists
 // the networks with their state and time left; clicking an active (or
 // standing) network connects or disconnects it, clicking one to request
-// opens the window's Request dialog; "Request access…", "Open Gatepass"
+// opens the window's Request dialog; "Request access…", "Extend access…"
+// (the window's Extend dialog, as Request does), "Open Gatepass"
 // (runs the gatepass window from beside this executable: a running window
 // is raised) and "Quit Gatepass" (quits the window and the tray; the agent
 // keeps running). What the menu shows is traymenu.Build, a pure function.
@@ -48,8 +49,8 @@ type tray struct {
 	client *localapi.Client
 	log    *slog.Logger
 
-	header, request, open, quit *systray.MenuItem
-	items                       [slots]*systray.MenuItem
+	header, request, extend, open, quit *systray.MenuItem
+	items                               [slots]*systray.MenuItem
 
 	mu       sync.Mutex
 	status   *localapi.Status
@@ -104,6 +105,7 @@ func (t *tray) ready(ctx context.Context) {
 	}
 	systray.AddSeparator()
 	t.request = systray.AddMenuItem("Request access…", "Request access to a network")
+	t.extend = systray.AddMenuItem("Extend access…", "Ask for more time on an active grant")
 	t.open = systray.AddMenuItem("Open Gatepass", "Show the Gatepass window")
 	systray.AddSeparator()
 	t.quit = systray.AddMenuItem("Quit Gatepass", "Quit the window and the tray (the agent keeps running)")
@@ -116,6 +118,15 @@ func (t *tray) ready(ctx context.Context) {
 				return
 			case <-t.request.ClickedCh:
 				t.window("--request")
+			case <-t.extend.ClickedCh:
+				t.mu.Lock()
+				name := t.menu.ExtendNetwork
+				t.mu.Unlock()
+				if name != "" {
+					t.window("--extend", name)
+				} else {
+					t.window("--extend")
+				}
 			case <-t.open.ClickedCh:
 				t.window()
 			case <-t.quit.ClickedCh:
@@ -195,6 +206,11 @@ func (t *tray) apply() {
 		t.request.Enable()
 	} else {
 		t.request.Disable()
+	}
+	if m.CanExtend {
+		t.extend.Enable()
+	} else {
+		t.extend.Disable()
 	}
 	if t.timer != nil {
 		t.timer.Stop()

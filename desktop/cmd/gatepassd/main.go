@@ -2,8 +2,11 @@
 //
 //	gatepassd run [--server URL] [--socket PATH] [--state-dir DIR] [--tunnel netstack|tun] [--socks5 ADDR] [--http-proxy ADDR] [--proxy-password]
 //	gatepassd login --server URL --email E --password-stdin
+//	gatepassd login --server URL --token-stdin      (a service account's API token)
 //	gatepassd status [--json]
-//	gatepassd request NETWORK --reason R [--duration 8h]
+//	gatepassd request NETWORK --reason R [--duration 8h] [--start S]
+//	gatepassd extend NETWORK --reason R --duration D
+//	gatepassd break-glass NETWORK --reason R [--duration D]
 //	gatepassd cancel|connect|disconnect|release NETWORK
 //	gatepassd logout
 //	gatepassd devices [--json]
@@ -30,7 +33,6 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
-	"text/tabwriter"
 	"time"
 
 	"gatepass.dev/desktop/internal/agent"
@@ -44,7 +46,7 @@ import (
 var version = "dev"
 
 // commands are the sub-commands of the operating contract, in usage order.
-var commands = []string{"run", "login", "status", "request", "cancel", "connect", "disconnect", "release", "logout", "devices"}
+var commands = []string{"run", "login", "status", "request", "extend", "break-glass", "cancel", "connect", "disconnect", "release", "logout", "devices"}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -53,7 +55,7 @@ func main() {
 	os.Exit(code)
 }
 
-const usageText = `usage: gatepassd run|login|status|request|cancel|connect|disconnect|release|logout|devices [flags]
+const usageText = `usage: gatepassd run|login|status|request|extend|break-glass|cancel|connect|disconnect|release|logout|devices [flags]
        gatepassd version
 
   run          start the agent: --server URL, --socket PATH, --state-dir DIR,
@@ -63,8 +65,14 @@ const usageText = `usage: gatepassd run|login|status|request|cancel|connect|disc
                Linux too; always on Windows and macOS),
                --credential-store auto|keyring|file, --log-level LEVEL
   login        --server URL --email E --password-stdin
+               --server URL --token-stdin   (a service account's API token)
   status       [--json]
-  request      NETWORK --reason R [--duration D]   (D like 8h, 90m, 2d)
+  request      NETWORK --reason R [--duration D] [--start S]   (D like 8h, 90m, 2d;
+               S: RFC 3339, "in 2h", "tomorrow 09:00", "2026-11-24 09:00", "09:00"
+               in this machine's time zone)
+  extend       NETWORK --reason R --duration D   more time on your active grant
+  break-glass  NETWORK --reason R [--duration D] emergency access at once (where
+               the network allows it for you; every approver is alerted)
   cancel       NETWORK   withdraw a pending request
   connect      NETWORK   bring the tunnel up (the network must be active)
   disconnect   NETWORK   bring the tunnel down
@@ -117,6 +125,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		err = cmdStatus(ctx, rest, stdout)
 	case "request":
 		err = cmdRequest(ctx, rest, stdout)
+	case "extend":
+		err = cmdExtend(ctx, rest, stdout)
+	case "break-glass":
+		err = cmdBreakGlass(ctx, rest, stdout)
 	case "cancel", "connect", "disconnect", "release":
 		err = cmdNetwork(ctx, cmd, rest, stdout)
 	case "logout":
@@ -308,6 +320,7 @@ func cmdLogin(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	server := fs.String("server", "", "backend URL (default: the agent's --server)")
 	email := fs.String("email", "", "your email")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from standard input")
+	tokenStdin := fs.Bool("token-stdin", false, "read a service account's API token from standard input (no email, no password)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -315,31 +328,50 @@ func cmdLogin(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 	if len(pos) > 0 {
 		return usageErr("unexpected argument %q", pos[0])
 	}
-	if *email == "" {
-		return usageErr("--email is required")
+	if *tokenStdin && (*email != "" || *pwStdin) {
+		return usageErr("--token-stdin signs in a service account by its API token alone: leave out --email and --password-stdin")
 	}
-	if !*pwStdin {
-		return usageErr("--password-stdin is required (e.g. `gatepassd login --email E --password-stdin < file`): passwords are never taken as arguments")
+	if !*tokenStdin {
+		if *email == "" {
+			return usageErr("--email is required (a service account: --token-stdin)")
+		}
+		if !*pwStdin {
+			return usageErr("--password-stdin is required (e.g. `gatepassd login --email E --password-stdin < file`): passwords are never taken as arguments")
+		}
+	}
+	what := "password"
+	if *tokenStdin {
+		what = "API token"
 	}
 	b, err := io.ReadAll(io.LimitReader(stdin, 4096))
 	if err != nil {
-		return fmt.Errorf("read the password: %w", err)
+		return fmt.Errorf("read the %s: %w", what, err)
 	}
-	password := strings.TrimRight(string(b), "\r\n")
-	if password == "" {
-		return usageErr("no password on standard input")
+	secret := strings.TrimRight(string(b), "\r\n")
+	if *tokenStdin {
+		secret = strings.TrimSpace(secret)
+	}
+	if secret == "" {
+		return usageErr("no %s on standard input", what)
 	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	st, err := localapi.NewClient(*socket).Login(ctx, *server, *email, password)
+	in := localapi.LoginRequest{Server: *server, Email: *email, Password: secret}
+	if *tokenStdin {
+		in = localapi.LoginRequest{Server: *server, Token: secret}
+	}
+	st, err := localapi.NewClient(*socket).LoginWith(ctx, in)
 	if err != nil {
 		return err
 	}
-	name := *email
+	name, kind := *email, ""
 	if st.User != nil {
 		name = st.User.Email
+		if st.User.Service {
+			kind = " (a service account)"
+		}
 	}
-	fmt.Fprintf(stdout, "Signed in to %s as %s.\n", st.Server, name)
+	fmt.Fprintf(stdout, "Signed in to %s as %s%s.\n", st.Server, name, kind)
 	return nil
 }
 
@@ -386,86 +418,6 @@ func cmdStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// printStatus prints the status as a table for people.
-func printStatus(w io.Writer, st localapi.Status) {
-	if !st.SignedIn {
-		fmt.Fprintln(w, "Not signed in.")
-		if st.Message != "" {
-			fmt.Fprintln(w, st.Message)
-		}
-		fmt.Fprintln(w, "Sign in with: gatepassd login --server URL --email E --password-stdin")
-		return
-	}
-	who := ""
-	if st.User != nil {
-		who = st.User.Email
-	}
-	reach := "reachable"
-	if !st.BackendReachable {
-		reach = "UNREACHABLE"
-	}
-	fmt.Fprintf(w, "Signed in to %s as %s (server %s).\n", st.Server, who, reach)
-	printProxies(w, st)
-	if len(st.Networks) == 0 {
-		fmt.Fprintln(w, "No networks.")
-		return
-	}
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "NETWORK\tSTATE\tTIME LEFT\tCONNECTED\tADDRESS")
-	for _, n := range st.Networks {
-		left := "-"
-		if n.State == api.StateActive && n.ExpiresAt != nil {
-			left = timeLeft(n.ExpiresAt.Sub(st.ServerTime))
-		}
-		conn := "no"
-		switch n.TunnelState {
-		case localapi.TunnelConnected:
-			conn = "yes"
-		case localapi.TunnelHandshaking:
-			conn = "handshaking" // up, the gateway not heard from yet
-		case localapi.TunnelConnecting:
-			conn = "connecting"
-		case localapi.TunnelRetrying:
-			conn = "retrying"
-		}
-		addr := n.Address
-		if addr == "" {
-			addr = "-"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", n.Name, stateLabel(n.State), left, conn, addr)
-	}
-	tw.Flush()
-	for _, n := range st.Networks {
-		if n.Error != "" {
-			fmt.Fprintf(w, "%s: %s\n", n.Name, n.Error)
-		}
-	}
-}
-
-func stateLabel(s api.NetworkState) string {
-	switch s {
-	case api.StateRequest:
-		return "request"
-	case api.StatePending:
-		return "pending"
-	case api.StateActive:
-		return "active"
-	case api.StateStanding:
-		return "standing"
-	}
-	return string(s)
-}
-
-// timeLeft is the time left on a grant as the window and the tray show it
-// ("29d 23h", "7h 59m", "12m", "40s"), or "expired".
-func timeLeft(d time.Duration) string {
-	if d <= 0 {
-		return "expired"
-	}
-	return humantime.Countdown(d)
-}
-
 // wishedDuration reads --duration: any duration humantime.Parse reads
 // ("8h", "90m", "1d 12h", "2w"), of a second or more.
 func wishedDuration(s string) (time.Duration, error) {
@@ -483,6 +435,7 @@ func cmdRequest(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, socket := clientFlags("request")
 	reason := fs.String("reason", "", "why you need access (required)")
 	dur := fs.String("duration", "", "the duration you wish for, e.g. 8h, 90m, 2d (the admin decides)")
+	start := fs.String("start", "", `when the access starts, for a window later: RFC 3339, "in 2h", "tomorrow 09:00" (default: at approval)`)
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -499,19 +452,37 @@ func cmdRequest(ctx context.Context, args []string, stdout io.Writer) error {
 			return usageErr("--duration: %v", err)
 		}
 	}
+	if *start != "" {
+		if _, err := parseStart(*start, time.Now(), time.Local); err != nil {
+			return usageErr("--start: %v", err)
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
-	st, err := localapi.NewClient(*socket).Request(ctx, pos[0], *reason, d)
+	c := localapi.NewClient(*socket)
+	starts, err := requestStart(ctx, c, *start)
+	if err != nil {
+		return err
+	}
+	st, err := c.RequestWith(ctx, pos[0], localapi.AccessRequest{Reason: *reason, DurationSeconds: int64(d / time.Second), StartsAt: starts})
 	if err != nil {
 		return err
 	}
 	state := api.StatePending
-	if n, ok := st.NetworkByName(pos[0]); ok {
+	n, ok := st.NetworkByName(pos[0])
+	if ok {
 		state = n.State
 	}
-	if state == api.StatePending {
-		fmt.Fprintf(stdout, "Requested access to %s: pending an admin's approval.\n", pos[0])
-	} else {
+	from := ""
+	if starts != nil {
+		from = " from " + localTime(*starts, time.Local)
+	}
+	switch {
+	case state == api.StatePending:
+		fmt.Fprintf(stdout, "Requested access to %s%s: pending an admin's approval.\n", pos[0], from)
+	case state == api.StateScheduled && n.StartsAt != nil:
+		fmt.Fprintf(stdout, "Requested access to %s: approved, starts in %s.\n", pos[0], humantime.Countdown(n.StartsAt.Sub(st.ServerTime)))
+	default:
 		fmt.Fprintf(stdout, "Requested access to %s: now %s.\n", pos[0], state)
 	}
 	return nil

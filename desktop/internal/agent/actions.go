@@ -8,127 +8,8 @@ import (
 
 	"gatepass.dev/desktop/internal/localapi"
 	"gatepass.dev/shared/api"
-	"gatepass.dev/shared/client"
+	"gatepass.dev/shared/humantime"
 )
-
-// Login signs in to a backend: the token is kept in the Store, the
-// device's key pair is created on the first sign-in of this account and its
-// public key registered, and the watch starts. The device token of the
-// previous sign-in to the account is sent along, and the new one saved. A previous session (another
-// account) is signed out once the new sign-in succeeded.
-func (a *Agent) Login(ctx context.Context, in localapi.LoginRequest) error {
-	server := in.Server
-	if server == "" {
-		server = a.opts.DefaultServer
-	}
-	if server == "" {
-		return apiError(http.StatusBadRequest, api.CodeBadRequest, "server: which Gatepass server? (e.g. https://gatepass.example.com)")
-	}
-	server, err := normalizeServer(server)
-	if err != nil {
-		return err
-	}
-	email := strings.TrimSpace(in.Email)
-	if email == "" || in.Password == "" {
-		return apiError(http.StatusBadRequest, api.CodeBadRequest, "email and password are required")
-	}
-	ctx, cancel := context.WithTimeout(ctx, callTimeout)
-	defer cancel()
-	c := client.New(server, client.WithHTTPClient(a.hc))
-	sent := a.clock.Now()
-	resp, err := c.LoginWith(ctx, api.LoginRequest{Email: email, Password: in.Password,
-		DeviceToken: readDeviceToken(deviceTokenPath(a.opts.StateDir, server, email))})
-	recv := a.clock.Now()
-	if err != nil {
-		return backendErr(server, err)
-	}
-	if resp.DeviceToken != "" {
-		if err := writeFileAtomic(deviceTokenPath(a.opts.StateDir, server, resp.User.Email), []byte(resp.DeviceToken+"\n")); err != nil {
-			a.log.Warn("the device token could not be saved: sign-ins from here are limited like a new device's", "err", err)
-		}
-	}
-	kp := keyPath(a.opts.StateDir, server, resp.User.Email)
-	key, _, err := loadOrCreateKey(kp)
-	if err != nil {
-		c.Logout(ctx) //nolint:errcheck // best effort: do not leave a live token behind
-		return apiError(http.StatusInternalServerError, api.CodeInternal, "%v", err)
-	}
-	dev, key, err := a.registerKey(ctx, c, kp, key) // a refused key is replaced once
-	if err != nil {
-		c.Logout(ctx) //nolint:errcheck // best effort
-		return backendErr(server, err)
-	}
-	s := &session{
-		state:      sessionState{Server: server, Email: resp.User.Email, User: resp.User, DeviceID: dev.ID, DeviceName: dev.Name, Addresses: dev.Addresses},
-		client:     c,
-		key:        key,
-		registered: true,
-	}
-	if err := a.creds.Set(server, s.state.Email, resp.Token); err != nil {
-		a.log.Warn("the login token could not be saved: sign in again after a restart", "err", err)
-	}
-	if err := writeJSONFile(a.path(sessionFile), s.state); err != nil {
-		a.log.Warn("could not save the session", "err", err)
-	}
-	nets, nerr := c.MyNetworks(ctx)
-	nrecv := a.clock.Now()
-
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
-		return apiError(http.StatusServiceUnavailable, api.CodeUnavailable, "the agent is stopping (the sign-in is saved for its next start)")
-	}
-	old := a.sess
-	if old != nil {
-		a.endSessionLocked()
-	}
-	a.observeLocked(resp.ServerTime, sent, recv)
-	if nerr == nil {
-		a.observeLocked(nets.ServerTime, recv, nrecv)
-		a.replaceNetworksLocked(nets.Networks)
-	}
-	a.reachable = true
-	a.startSessionLocked(s)
-	a.mu.Unlock()
-	a.log.Info("signed in", "server", server, "email", s.state.Email, "device", dev.ID)
-	if old != nil && (old.state.Server != server || old.state.Email != s.state.Email) {
-		a.revoke(old)
-		if err := a.creds.Delete(old.state.Server, old.state.Email); err != nil {
-			a.log.Warn("could not delete the previous login token", "err", err)
-		}
-	}
-	return nil
-}
-
-// revoke signs a session's token out on the backend (best effort).
-func (a *Agent) revoke(s *session) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := s.client.Logout(ctx); err != nil && client.StatusOf(err) != http.StatusUnauthorized {
-		a.log.Info("could not revoke the login token on the backend", "err", err)
-	}
-}
-
-// Logout closes every tunnel, revokes the token on the backend (best
-// effort), and forgets it. The device key stays for the next sign-in.
-func (a *Agent) Logout(ctx context.Context) error {
-	a.mu.Lock()
-	s := a.sess
-	if s == nil {
-		a.message = ""
-		a.broadcastLocked()
-		a.mu.Unlock()
-		return nil
-	}
-	a.endSessionLocked()
-	a.message = ""
-	a.broadcastLocked()
-	a.mu.Unlock()
-	a.revoke(s)
-	a.forget(s)
-	a.log.Info("signed out", "server", s.state.Server, "email", s.state.Email)
-	return nil
-}
 
 // lookup finds a network by name (or id) and its current state.
 func (a *Agent) lookupLocked(name string) (*session, string, *netState, api.NetworkState, error) {
@@ -148,7 +29,15 @@ func (a *Agent) lookupLocked(name string) (*session, string, *netState, api.Netw
 	return nil, "", nil, "", apiError(http.StatusNotFound, api.CodeNotFound, "you have no network named %q", name)
 }
 
-// Request asks for access to a network.
+// serverNow is the agent's clock corrected by the measured offset.
+func (a *Agent) serverNow() time.Time {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.clock.Now().Add(a.offset)
+}
+
+// Request asks for access to a network, from the approval or (StartsAt)
+// from a later start.
 func (a *Agent) Request(ctx context.Context, name string, in localapi.AccessRequest) error {
 	reason := strings.TrimSpace(in.Reason)
 	if reason == "" {
@@ -167,9 +56,14 @@ func (a *Agent) Request(ctx context.Context, name string, in localapi.AccessRequ
 	if err != nil {
 		return err
 	}
+	if in.StartsAt != nil && !in.StartsAt.After(a.serverNow()) {
+		return fieldError("starts_at", "starts_at: %s is not in the future (leave it out to start at approval)", in.StartsAt.UTC().Format(time.RFC3339))
+	}
 	switch st {
 	case api.StatePending:
 		return apiError(http.StatusConflict, api.CodeConflict, "a request for %s is already pending", name)
+	case api.StateScheduled:
+		return apiError(http.StatusConflict, api.CodeConflict, "your access to %s is already scheduled", name)
 	case api.StateActive:
 		msg := "you already have access to " + name
 		if exp != nil {
@@ -180,7 +74,11 @@ func (a *Agent) Request(ctx context.Context, name string, in localapi.AccessRequ
 		return apiError(http.StatusConflict, api.CodeConflict, "%s needs no request: you have standing access", name)
 	}
 	if err := a.call(ctx, s, func(ctx context.Context) error {
-		_, err := s.client.Request(ctx, id, reason, time.Duration(in.DurationSeconds)*time.Second)
+		nr := api.NewRequest{Reason: reason, StartsAt: in.StartsAt}
+		if in.DurationSeconds > 0 {
+			nr.DurationSeconds = &in.DurationSeconds
+		}
+		_, err := s.client.RequestWith(ctx, id, nr)
 		return err
 	}); err != nil {
 		return err
@@ -287,9 +185,17 @@ func (a *Agent) Connect(ctx context.Context, name string) error {
 		return err
 	}
 	if st != api.StateActive && st != api.StateStanding {
+		start, serverNow := n.start(), a.clock.Now().Add(a.offset)
 		a.mu.Unlock()
-		if st == api.StatePending {
+		switch st {
+		case api.StatePending:
 			return apiError(http.StatusConflict, api.CodeConflict, "%s is not active yet: the request awaits an admin", name)
+		case api.StateScheduled:
+			msg := name + " is not active yet"
+			if start != nil {
+				msg += ": your access starts at " + start.UTC().Format(time.RFC3339) + " (in " + humantime.Countdown(start.Sub(serverNow)) + ")"
+			}
+			return apiError(http.StatusConflict, api.CodeConflict, "%s", msg)
 		}
 		return apiError(http.StatusConflict, api.CodeConflict, "%s is not active: request access first", name)
 	}

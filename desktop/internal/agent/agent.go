@@ -11,9 +11,11 @@
 // happened into the state machine's events and carries out the actions it
 // returns. "Active" is derived with the server clock (the agent's clock
 // corrected by the offset measured from the server times the backend
-// sends), and one timer at the earliest expires_at or bring-up retry runs
-// reconcile again, so a tunnel goes down at expiry even when the backend
-// is unreachable: the agent fails closed. (The gateway drops the peer at
+// sends), and one timer at the earliest expires_at, scheduled starts_at
+// or bring-up retry runs reconcile again, so a tunnel goes down at expiry
+// even when the backend is unreachable (the agent fails closed), and a
+// scheduled grant's tunnel comes up at its start to the second on the
+// server clock, without waiting for the backend's word. (The gateway drops the peer at
 // expiry regardless: that is the enforcement; this teardown is for the
 // user.)
 //
@@ -186,6 +188,18 @@ func (n *netState) expiry() *time.Time {
 	}
 	if r := n.view.Request; r != nil && r.Status == api.StatusApproved {
 		return r.ExpiresAt
+	}
+	return nil
+}
+
+// start is when a scheduled grant (or a pending request for later)
+// starts, or nil.
+func (n *netState) start() *time.Time {
+	if n.view.StartsAt != nil {
+		return n.view.StartsAt
+	}
+	if r := n.view.Request; r != nil && (r.Status == api.StatusApproved || r.Status == api.StatusPending) {
+		return r.StartsAt
 	}
 	return nil
 }

@@ -14,6 +14,9 @@ func TestDerive(t *testing.T) {
 	req := func(s api.RequestStatus, exp *time.Time) *api.Request {
 		return &api.Request{ID: "req_1", Status: s, ExpiresAt: exp}
 	}
+	sched := func(start, end time.Time) *api.Request {
+		return &api.Request{ID: "req_2", Status: api.StatusApproved, StartsAt: &start, ExpiresAt: &end}
+	}
 	tests := []struct {
 		name   string
 		req    *api.Request
@@ -42,6 +45,20 @@ func TestDerive(t *testing.T) {
 		{"no server state: pending", req(api.StatusPending, nil), true, "", nil, api.StatePending},
 		{"no server state: JIT off", nil, false, "", nil, api.StateStanding},
 		{"no server state: nothing", nil, true, "", nil, api.StateRequest},
+
+		// Scheduled access: scheduled until starts_at, active from it to the
+		// second, over at expires_at — on the agent's clock, whatever the
+		// backend's last word was.
+		{"scheduled before the start", sched(now.Add(time.Second), later), true, api.StateScheduled, nil, api.StateScheduled},
+		{"scheduled one ns before the start", sched(now.Add(1), later), true, api.StateScheduled, nil, api.StateScheduled},
+		{"scheduled exactly at the start is active", sched(now, later), true, api.StateScheduled, nil, api.StateActive},
+		{"scheduled past the start is active", sched(earlier, later), true, api.StateScheduled, nil, api.StateActive},
+		{"scheduled past the end fails closed", sched(now.Add(-2*time.Hour), earlier), true, api.StateScheduled, nil, api.StateRequest},
+		{"scheduled but no longer approved", &api.Request{Status: api.StatusRevoked, StartsAt: at(later), ExpiresAt: at(later.Add(time.Hour))}, true, api.StateScheduled, nil, api.StateRequest},
+		{"no server state: approved for later", sched(later, later.Add(time.Hour)), true, "", nil, api.StateScheduled},
+		{"no server state: approved, started", sched(earlier, later), true, "", nil, api.StateActive},
+		{"no server state: approved for later, JIT off", sched(later, later.Add(time.Hour)), false, "", nil, api.StateStanding},
+		{"a pending request for later stays pending", &api.Request{Status: api.StatusPending, StartsAt: at(later)}, true, api.StatePending, nil, api.StatePending},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

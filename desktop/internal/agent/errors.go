@@ -49,3 +49,10 @@ func normalizeServer(s string) (string, error) {
 	}
 	return s, nil
 }
+
+// fieldError is a 400 about one field of the caller's input.
+func fieldError(field, format string, args ...any) *api.Error {
+	e := apiError(http.StatusBadRequest, api.CodeBadRequest, format, args...)
+	e.Field = field
+	return e
+}

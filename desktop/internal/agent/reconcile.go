@@ -13,7 +13,8 @@ import (
 // last pass (a bring-up's result, a first handshake), then by what is
 // wanted now (up iff active or standing, and the user's toggle on). It
 // arms one timer at the next moment a decision can change (the earliest
-// expires_at, or a bring-up retry), then tells the watchers.
+// expires_at, a scheduled grant's starts_at, or a bring-up retry), then
+// tells the watchers.
 func (a *Agent) reconcileLocked() {
 	if a.closed {
 		return
@@ -61,9 +62,14 @@ func (a *Agent) reconcileLocked() {
 		if n.tstate == TunnelRetrying {
 			next = earliest(next, n.retryAt)
 		}
-		if st == api.StateActive {
+		switch st {
+		case api.StateActive:
 			if exp := n.expiry(); exp != nil {
 				next = earliest(next, exp.Add(-a.offset)) // the agent-clock instant of expiry
+			}
+		case api.StateScheduled:
+			if start := n.start(); start != nil {
+				next = earliest(next, start.Add(-a.offset)) // the agent-clock instant of the start
 			}
 		}
 	}

@@ -45,7 +45,20 @@ func (a *Agent) statusLocked() localapi.Status {
 			ID: id, Name: n.view.Name, Description: n.view.Description, JITEnabled: n.view.JITEnabled,
 			State: state, Connected: n.tun != nil, Connecting: n.up != nil, TunnelState: n.tstate, Request: n.view.Request,
 			DefaultDurationSeconds: n.view.DefaultDurationSeconds, MaxDurationSeconds: n.view.MaxDurationSeconds,
-			Error: n.err,
+			Error: n.err, RequiredApprovals: n.view.RequiredApprovals, BreakGlass: n.view.BreakGlass,
+		}
+		if state == api.StateScheduled || state == api.StatePending {
+			if start := n.start(); start != nil {
+				s := start.UTC()
+				nw.StartsAt = &s
+			}
+		}
+		if state == api.StateActive {
+			nw.Extension = n.view.Extension
+			nw.MaxExtensionSeconds = n.view.MaxExtensionSeconds
+		}
+		if state == api.StateActive || state == api.StateStanding {
+			nw.BreakGlass = nil // access already: nothing to break
 		}
 		if p := a.prefs.Networks[id]; p != nil {
 			nw.WantConnected = p.WantConnected

@@ -64,7 +64,18 @@ func (c *Client) Status(ctx context.Context) (Status, error) {
 
 // Login signs the agent in to server (empty: the agent's --server).
 func (c *Client) Login(ctx context.Context, server, email, password string) (Status, error) {
-	return c.statusCall(ctx, http.MethodPost, "/localapi/v1/login", LoginRequest{Server: server, Email: email, Password: password})
+	return c.LoginWith(ctx, LoginRequest{Server: server, Email: email, Password: password})
+}
+
+// LoginToken signs the agent in to server (empty: the agent's --server)
+// with a service account's API token.
+func (c *Client) LoginToken(ctx context.Context, server, token string) (Status, error) {
+	return c.LoginWith(ctx, LoginRequest{Server: server, Token: token})
+}
+
+// LoginWith signs the agent in with every field of LoginRequest.
+func (c *Client) LoginWith(ctx context.Context, in LoginRequest) (Status, error) {
+	return c.statusCall(ctx, http.MethodPost, "/localapi/v1/login", in)
 }
 
 // Logout signs the agent out (tunnels down, token revoked and forgotten).
@@ -76,6 +87,23 @@ func (c *Client) Logout(ctx context.Context) (Status, error) {
 // (0: none).
 func (c *Client) Request(ctx context.Context, network, reason string, wished time.Duration) (Status, error) {
 	return c.statusCall(ctx, http.MethodPost, netPath(network, "request"), AccessRequest{Reason: reason, DurationSeconds: int64(wished / time.Second)})
+}
+
+// RequestWith asks for access to network with every field of
+// AccessRequest (a scheduled start, say).
+func (c *Client) RequestWith(ctx context.Context, network string, in AccessRequest) (Status, error) {
+	return c.statusCall(ctx, http.MethodPost, netPath(network, "request"), in)
+}
+
+// Extend asks for d more on network's active grant.
+func (c *Client) Extend(ctx context.Context, network, reason string, d time.Duration) (Status, error) {
+	return c.statusCall(ctx, http.MethodPost, netPath(network, "extend"), ExtendRequest{Reason: reason, DurationSeconds: int64(d / time.Second)})
+}
+
+// BreakGlass takes emergency access to network for d (0: the network's
+// break-glass maximum).
+func (c *Client) BreakGlass(ctx context.Context, network, reason string, d time.Duration) (Status, error) {
+	return c.statusCall(ctx, http.MethodPost, netPath(network, "break-glass"), BreakGlassRequest{Reason: reason, DurationSeconds: int64(d / time.Second)})
 }
 
 // Cancel withdraws the pending request on network.

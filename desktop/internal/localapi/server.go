@@ -28,6 +28,10 @@ type Service interface {
 	Login(ctx context.Context, in LoginRequest) error
 	Logout(ctx context.Context) error
 	Request(ctx context.Context, network string, in AccessRequest) error
+	// Extend asks for more time on the network's active grant.
+	Extend(ctx context.Context, network string, in ExtendRequest) error
+	// BreakGlass takes emergency access to the network at once.
+	BreakGlass(ctx context.Context, network string, in BreakGlassRequest) error
 	Cancel(ctx context.Context, network string) error
 	Connect(ctx context.Context, network string) error
 	Disconnect(ctx context.Context, network string) error
@@ -168,6 +172,18 @@ func (s *Server) networkAction(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		err = s.svc.Request(ctx, name, in)
+	case "extend":
+		var in ExtendRequest
+		if !decode(w, r, &in) {
+			return
+		}
+		err = s.svc.Extend(ctx, name, in)
+	case "break-glass":
+		var in BreakGlassRequest
+		if !decode(w, r, &in) {
+			return
+		}
+		err = s.svc.BreakGlass(ctx, name, in)
 	case "cancel":
 		err = s.svc.Cancel(ctx, name)
 	case "connect":
@@ -177,7 +193,7 @@ func (s *Server) networkAction(w http.ResponseWriter, r *http.Request) {
 	case "release":
 		err = s.svc.Release(ctx, name)
 	default:
-		err = &api.Error{Status: http.StatusNotFound, Code: api.CodeNotFound, Message: fmt.Sprintf("unknown network action %q (request, cancel, connect, disconnect, release)", r.PathValue("action"))}
+		err = &api.Error{Status: http.StatusNotFound, Code: api.CodeNotFound, Message: fmt.Sprintf("unknown network action %q (request, extend, break-glass, cancel, connect, disconnect, release)", r.PathValue("action"))}
 	}
 	s.answer(w, err)
 }

@@ -13,9 +13,11 @@
 //
 //	GET  /localapi/v1/status                     Status
 //	GET  /localapi/v1/watch                      SSE: "status" events, the full Status first, then on every change
-//	POST /localapi/v1/login                      LoginRequest → Status
+//	POST /localapi/v1/login                      LoginRequest → Status (a password, or a service account's API token)
 //	POST /localapi/v1/logout                     → Status
-//	POST /localapi/v1/networks/{name}/request    AccessRequest → Status
+//	POST /localapi/v1/networks/{name}/request    AccessRequest → Status (starts_at: scheduled access)
+//	POST /localapi/v1/networks/{name}/extend     ExtendRequest → Status (more time on the active grant)
+//	POST /localapi/v1/networks/{name}/break-glass BreakGlassRequest → Status (emergency access at once)
 //	POST /localapi/v1/networks/{name}/cancel     → Status
 //	POST /localapi/v1/networks/{name}/connect    → Status (once the tunnel is up, or an error)
 //	POST /localapi/v1/networks/{name}/disconnect → Status
@@ -95,8 +97,9 @@ type Network struct {
 	Name        string `json:"name"`
 	Description string `json:"description"`
 	JITEnabled  bool   `json:"jit_enabled"`
-	// State is request, pending, active or standing, derived by the agent
-	// with the server clock (an expired grant is never active).
+	// State is request, pending, scheduled, active or standing, derived by
+	// the agent with the server clock (an expired grant is never active; a
+	// scheduled one turns active at its start on the agent's own timer).
 	State api.NetworkState `json:"state"`
 	// Connected says the tunnel is up on this device (TunnelState
 	// handshaking or connected).
@@ -122,6 +125,22 @@ type Network struct {
 	MaxDurationSeconds     int64        `json:"max_duration_seconds"`
 	// Error is why the tunnel could not be brought up (retried with back-off).
 	Error string `json:"error,omitempty"`
+
+	// StartsAt is when access starts: a scheduled grant's start (state
+	// scheduled) or a pending request's wished start; else null.
+	StartsAt *time.Time `json:"starts_at"`
+	// Extension is the latest extension request of the active grant
+	// (pending: "Extension requested: +2h, pending"), or null.
+	Extension *api.Request `json:"extension"`
+	// MaxExtensionSeconds is how much longer the active grant may become
+	// (the network's maximum caps one grant); 0 when it cannot.
+	MaxExtensionSeconds int64 `json:"max_extension_seconds"`
+	// RequiredApprovals is how many approvers must approve a request here
+	// ("1 of 2 approvals" while pending).
+	RequiredApprovals int `json:"required_approvals"`
+	// BreakGlass is set when the user may take emergency access here now,
+	// with its cap; null otherwise.
+	BreakGlass *api.MyBreakGlass `json:"break_glass"`
 }
 
 // TunnelState is where a network's tunnel is on this device (the agent's
@@ -168,12 +187,16 @@ type PrefsInput struct {
 	ConnectOnApproval *bool `json:"connect_on_approval"`
 }
 
-// LoginRequest is the body of POST /localapi/v1/login.
+// LoginRequest is the body of POST /localapi/v1/login: an email and a
+// password, or (a service account, e.g. a CI runner) an API token alone.
 type LoginRequest struct {
 	// Server is the backend's URL; empty means the agent's --server.
 	Server   string `json:"server"`
 	Email    string `json:"email"`
 	Password string `json:"password"`
+	// Token is a service account's API token (an admin issued it); given,
+	// Email and Password must be empty.
+	Token string `json:"token,omitempty"`
 }
 
 // AccessRequest is the body of POST /localapi/v1/networks/{name}/request.
@@ -181,6 +204,26 @@ type AccessRequest struct {
 	Reason string `json:"reason"`
 	// DurationSeconds is the wished duration; 0 for none (the admin decides).
 	DurationSeconds int64 `json:"duration_seconds,omitempty"`
+	// StartsAt schedules the access for later (RFC 3339; at most 90 days
+	// ahead); absent: from the approval.
+	StartsAt *time.Time `json:"starts_at,omitempty"`
+}
+
+// ExtendRequest is the body of POST /localapi/v1/networks/{name}/extend:
+// more time on the network's active grant, within its
+// max_extension_seconds.
+type ExtendRequest struct {
+	Reason          string `json:"reason"`
+	DurationSeconds int64  `json:"duration_seconds"`
+}
+
+// BreakGlassRequest is the body of POST
+// /localapi/v1/networks/{name}/break-glass: emergency access at once, with
+// a mandatory reason, for at most the network's break-glass maximum (0:
+// that maximum).
+type BreakGlassRequest struct {
+	Reason          string `json:"reason"`
+	DurationSeconds int64  `json:"duration_seconds,omitempty"`
 }
 
 // NetworkByName returns the network with this name (or id).

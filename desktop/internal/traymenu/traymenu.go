@@ -8,16 +8,24 @@
 //	───
 //	○ office-network — Request access…         → opens the window's Request dialog
 //	○ staging-internal — Access request pending (disabled)
+//	○ production-db — Access request pending · 1 of 2 approvals (disabled; who in the tooltip)
+//	○ lab — Access starts in 2h 10m             (disabled: scheduled)
 //	● zero-path — Connected · 29d 23h left      → disconnects
-//	○ lab — 7h 59m left                         → connects
+//	○ wiki — 7h 59m left · extension pending    → connects
 //	───
 //	Request access…                             → the window, Request dialog
+//	Extend access…                              → the window, Extend dialog
 //	Open Gatepass                               → the window
 //	───
 //	Quit Gatepass
 //
 // The icon is green while any tunnel is connected (the gateway answered
-// its first handshake), grey otherwise.
+// its first handshake), grey otherwise. "Extend access…" is enabled while
+// some active grant may grow (max_extension_seconds) and has no pending
+// extension; it names the network when there is one such grant, else the
+// window's dialog asks which. Countdowns ("7h 59m left", "Access starts in
+// 2h 10m") follow shared/humantime, and Refresh says when one reads
+// differently next: the tray redraws then, not on a ticker.
 package traymenu
 
 import (
@@ -57,6 +65,11 @@ type Menu struct {
 	Networks []Item
 	// CanRequest enables "Request access…" (some network can be requested).
 	CanRequest bool
+	// CanExtend enables "Extend access…" (some active grant may grow and
+	// has no pending extension); ExtendNetwork names it when it is the
+	// only one ("": the window asks which).
+	CanExtend     bool
+	ExtendNetwork string
 	// Refresh is when the labels change next (0: not until the status does).
 	Refresh time.Duration
 }
@@ -86,6 +99,7 @@ func Build(st *localapi.Status, agentErr string, now time.Time) Menu {
 	}
 	up := 0
 	var refresh time.Duration
+	var extendable []string
 	for _, n := range st.Networks {
 		it := Item{Network: n.Name, Enabled: true}
 		mark := "○ "
@@ -100,17 +114,36 @@ func Build(st *localapi.Status, agentErr string, now time.Time) Menu {
 			m.CanRequest = true
 		case api.StatePending:
 			it.Title = mark + n.Name + " — Access request pending"
+			if r := n.Request; r != nil {
+				if need := max(r.RequiredApprovals, n.RequiredApprovals); need > 1 {
+					it.Title += " · " + itoa(len(r.Approvals)) + " of " + itoa(need) + " approvals"
+					it.Tooltip = approvedBy(r.Approvals, need)
+				}
+			}
+			it.Enabled = false
+		case api.StateScheduled:
+			it.Title = mark + n.Name + " — Access scheduled"
+			if n.StartsAt != nil {
+				left := n.StartsAt.Sub(now)
+				it.Title = mark + n.Name + " — Access starts in " + humantime.Countdown(left)
+				refresh = sooner(refresh, humantime.NextChange(left))
+			}
 			it.Enabled = false
 		case api.StateActive, api.StateStanding:
 			detail := connText(n)
 			if n.State == api.StateActive && n.ExpiresAt != nil {
 				left := n.ExpiresAt.Sub(now)
 				detail += humantime.Countdown(left) + " left"
-				if d := humantime.NextChange(left); d > 0 && (refresh == 0 || d < refresh) {
-					refresh = d
-				}
+				refresh = sooner(refresh, humantime.NextChange(left))
 			} else if detail != "" {
 				detail = detail[:len(detail)-len(" · ")]
+			}
+			if n.State == api.StateActive {
+				if e := n.Extension; e != nil && e.Status == api.StatusPending {
+					detail += " · extension pending"
+				} else if n.MaxExtensionSeconds > 0 {
+					extendable = append(extendable, n.Name)
+				}
 			}
 			it.Title = mark + n.Name + " — " + detail
 			if n.WantConnected {
@@ -126,6 +159,10 @@ func Build(st *localapi.Status, agentErr string, now time.Time) Menu {
 		}
 		m.Networks = append(m.Networks, it)
 	}
+	m.CanExtend = len(extendable) > 0
+	if len(extendable) == 1 {
+		m.ExtendNetwork = extendable[0]
+	}
 	m.TunnelUp = up > 0
 	switch up {
 	case 0:
@@ -137,6 +174,32 @@ func Build(st *localapi.Status, agentErr string, now time.Time) Menu {
 	}
 	m.Refresh = refresh
 	return m
+}
+
+// sooner is the earlier of two refresh delays (0: none).
+func sooner(cur, d time.Duration) time.Duration {
+	if d > 0 && (cur == 0 || d < cur) {
+		return d
+	}
+	return cur
+}
+
+// approvedBy is a pending request's tooltip: who approved, and how many
+// more are needed.
+func approvedBy(approvals []api.Approval, need int) string {
+	s := ""
+	for i, a := range approvals {
+		if i > 0 {
+			s += ", "
+		}
+		s += a.By
+	}
+	if s == "" {
+		s = "No approval yet"
+	} else {
+		s = "Approved by " + s
+	}
+	return s + "; waiting for " + itoa(max(0, need-len(approvals))) + " more"
 }
 
 func connText(n localapi.Network) string {

@@ -93,3 +93,56 @@ func TestBuildStates(t *testing.T) {
 		t.Errorf("tooltip %q", got)
 	}
 }
+
+// The policies in the menu: "1 of 2 approvals" (who in the tooltip), a
+// scheduled start counting down, a pending extension, and "Extend
+// access…" for the grants that may grow.
+func TestBuildPolicies(t *testing.T) {
+	st := demo()
+	st.Networks = append(st.Networks,
+		localapi.Network{Name: "production-db", State: api.StatePending, RequiredApprovals: 2,
+			Request: &api.Request{Status: api.StatusPending, RequiredApprovals: 2, Approvals: []api.Approval{{By: "dana@example.com"}}}},
+		localapi.Network{Name: "night-window", State: api.StateScheduled, StartsAt: at(2*time.Hour + 10*time.Minute + 30*time.Second)},
+	)
+	st.Networks[3].MaxExtensionSeconds = 3600 // lab may grow
+	m := Build(st, "", now)
+	prod, sched := m.Networks[5], m.Networks[6]
+	if prod.Title != "○ production-db — Access request pending · 1 of 2 approvals" || prod.Enabled ||
+		prod.Tooltip != "Approved by dana@example.com; waiting for 1 more" {
+		t.Errorf("1 of 2: %+v", prod)
+	}
+	if sched.Title != "○ night-window — Access starts in 2h 10m" || sched.Enabled || sched.Action != None {
+		t.Errorf("scheduled: %+v", sched)
+	}
+	// "2h 10m" reads differently in 30 s (the 7h 59m grant in 59 s).
+	if m.Refresh != 30*time.Second+time.Millisecond {
+		t.Errorf("Refresh = %v", m.Refresh)
+	}
+	if !m.CanExtend || m.ExtendNetwork != "lab" {
+		t.Errorf("extend: %v %q", m.CanExtend, m.ExtendNetwork)
+	}
+	// Two grants may grow: the window asks which.
+	st.Networks[2].MaxExtensionSeconds = 3600
+	if m := Build(st, "", now); !m.CanExtend || m.ExtendNetwork != "" {
+		t.Errorf("two to extend: %v %q", m.CanExtend, m.ExtendNetwork)
+	}
+	// A pending extension shows, and that grant is not offered again.
+	st.Networks[2].Extension = &api.Request{Kind: api.KindExtension, Status: api.StatusPending, DurationSeconds: 7200}
+	m = Build(st, "", now)
+	if got := m.Networks[2].Title; got != "● zero-path — Connected · 29d 23h left · extension pending" {
+		t.Errorf("pending extension: %q", got)
+	}
+	if !m.CanExtend || m.ExtendNetwork != "lab" {
+		t.Errorf("extend with one pending: %v %q", m.CanExtend, m.ExtendNetwork)
+	}
+	// No room left anywhere: disabled.
+	st.Networks[3].MaxExtensionSeconds = 0
+	if m := Build(st, "", now); m.CanExtend {
+		t.Error("CanExtend with no grant that may grow")
+	}
+	// The start comes: the same grant turns active.
+	st.Networks[6] = localapi.Network{Name: "night-window", State: api.StateActive, ExpiresAt: at(time.Hour)}
+	if got := Build(st, "", now).Networks[6].Title; got != "○ night-window — 1h 0m left" {
+		t.Errorf("started: %q", got)
+	}
+}

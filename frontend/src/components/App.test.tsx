@@ -56,7 +56,7 @@ describe('the window', () => {
     w.app.Request.mockResolvedValueOnce(pendingNow);
     click(byTestId(dlg, 'submit'));
     await settle();
-    expect(w.app.Request).toHaveBeenCalledWith('office-network', 'fix the printer', 0);
+    expect(w.app.Request).toHaveBeenCalledWith('office-network', 'fix the printer', 0, '');
     expect(document.querySelector('[data-testid="request-dialog"]')).toBeNull();
     expect(row(w.root, 'office-network').dataset.state).toBe('pending');
   });
@@ -146,7 +146,7 @@ describe('the window', () => {
     expect((byTestId(dlg, 'reason-input') as HTMLTextAreaElement).value).toBe('need the printer');
     click(byTestId(dlg, 'submit'));
     await settle();
-    expect(w.app.Request).toHaveBeenCalledWith('office-network', 'need the printer', 0);
+    expect(w.app.Request).toHaveBeenCalledWith('office-network', 'need the printer', 0, '');
     // A network never requested starts empty.
     un?.();
     const fresh = await start();
@@ -190,6 +190,81 @@ describe('the window', () => {
     w.emit(ui());
     await settle();
     expect(byTestId(document.body, 'request-dialog').textContent).toContain('office-network');
+  });
+
+  it('extends an active grant from its row: dialog, submit, the pending extension at once', async () => {
+    const exp = new Date(NOW + 3600_000).toISOString();
+    const grant = net({ state: 'active', expires_at: exp, max_extension_seconds: 6 * 3600, request: req({ status: 'approved', expires_at: exp }) });
+    const w = await start(fakeBridge(ui(status({ networks: [grant] }))));
+    click(byTestId(row(w.root, 'office-network'), 'extend'));
+    const dlg = byTestId(document.body, 'extend-dialog');
+    type(byTestId(dlg, 'reason-input') as HTMLTextAreaElement, 'the migration runs long');
+    const sel = byTestId(dlg, 'duration') as HTMLSelectElement;
+    sel.value = '7200';
+    sel.dispatchEvent(new Event('change', { bubbles: true }));
+    await settle();
+    const ext = req({ id: 'x1', kind: 'extension', status: 'pending', duration_seconds: 7200, grant_id: 'r1' });
+    w.app.Extend.mockResolvedValueOnce(ui(status({ networks: [{ ...grant, extension: ext }] })));
+    click(byTestId(dlg, 'submit'));
+    await settle();
+    expect(w.app.Extend).toHaveBeenCalledWith('office-network', 'the migration runs long', 7200);
+    expect(document.querySelector('[data-testid="extend-dialog"]')).toBeNull();
+    expect(byTestId(row(w.root, 'office-network'), 'extension').textContent).toBe('Extension requested: +2h, pending');
+    expect(row(w.root, 'office-network').querySelector('[data-testid="extend"]')).toBeNull();
+  });
+
+  it('breaks the glass: warning dialog, submit, active at once and marked', async () => {
+    const w = await start(fakeBridge(ui(status({ networks: [net({ name: 'production-db', break_glass: { max_duration_seconds: 3600 } })] }))));
+    click(byTestId(row(w.root, 'production-db'), 'break-glass'));
+    const dlg = byTestId(document.body, 'break-glass-dialog');
+    expect(byTestId(dlg, 'break-glass-warning').textContent).toContain('Every approver of production-db is alerted at once');
+    type(byTestId(dlg, 'reason-input') as HTMLTextAreaElement, 'orders DB down');
+    const exp = new Date(NOW + 3600_000).toISOString();
+    const granted = net({ name: 'production-db', state: 'active', expires_at: exp, request: req({ status: 'approved', kind: 'break_glass', rule: 'break-glass', review_required: true, expires_at: exp }) });
+    w.app.BreakGlass.mockResolvedValueOnce(ui(status({ networks: [granted] })));
+    click(byTestId(dlg, 'submit'));
+    await settle();
+    expect(w.app.BreakGlass).toHaveBeenCalledWith('production-db', 'orders DB down', 3600);
+    expect(document.querySelector('[data-testid="break-glass-dialog"]')).toBeNull();
+    expect(row(w.root, 'production-db').dataset.state).toBe('active');
+    expect(byTestId(row(w.root, 'production-db'), 'break-glass-badge')).toBeTruthy();
+  });
+
+  it('requests access for later: the row is scheduled, "Access starts in …"', async () => {
+    const w = await start();
+    click(byTestId(row(w.root, 'office-network'), 'request'));
+    const dlg = byTestId(document.body, 'request-dialog');
+    type(byTestId(dlg, 'reason-input') as HTMLTextAreaElement, 'night maintenance');
+    click(byTestId(dlg, 'start-later'));
+    const start0 = Date.parse('2026-11-23T11:10:00Z');
+    const s = status();
+    const scheduled = net({ state: 'scheduled', starts_at: new Date(start0).toISOString(), request: req({ status: 'approved', starts_at: new Date(start0).toISOString(), expires_at: new Date(start0 + 3600_000).toISOString() }) });
+    w.app.Request.mockResolvedValueOnce(ui({ ...s, networks: [scheduled, ...s.networks.slice(1)] }));
+    click(byTestId(dlg, 'submit'));
+    await settle();
+    const [, , , startsAt] = w.app.Request.mock.calls[0]!;
+    expect(startsAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:00Z$/);
+    expect(row(w.root, 'office-network').dataset.state).toBe('scheduled');
+    expect(byTestId(row(w.root, 'office-network'), 'starts-countdown').textContent).toMatch(/^Access starts in 2h (9|10)m$/);
+  });
+
+  it('opens the Extend dialog the tray asked for: the named grant, or the only one that may grow', async () => {
+    const exp = new Date(NOW + 3600_000).toISOString();
+    const grant = (id: string, name: string) => net({ id, name, state: 'active', expires_at: exp, max_extension_seconds: 3600 });
+    const w = await start(fakeBridge(ui(status({ networks: [grant('n1', 'lab'), net({ id: 'n2', name: 'wiki', state: 'request' })] }))));
+    w.openExtend('');
+    await settle();
+    w.emit(ui(status({ networks: [grant('n1', 'lab'), net({ id: 'n2', name: 'wiki', state: 'request' })] })));
+    await settle();
+    expect(byTestId(document.body, 'extend-dialog').textContent).toContain('Extend access to lab');
+    un?.();
+    // Asked before the UI listened (TakeOpenRequest), by name.
+    const f = fakeBridge(ui(status({ networks: [grant('n1', 'lab'), grant('n3', 'zero-path')] })));
+    f.app.TakeOpenRequest.mockResolvedValueOnce({ open: true, kind: 'extend', network: 'zero-path' });
+    await start(f);
+    f.emit(ui(status({ networks: [grant('n1', 'lab'), grant('n3', 'zero-path')] })));
+    await settle();
+    expect(byTestId(document.body, 'extend-dialog').textContent).toContain('Extend access to zero-path');
   });
 
   it('renders a denial note with markup as text', async () => {

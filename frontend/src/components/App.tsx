@@ -2,9 +2,12 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import type { Bridge } from '../bridge';
 import { errorMessage } from '../bridge';
 import { ClockContext, skewedClock } from '../clock';
-import type { Network, Status, UIState } from '../types';
+import type { DialogKind, Network, Status, UIState } from '../types';
+import { BreakGlassDialog } from './BreakGlassDialog';
+import { ExtendDialog } from './ExtendDialog';
 import { GearIcon, Logo, RefreshIcon } from './icons';
 import { NetworkRow, type RowActions } from './NetworkRow';
+import { canExtend } from './Policies';
 import { RequestDialog } from './RequestDialog';
 import { SettingsView } from './Settings';
 import { SignIn } from './SignIn';
@@ -39,12 +42,13 @@ export function App({ bridge }: { bridge: Bridge }) {
   const [ui, setUI] = useState<UIState>(initial);
   const [skew, setSkew] = useState(0);
   const [view, setView] = useState<'list' | 'settings'>('list');
-  const [dialog, setDialog] = useState<string | null>(null); // network id
+  const [dialog, setDialog] = useState<{ kind: DialogKind | 'break-glass'; id: string } | null>(null);
   const [busy, setBusy] = useState<Record<string, string>>({});
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [notice, setNotice] = useState('');
   const [refreshing, setRefreshing] = useState(false);
-  const pendingOpen = useRef<string | null>(null);
+  // A dialog the tray asked for, opened once its network is known.
+  const pendingOpen = useRef<{ kind: DialogKind; name: string } | null>(null);
 
   const apply = useCallback((s: UIState) => {
     setUI(s);
@@ -58,13 +62,17 @@ export function App({ bridge }: { bridge: Bridge }) {
   useEffect(() => {
     const offState = bridge.onState(apply);
     const offOpen = bridge.onOpenRequest((name) => {
-      pendingOpen.current = name;
+      pendingOpen.current = { kind: 'request', name };
+      setView('list');
+    });
+    const offExtend = bridge.onOpenExtend((name) => {
+      pendingOpen.current = { kind: 'extend', name };
       setView('list');
     });
     bridge.app.State().then(apply, (e) => setNotice(errorMessage(e)));
     bridge.app.TakeOpenRequest().then(
       (o) => {
-        if (o.open) pendingOpen.current = o.network;
+        if (o.open) pendingOpen.current = { kind: o.kind === 'extend' ? 'extend' : 'request', name: o.network };
       },
       () => undefined,
     );
@@ -77,6 +85,7 @@ export function App({ bridge }: { bridge: Bridge }) {
     return () => {
       offState();
       offOpen();
+      offExtend();
       window.removeEventListener('resize', onResize);
     };
   }, [bridge, apply]);
@@ -84,14 +93,16 @@ export function App({ bridge }: { bridge: Bridge }) {
   const status = ui.status;
   const signedIn = !!status?.signed_in;
 
-  // A Request dialog asked for by the tray opens once the network is known.
+  // A dialog asked for by the tray opens once the network is known: the
+  // one named, or the only one it can be (else the list, to pick one).
   useEffect(() => {
     const want = pendingOpen.current;
     if (want === null || !status?.signed_in) return;
-    const requestable = status.networks.filter((n) => n.state === 'request');
-    const n = want ? status.networks.find((x) => x.name === want || x.id === want) : requestable.length === 1 ? requestable[0] : undefined;
     pendingOpen.current = null;
-    if (n && n.state === 'request') setDialog(n.id);
+    const fits = want.kind === 'extend' ? canExtend : (n: Network) => n.state === 'request';
+    const candidates = status.networks.filter(fits);
+    const n = want.name ? status.networks.find((x) => x.name === want.name || x.id === want.name) : candidates.length === 1 ? candidates[0] : undefined;
+    if (n && fits(n)) setDialog({ kind: want.kind, id: n.id });
   });
 
   const refresh = useCallback(async () => {
@@ -133,7 +144,9 @@ export function App({ bridge }: { bridge: Bridge }) {
   }
 
   const actions: RowActions = {
-    request: (n) => setDialog(n.id),
+    request: (n) => setDialog({ kind: 'request', id: n.id }),
+    extend: (n) => setDialog({ kind: 'extend', id: n.id }),
+    breakGlass: (n) => setDialog({ kind: 'break-glass', id: n.id }),
     cancel: (n) => void act(n, 'cancel', () => bridge.app.Cancel(n.name)),
     toggle: (n) =>
       void (n.want_connected
@@ -144,8 +157,14 @@ export function App({ bridge }: { bridge: Bridge }) {
     history: (n) => bridge.app.History(n.name),
   };
 
+  // A dialog's call succeeded: close it and clear the row's last error.
+  const done = (n: Network) => {
+    setErrors((x) => ({ ...x, [n.id]: '' }));
+    setDialog(null);
+  };
+
   const clock = useMemo(() => skewedClock(skew), [skew]);
-  const dialogNet = dialog && status ? status.networks.find((n) => n.id === dialog) : undefined;
+  const dialogNet = dialog && status ? status.networks.find((n) => n.id === dialog.id) : undefined;
   const onShown = useCallback(
     (names: string[]) => {
       if (shownOnce) return;
@@ -259,16 +278,37 @@ export function App({ bridge }: { bridge: Bridge }) {
   return (
     <ClockContext.Provider value={clock}>
       {body}
-      {dialogNet && signedIn ? (
+      {dialogNet && signedIn && dialog?.kind === 'request' ? (
         <RequestDialog
           key={dialogNet.id}
           network={dialogNet}
           initialReason={dialogNet.request?.reason ?? ''}
           onClose={() => setDialog(null)}
+          onSubmit={async (reason, seconds, startsAt) => {
+            apply(await bridge.app.Request(dialogNet.name, reason, seconds, startsAt));
+            done(dialogNet);
+          }}
+        />
+      ) : null}
+      {dialogNet && signedIn && dialog?.kind === 'extend' ? (
+        <ExtendDialog
+          key={dialogNet.id}
+          network={dialogNet}
+          onClose={() => setDialog(null)}
           onSubmit={async (reason, seconds) => {
-            apply(await bridge.app.Request(dialogNet.name, reason, seconds));
-            setErrors((x) => ({ ...x, [dialogNet.id]: '' }));
-            setDialog(null);
+            apply(await bridge.app.Extend(dialogNet.name, reason, seconds));
+            done(dialogNet);
+          }}
+        />
+      ) : null}
+      {dialogNet && signedIn && dialog?.kind === 'break-glass' ? (
+        <BreakGlassDialog
+          key={dialogNet.id}
+          network={dialogNet}
+          onClose={() => setDialog(null)}
+          onSubmit={async (reason, seconds) => {
+            apply(await bridge.app.BreakGlass(dialogNet.name, reason, seconds));
+            done(dialogNet);
           }}
         />
       ) : null}

@@ -12,6 +12,8 @@ function actions(): RowActions & { [k: string]: ReturnType<typeof vi.fn> } {
     cancel: vi.fn(),
     toggle: vi.fn(),
     release: vi.fn(),
+    extend: vi.fn(),
+    breakGlass: vi.fn(),
     refreshDetails: vi.fn(),
     history: vi.fn(() => Promise.resolve(history())),
   };

@@ -1,11 +1,13 @@
-import { useContext, useEffect, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { errorMessage } from '../bridge';
-import { ClockContext } from '../clock';
-import { ago, agoNextChange, ENDING_SOON_MS, expiresText, formatBytes, formatDateTime, nextChange, span } from '../format';
-import { ticker } from '../ticker';
+import { formatBytes, span } from '../format';
 import type { AccessRequest, History, Network, RequestStatus, Status } from '../types';
 import { CheckIcon, ChevronIcon } from './icons';
+import { Approvals, AskedStart, BreakGlassBadge, canExtend, Extension, GrantInfo, Window } from './Policies';
 import { ProxyAuthRows } from './ProxyAuthRows';
+import { Ago, Countdown, StartCountdown } from './Time';
+
+export { Ago, Countdown } from './Time';
 
 /** What a row asks its parent to do. */
 export interface RowActions {
@@ -13,6 +15,10 @@ export interface RowActions {
   cancel(n: Network): void;
   toggle(n: Network): void;
   release(n: Network): void;
+  /** Opens the Extend dialog of an active grant. */
+  extend(n: Network): void;
+  /** Opens the Break glass dialog. */
+  breakGlass(n: Network): void;
   /** Called while the details are open, to refresh the tunnel counters. */
   refreshDetails(): void;
   /** The user's latest requests on the network (for the details). */
@@ -27,58 +33,6 @@ export interface RowProps {
   busy: string;
   /** The last action's error on this network ('' when none). */
   error: string;
-}
-
-/**
- * A live "Access expires in 29d 23h", redrawn by the shared ticker only
- * when its text changes (minutes show minutes: seconds only in the last
- * minute). Amber in the last ten minutes.
- */
-export function Countdown({ expiresAt }: { expiresAt: string }) {
-  const clock = useContext(ClockContext);
-  const exp = Date.parse(expiresAt);
-  const [text, setText] = useState(() => expiresText(exp - clock.now()));
-  const [ending, setEnding] = useState(() => isEnding(exp - clock.now()));
-  useEffect(() => {
-    const update = () => {
-      const ms = exp - clock.now();
-      setText(expiresText(ms)); // the same text again renders nothing
-      setEnding(isEnding(ms));
-    };
-    update();
-    return ticker.subscribe(() => {
-      const ms = exp - clock.now();
-      return ms >= ENDING_SOON_MS ? Math.min(nextChange(ms), ms - ENDING_SOON_MS + 1) : nextChange(ms);
-    }, update);
-  }, [exp, clock]);
-  return (
-    <span class={`countdown${ending ? ' ending' : ''}`} role="timer" data-testid="countdown" data-ending={ending ? 'true' : undefined}>
-      {text}
-    </span>
-  );
-}
-
-function isEnding(ms: number): boolean {
-  return ms > 0 && ms < ENDING_SOON_MS;
-}
-
-/** "5m ago" for an RFC 3339 time on the server clock, redrawn only when its text changes. */
-export function Ago({ at }: { at: string }) {
-  const clock = useContext(ClockContext);
-  const t = Date.parse(at);
-  const [text, setText] = useState(() => ago(clock.now() - t));
-  useEffect(() => {
-    if (!Number.isFinite(t)) return undefined;
-    const update = () => setText(ago(clock.now() - t));
-    update();
-    return ticker.subscribe(() => agoNextChange(clock.now() - t), update);
-  }, [t, clock]);
-  if (!Number.isFinite(t)) return null;
-  return (
-    <time dateTime={at} title={formatDateTime(at)}>
-      {text}
-    </time>
-  );
 }
 
 /** The connect/disconnect switch. */
@@ -133,6 +87,8 @@ const STATUS_LABEL: Record<RequestStatus, string> = {
   revoked: 'Revoked',
 };
 
+const KIND_LABEL: Record<string, string> = { extension: 'Extension', break_glass: 'Break-glass' };
+
 /** The user's latest requests on a network, newest first: when, how long, why, and what came of it. */
 function HistoryList({ n, actions }: { n: Network; actions: RowActions }) {
   const [hist, setHist] = useState<History | null>(null);
@@ -168,7 +124,8 @@ function HistoryList({ n, actions }: { n: Network; actions: RowActions }) {
             const secs = r.granted_seconds || r.duration_seconds || 0;
             return (
               <li key={r.id} data-testid="history-item" data-status={r.status}>
-                <span class={`hstatus st-${r.status}`}>{STATUS_LABEL[r.status] ?? r.status}</span> <Ago at={r.requested_at} />
+                <span class={`hstatus st-${r.status}`}>{STATUS_LABEL[r.status] ?? r.status}</span>
+                {KIND_LABEL[r.kind] ? <span class="muted"> {KIND_LABEL[r.kind]}</span> : null} <Ago at={r.requested_at} />
                 {secs ? <span class="muted"> · {span(secs * 1000)}</span> : null}
                 {r.reason ? (
                   <div>
@@ -238,6 +195,7 @@ function Outcome({ n, status }: { n: Network; status: Status }) {
 function Details({ n, status, actions, busy }: { n: Network; status: Status; actions: RowActions; busy: string }) {
   return (
     <div class="details" data-testid="details">
+      <GrantInfo n={n} />
       {n.state === 'active' || n.state === 'standing' ? <Connection n={n} status={status} actions={actions} busy={busy} /> : null}
       <HistoryList n={n} actions={actions} />
     </div>
@@ -333,6 +291,18 @@ export function NetworkRow({ network: n, status, actions, busy, error }: RowProp
       Details <ChevronIcon open={open} />
     </button>
   );
+  const breakGlass = n.break_glass ? (
+    <button
+      type="button"
+      class="btn link danger-link"
+      disabled={busy !== ''}
+      onClick={() => actions.breakGlass(n)}
+      title={`Emergency access to ${n.name} at once; every approver is alerted`}
+      data-testid="break-glass"
+    >
+      Break glass…
+    </button>
+  ) : null;
   return (
     <li class={`row state-${n.state}`} data-testid="network" data-network={n.name} data-state={n.state}>
       <div class="row-main">
@@ -346,6 +316,7 @@ export function NetworkRow({ network: n, status, actions, busy, error }: RowProp
           <span class="name" data-network-name>
             {n.name}
           </span>
+          {n.state === 'active' ? <BreakGlassBadge r={n.request} /> : null}
         </div>
         <div class="row-action">
           {n.state === 'request' ? (
@@ -372,7 +343,9 @@ export function NetworkRow({ network: n, status, actions, busy, error }: RowProp
       {n.state === 'pending' ? (
         <div class="pending" data-testid="pending">
           <span class="pending-label">Access request pending</span>
+          {n.request ? <Approvals r={n.request} required={n.required_approvals} /> : null}
           {n.request ? <PendingMeta r={n.request} /> : null}
+          {n.request ? <AskedStart r={n.request} /> : null}
           {n.request?.reason ? (
             <div class="reason">
               Your reason: <q class="user-text" data-testid="reason">{n.request.reason}</q>
@@ -380,17 +353,32 @@ export function NetworkRow({ network: n, status, actions, busy, error }: RowProp
           ) : null}
         </div>
       ) : null}
+      {n.state === 'scheduled' ? (
+        <div class="scheduled" data-testid="scheduled">
+          {n.starts_at ? <StartCountdown startsAt={n.starts_at} /> : <span class="countdown starts">Access scheduled</span>}
+          <Window n={n} />
+        </div>
+      ) : null}
       {n.state === 'request' ? <Outcome n={n} status={status} /> : null}
+      {n.state === 'active' ? <Extension n={n} /> : null}
       {canConnect ? (
         <div class="row-sub">
           {n.state === 'active' && n.expires_at ? <Countdown expiresAt={n.expires_at} /> : null}
           <span class={`conn${n.tunnel_state === 'connected' ? ' up' : ''}`} data-testid="connection" data-tunnel={n.tunnel_state}>
             {connectionText(n)}
           </span>
+          {canExtend(n) ? (
+            <button type="button" class="btn link" disabled={busy !== ''} onClick={() => actions.extend(n)} data-testid="extend">
+              Extend…
+            </button>
+          ) : null}
           {detailsToggle}
         </div>
       ) : (
-        <div class="row-sub">{detailsToggle}</div>
+        <div class="row-sub">
+          {breakGlass}
+          {detailsToggle}
+        </div>
       )}
       {open ? (
         <div id={detailsId}>

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { net } from '../test/fixtures';
+import { ClockContext } from '../clock';
+import { net, NOW } from '../test/fixtures';
+import { localInputValue } from '../validate';
 import { byTestId, click, mount, settle, type } from '../test/render';
 import { RequestDialog } from './RequestDialog';
 
@@ -69,7 +71,7 @@ describe('the Request dialog', () => {
     await settle();
     d.submit();
     await settle();
-    expect(d.onSubmit).toHaveBeenCalledWith('deploy the release', 8 * 3600);
+    expect(d.onSubmit).toHaveBeenCalledWith('deploy the release', 8 * 3600, '');
   });
 
   it('offers no preset longer than the network allows, and reads a custom duration as typed', async () => {
@@ -94,7 +96,7 @@ describe('the Request dialog', () => {
     expect(byTestId(d.root, 'custom-span').textContent).toBe('= 2h 30m');
     d.submit();
     await settle();
-    expect(d.onSubmit).toHaveBeenCalledWith('a reason', 2.5 * 3600);
+    expect(d.onSubmit).toHaveBeenCalledWith('a reason', 2.5 * 3600, '');
   });
 
   it('starts from the last reason for "Request again", the cursor at its end', async () => {
@@ -105,7 +107,7 @@ describe('the Request dialog', () => {
     expect(byTestId(d.root, 'counter').textContent).toBe('17 / 1000');
     d.submit();
     await settle();
-    expect(d.onSubmit).toHaveBeenCalledWith('deploy the hotfix', 0);
+    expect(d.onSubmit).toHaveBeenCalledWith('deploy the hotfix', 0, '');
   });
 
   it("shows the server's error and stays open", async () => {
@@ -129,6 +131,75 @@ describe('the Request dialog', () => {
     expect(d.root.querySelector('img:not(.logo)')).toBeNull();
     d.submit();
     await settle();
-    expect(d.onSubmit).toHaveBeenCalledWith('<img src=x onerror=alert(1)>', 0);
+    expect(d.onSubmit).toHaveBeenCalledWith('<img src=x onerror=alert(1)>', 0, '');
+  });
+});
+
+describe('the Request dialog: a later start', () => {
+  // NOW on the dialog's clock (the server's), whatever the machine's.
+  // A clock stopped at NOW: a running one makes "the next full hour at
+  // least an hour away" depend on how long the test took to get there.
+  const frozen = { now: () => NOW };
+  function openAt(onSubmit = vi.fn((_r: string, _d: number, _s: string) => Promise.resolve())) {
+    const m = mount(
+      <ClockContext.Provider value={frozen}>
+        <RequestDialog network={net()} onSubmit={onSubmit} onClose={vi.fn()} />
+      </ClockContext.Provider>,
+    );
+    un = m.unmount;
+    type(byTestId(m.root, 'reason-input') as HTMLTextAreaElement, 'the night maintenance');
+    return { ...m, onSubmit, submit: () => click(byTestId(m.root, 'submit')) };
+  }
+  const local = (ms: number) => localInputValue(ms);
+
+  it('is off by default: the request starts at approval', async () => {
+    const d = openAt();
+    expect(d.root.querySelector('[data-testid="start-input"]')).toBeNull();
+    d.submit();
+    await settle();
+    expect(d.onSubmit).toHaveBeenCalledWith('the night maintenance', 0, '');
+  });
+
+  it('"Start later" takes a date and time in the user\'s zone, previews the countdown and sends it as UTC', async () => {
+    const d = openAt();
+    click(byTestId(d.root, 'start-later'));
+    const input = byTestId(d.root, 'start-input') as HTMLInputElement;
+    expect(input.type).toBe('datetime-local');
+    // Offered: the next full hour at least an hour away.
+    expect(input.value).toBe(local(NOW + 3600_000));
+    // 2h 10m ahead to the minute.
+    const at = NOW + 2 * 3600_000 + 10 * 60_000;
+    type(input, local(at));
+    expect(byTestId(d.root, 'start-preview').textContent).toBe('Access starts in 2h 10m, in your time zone');
+    d.submit();
+    await settle();
+    expect(d.onSubmit).toHaveBeenCalledWith('the night maintenance', 0, new Date(at).toISOString().replace('.000Z', 'Z'));
+  });
+
+  it('refuses a start in the past, more than 90 days ahead, or empty, and sends nothing', async () => {
+    const d = openAt();
+    click(byTestId(d.root, 'start-later'));
+    const input = byTestId(d.root, 'start-input') as HTMLInputElement;
+    type(input, local(NOW - 60_000));
+    d.submit();
+    await settle();
+    expect(byTestId(d.root, 'start-error').textContent).toBe('Choose a start in the future (or leave "Start later" off).');
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+    type(input, local(NOW + 91 * 86400_000));
+    expect(byTestId(d.root, 'start-error').textContent).toBe('The start can be at most 90 days ahead.');
+    type(input, '');
+    expect(byTestId(d.root, 'start-error').textContent).toBe('Enter the date and the time access should start.');
+    expect(d.onSubmit).not.toHaveBeenCalled();
+    // Off again: no start.
+    click(byTestId(d.root, 'start-later'));
+    d.submit();
+    await settle();
+    expect(d.onSubmit).toHaveBeenCalledWith('the night maintenance', 0, '');
+  });
+
+  it('says how many approvers review a network that needs several', () => {
+    const m = mount(<RequestDialog network={net({ required_approvals: 2 })} onSubmit={vi.fn()} onClose={vi.fn()} />);
+    un = m.unmount;
+    expect(m.root.textContent).toContain('2 approvers review your request.');
   });
 });

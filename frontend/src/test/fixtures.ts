@@ -1,6 +1,6 @@
 import { vi } from 'vitest';
 import type { AppMethods, Bridge } from '../bridge';
-import type { AccessRequest, AccountDevice, DeviceList, History, Network, Status, UIState } from '../types';
+import type { AccessRequest, AccountDevice, DeviceList, History, Network, OpenRequest, Status, UIState } from '../types';
 
 export const NOW = Date.parse('2026-11-23T09:00:00Z');
 export const XSS = '<img src=x onerror=alert(1)>';
@@ -20,6 +20,13 @@ export function req(over: Partial<AccessRequest> = {}): AccessRequest {
     decided_by: '',
     note: '',
     expires_at: null,
+    kind: 'access',
+    starts_at: null,
+    approvals: [],
+    required_approvals: 1,
+    rule: '',
+    review_required: false,
+    user_service: false,
     ...over,
   };
 }
@@ -41,6 +48,11 @@ export function net(over: Partial<Network> = {}): Network {
     tunnel: null,
     default_duration_seconds: 8 * 3600,
     max_duration_seconds: 30 * 86400,
+    starts_at: null,
+    extension: null,
+    max_extension_seconds: 0,
+    required_approvals: 1,
+    break_glass: null,
     ...over,
   };
 }
@@ -70,7 +82,7 @@ export function status(over: Partial<Status> = {}): Status {
   return {
     signed_in: true,
     server: 'https://gatepass.example.com',
-    user: { id: 'u1', email: 'contractor@example.com', name: 'Contractor', role: 'user', disabled: false, created_at: new Date(NOW).toISOString() },
+    user: { id: 'u1', email: 'contractor@example.com', name: 'Contractor', role: 'user', disabled: false, service: false, created_at: new Date(NOW).toISOString() },
     networks: demoNetworks(),
     socks5: '127.0.0.1:41080',
     http_proxy: '127.0.0.1:41081',
@@ -131,6 +143,7 @@ export function ui(s: Status | null = status()): UIState {
 export function fakeBridge(initial: UIState = ui()) {
   let stateCb: ((s: UIState) => void) | null = null;
   let openCb: ((n: string) => void) | null = null;
+  let extendCb: ((n: string) => void) | null = null;
   const cur = { value: initial };
   const ok = () => Promise.resolve(cur.value);
   const app = {
@@ -138,7 +151,9 @@ export function fakeBridge(initial: UIState = ui()) {
     Refresh: vi.fn(ok),
     Login: vi.fn(ok),
     Logout: vi.fn(ok),
-    Request: vi.fn(ok),
+    Request: vi.fn((_n: string, _r: string, _d: number, _s: string) => ok()),
+    Extend: vi.fn((_n: string, _r: string, _d: number) => ok()),
+    BreakGlass: vi.fn((_n: string, _r: string, _d: number) => ok()),
     Cancel: vi.fn(ok),
     Connect: vi.fn(ok),
     Disconnect: vi.fn(ok),
@@ -155,7 +170,7 @@ export function fakeBridge(initial: UIState = ui()) {
     RemoveDevice: vi.fn((_id: string) => Promise.resolve(cur.value)),
     Rendered: vi.fn(() => Promise.resolve()),
     WindowResized: vi.fn(() => Promise.resolve()),
-    TakeOpenRequest: vi.fn(() => Promise.resolve({ open: false, network: '' })),
+    TakeOpenRequest: vi.fn((): Promise<OpenRequest> => Promise.resolve({ open: false, kind: 'request', network: '' })),
     Quit: vi.fn(() => Promise.resolve()),
   } satisfies AppMethods;
   const bridge: Bridge = {
@@ -168,6 +183,10 @@ export function fakeBridge(initial: UIState = ui()) {
       openCb = cb;
       return () => (openCb = null);
     },
+    onOpenExtend: (cb) => {
+      extendCb = cb;
+      return () => (extendCb = null);
+    },
   };
   return {
     bridge,
@@ -179,6 +198,9 @@ export function fakeBridge(initial: UIState = ui()) {
     },
     open(name: string) {
       openCb?.(name);
+    },
+    openExtend(name: string) {
+      extendCb?.(name);
     },
   };
 }

@@ -207,6 +207,12 @@
     var note = form.elements.note;
     if (note) note.value = '';
     if (kind === 'grant') {
+      // On a network that needs several approvals the button says which
+      // this one is: "Approve (1 of 2) for 8h".
+      var label = btn.getAttribute('data-approve-label') || '', submit = field(form, 'submit');
+      var several = /^Approve \(/.test(label);
+      if (several) submit.setAttribute('data-label', label); else submit.removeAttribute('data-label');
+      setText(dlg, 'title', several ? label : 'Grant access');
       setupDurations(form, +btn.getAttribute('data-max') || 0, +btn.getAttribute('data-default') || 0, +btn.getAttribute('data-wished') || 0);
     }
     if (kind === 'revoke') {
