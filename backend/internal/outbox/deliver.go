@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gatepass.dev/backend/internal/mail"
@@ -132,7 +133,8 @@ func ids(ms []store.OutboxMessage) []int64 {
 // attempt sends m once and returns it with the outcome; ok is false when
 // ctx ended during the send.
 func (w *Worker) attempt(ctx context.Context, cfg mail.Config, m store.OutboxMessage) (store.OutboxMessage, bool) {
-	err := w.sender.Send(ctx, cfg, mail.Message{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+	err := w.sender.Send(ctx, cfg, mail.Message{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
+		ID: MessageID(m)})
 	if err != nil && ctx.Err() != nil {
 		return m, false
 	}
@@ -194,4 +196,11 @@ func Backoff(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, MaxBackoff)
+}
+
+// MessageID is the Message-ID tail of an outbox message: its row and when
+// it was queued, the same at every attempt, so that a message sent again
+// after a crash between its send and its record is recognisably the same.
+func MessageID(m store.OutboxMessage) string {
+	return "outbox-" + strconv.FormatInt(m.ID, 10) + "-" + strconv.FormatInt(m.CreatedAt.UnixMilli(), 10)
 }

@@ -25,7 +25,10 @@
 //     timeout plus leaseMargin) has passed; another replica then sends it.
 //     Had the SMTP server accepted it just before the death, it goes
 //     twice: the one case SMTP cannot rule out (no transaction spans the
-//     send and the record), kept to a few milliseconds per message.
+//     send and the record), kept to a few milliseconds per message, and
+//     to one message per dead replica. Both copies carry the same
+//     Message-ID (MessageID: the row's), so mail systems that drop
+//     duplicate Message-IDs show it once.
 //   - The worker never spins on a failing database: after a round that
 //     failed it waits StoreFirstBackoff, doubling up to StoreMaxBackoff,
 //     and is not woken early by new mail meanwhile.
