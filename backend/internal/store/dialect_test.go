@@ -123,6 +123,29 @@ func TestConstraintsByCode(t *testing.T) {
 		if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "usr_nobody") {
 			t.Errorf("an unknown member: %v", err)
 		}
+		g := Group{ID: NewID("grp"), Name: "oncall", CreatedAt: at, UpdatedAt: at}
+		if err := db.Tx(ctx, func(tx *sql.Tx) error { return CreateGroup(ctx, tx, g) }); err != nil {
+			t.Fatal(err)
+		}
+		g.ID = NewID("grp")
+		err = db.Tx(ctx, func(tx *sql.Tx) error { return CreateGroup(ctx, tx, g) })
+		if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "a group with this name exists") {
+			t.Errorf("a second group with the name: %v", err)
+		}
+		r := Rule{ID: NewID("rul"), NetworkID: n.ID, Position: 1, Name: "nights", Action: "approve", CreatedAt: at, UpdatedAt: at}
+		if err := db.Tx(ctx, func(tx *sql.Tx) error { return SaveRule(ctx, tx, r) }); err != nil {
+			t.Fatal(err)
+		}
+		r.ID, r.Position = NewID("rul"), 2
+		err = db.Tx(ctx, func(tx *sql.Tx) error { return SaveRule(ctx, tx, r) })
+		if !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "this network has a rule with this name") {
+			t.Errorf("a second rule with the name on the network: %v", err)
+		}
+		r.ID, r.Name, r.GroupIDs = NewID("rul"), "days", []string{"grp_nobody"}
+		err = db.Tx(ctx, func(tx *sql.Tx) error { return SaveRule(ctx, tx, r) })
+		if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "grp_nobody") {
+			t.Errorf("a rule for an unknown group: %v", err)
+		}
 	})
 }
 

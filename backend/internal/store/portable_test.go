@@ -28,6 +28,7 @@ var (
 		"RAISE()":             regexp.MustCompile(`(?i)\bRAISE\s*\(`),
 		"sqlite_ tables":      regexp.MustCompile(`(?i)\bsqlite_\w+`),
 		"INTEGER PRIMARY KEY": regexp.MustCompile(`(?i)\bINTEGER\s+PRIMARY\s+KEY\s+AUTO`),
+		"JSON functions":      regexp.MustCompile(`(?i)\b(json_group_array|json_group_object|json_object|json_array|json_each|json_extract|group_concat)\s*\(`),
 	}
 	postgresOnly = map[string]*regexp.Regexp{
 		"::cast":        regexp.MustCompile(`::\s*[a-zA-Z]`),
@@ -181,6 +182,7 @@ func TestPortableSQLRules(t *testing.T) {
 		"SELECT id FROM outbox LIMIT 1 FOR UPDATE SKIP LOCKED",
 		"CREATE TABLE x (id INTEGER PRIMARY KEY AUTOINCREMENT)",
 		"SELECT id FROM users WHERE disabled = false",
+		"SELECT (SELECT json_group_array(json_object('u', a.user_id)) FROM request_approvals a) FROM requests r",
 	} {
 		if len(sqlProblems(bad, sqliteOnly, postgresOnly)) == 0 {
 			t.Errorf("accepted: %s", bad)
