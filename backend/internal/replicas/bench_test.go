@@ -25,6 +25,9 @@ import (
 // marks the emails undeliverable, a write of its own); with PostgreSQL it
 // is also NOTIFYed to the other replicas. The b.N pending requests (one
 // per user, on one network) are stored before the timer starts.
+// tx_retries/op counts the transactions PostgreSQL aborted for a
+// serialization failure and the store ran again (all of them, timed or
+// not, per approval).
 func BenchmarkApprovals(b *testing.B) {
 	b.Run("sqlite", func(b *testing.B) {
 		if backendtest.Postgres() {
@@ -70,6 +73,11 @@ func bnApprovals(b *testing.B, rs []*backendtest.Server) {
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "approvals/s")
 	b.ReportMetric(float64(percentile(took, 0.99).Microseconds())/1000, "p99_ms")
+	var retries int64
+	for _, r := range rs {
+		retries += r.DB.TxRetries()
+	}
+	b.ReportMetric(float64(retries)/float64(b.N), "tx_retries/op")
 }
 
 // BenchmarkCrossReplicaEvent measures the delay from a change asked of
