@@ -160,8 +160,9 @@ bench-desktop: build ## window start-up time, idle CPU and memory of gatepass + 
 run: deps build-server build-agent ## the demo: server on 127.0.0.1:8080 (SQLite in ./data) + a user-mode agent signed in as the contractor (ARGS=... go to the server)
 	./scripts/run-demo.sh $(ARGS)
 
-test: deps deps-desktop frontend-test fmt-check vet cross ## the UI's tests and build, gofmt check, go vet, cross-compile checks, go test of every module, the real window under Xvfb
+test: deps deps-desktop frontend-test fmt-check vet cross ## the UI's tests and build, gofmt check, go vet, cross-compile checks, go test of every module, the API's tests again on PostgreSQL, the real window under Xvfb
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(TESTFLAGS) $(ALL_PKGS)
+	GATEPASS_TEST_STORE=postgres $(GO) test -count=1 -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./backend/internal/httpapi
 	@if command -v xvfb-run >/dev/null 2>&1 && pkg-config --exists webkit2gtk-4.1 ayatana-appindicator3-0.1 2>/dev/null; then \
 	  $(MAKE) --no-print-directory window-test; \
 	else \

@@ -3,6 +3,12 @@
 // real SMTP server on loopback catching the emails, and (by default) a fake
 // clock the test moves forward.
 //
+// The store is SQLite unless the environment sets GATEPASS_TEST_STORE to
+// "postgres": then every server gets an empty database of its own in a
+// throwaway PostgreSQL cluster (package pgtest), and the same tests run on
+// PostgreSQL (make test runs the API's suite both ways). WithDatabase puts
+// several servers — replicas — on one database.
+//
 //	srv := backendtest.NewServer(t)
 //	admin := srv.Admin(t)
 //	alice, _ := srv.NewUser(t, "alice@example.com", api.RoleUser)
@@ -39,6 +45,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -50,6 +57,7 @@ import (
 	"gatepass.dev/backend/internal/gateway"
 	"gatepass.dev/backend/internal/mail/smtptest"
 	"gatepass.dev/backend/internal/server"
+	"gatepass.dev/backend/internal/store/pgtest"
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
 )
@@ -91,8 +99,46 @@ type options struct {
 	logs      bool
 	firstPort int
 	dial      func(ctx context.Context, network, addr string) (net.Conn, error)
+	database  string // a postgres:// URL, or "" for SQLite in dir
 	backend   func(log *slog.Logger) gateway.Backend
 }
+
+// EnvStore names the environment variable that selects the tests' store:
+// "postgres", or anything else for SQLite.
+const EnvStore = "GATEPASS_TEST_STORE"
+
+// Postgres reports whether the tests run on PostgreSQL (EnvStore).
+func Postgres() bool { return os.Getenv(EnvStore) == "postgres" }
+
+// StoreName is what /healthz reports as the tests' store: "postgres" or
+// "sqlite".
+func StoreName() string {
+	if Postgres() {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// SkipOnPostgres skips a test of SQLite itself (its file, its disk) when
+// the tests run on PostgreSQL, saying why.
+func SkipOnPostgres(tb testing.TB, why string) {
+	tb.Helper()
+	if Postgres() {
+		tb.Skip("SQLite only: " + why)
+	}
+}
+
+// NewDatabase returns the URL of a new, empty PostgreSQL database for
+// replicas to share (WithDatabase), dropped when the test ends; it skips
+// the test, loudly, where PostgreSQL is not installed.
+func NewDatabase(tb testing.TB) string {
+	tb.Helper()
+	return pgtest.URL(tb)
+}
+
+// WithDatabase keeps the server's data in the PostgreSQL database of url
+// (from NewDatabase): servers given the same url are replicas.
+func WithDatabase(url string) Option { return func(o *options) { o.database = url } }
 
 // Option configures NewServer.
 type Option func(*options)
@@ -145,6 +191,9 @@ func NewServer(tb testing.TB, opts ...Option) *Server {
 	if o.dir == "" {
 		o.dir = tb.TempDir()
 	}
+	if o.database == "" && Postgres() {
+		o.database = pgtest.URL(tb)
+	}
 	s := &Server{Dir: o.dir, opts: o}
 	s.start(tb)
 	return s
@@ -159,7 +208,7 @@ func (s *Server) start(tb testing.TB) {
 	}
 	o.addr = ln.Addr().String()
 	s.Addr, s.URL = o.addr, "http://"+o.addr
-	cfg := &config.Config{Listen: o.addr, DataDir: s.Dir, PublicURL: s.URL, PendingTTL: 7 * 24 * time.Hour, LogLevel: "info",
+	cfg := &config.Config{Listen: o.addr, DataDir: s.Dir, Database: o.database, PublicURL: s.URL, PendingTTL: 7 * 24 * time.Hour, LogLevel: "info",
 		AdminEmail: AdminEmail, AdminPassword: AdminPassword}
 	if o.smtp {
 		if o.smtpSrv == nil {

@@ -29,6 +29,7 @@ func (s *Service) GrantAgain(ctx context.Context, by actor.Actor, id string, d t
 	var effects []Effect
 	var settle func()
 	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		settleOnce(&settle) // a transaction run again: the peers it prepared are read back
 		old, err := store.RequestByID(ctx, tx, id)
 		if errors.Is(err, store.ErrNotFound) {
 			return fault.Detail(ErrNotFound, "no request %q", id)

@@ -83,6 +83,7 @@ func (s *Service) RegisterDevice(ctx context.Context, by actor.Actor, tokenHash,
 	var reg DeviceRegistration
 	var full []string
 	err = s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		reg = DeviceRegistration{} // a transaction run again starts afresh
 		existing, err := store.DeviceByPublicKey(ctx, tx, key)
 		switch {
 		case err == nil && existing.UserID != by.ID:

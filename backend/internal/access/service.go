@@ -61,7 +61,8 @@ type Options struct {
 	// after the request is saved: the gateway adds the grant's peers there,
 	// before the client can learn that it is approved. The settle function
 	// it returns is called when the transaction has ended (committed or
-	// not).
+	// not) — also when it ended to be run again (store.DB.Tx on
+	// PostgreSQL).
 	Prepare func(ctx context.Context, tx *sql.Tx, networkID string, now time.Time) (settle func(), err error)
 	// Gateway returns what tunnel configs need of a network's gateway: its
 	// public key and endpoint; a fault when the network has none.
@@ -105,6 +106,7 @@ func (s *Service) Do(ctx context.Context, id string, e Event) (store.Request, er
 	var effects []Effect
 	var settle func()
 	err := s.opt.DB.Tx(ctx, func(tx *sql.Tx) error {
+		settleOnce(&settle) // a transaction run again: the peers it prepared are read back
 		var err error
 		if next, effects, err = s.apply(ctx, tx, id, e, now); err != nil {
 			return err
@@ -124,6 +126,14 @@ func (s *Service) Do(ctx context.Context, id string, e Event) (store.Request, er
 	}
 	s.opt.Bus.Publish(changeOf([]string{next.UserID}, next.NetworkID, effects))
 	return next, nil
+}
+
+// settleOnce calls *settle, if set, and clears it.
+func settleOnce(settle *func()) {
+	if *settle != nil {
+		(*settle)()
+		*settle = nil
+	}
 }
 
 // prepare adds a new grant's peers to the gateway inside the transaction

@@ -1,6 +1,8 @@
 package auth
 
 import (
+	"context"
+	"database/sql"
 	"time"
 
 	"github.com/jonboulle/clockwork"
@@ -94,21 +96,25 @@ type Key struct {
 }
 
 // State keeps the failures of every key: the limiter's only state, so that
-// it can move (into the database, for several server replicas) without
-// changing the rules. Its methods are atomic; Take in particular checks and
-// records all its keys at once, so that concurrent attempts cannot all pass
-// a limit before any of them has been counted.
+// it can live in the database (shared by several server replicas, kept
+// across restarts) without changing the rules. Its methods are atomic;
+// Take in particular checks and records all its keys at once, so that
+// concurrent attempts cannot all pass a limit before any of them has been
+// counted.
 type State interface {
 	// Take asks each key's rule for the wait of an attempt at now. If
 	// none has to wait, it records a failure at now for every key (the
 	// attempt counts as failed until Undo) and returns nil; otherwise it
 	// records nothing and returns the wait of each key (zero for those
 	// that let it through).
-	Take(now time.Time, keys []Key) []time.Duration
-	// Undo removes the failure recorded at at by Take from each key.
-	Undo(at time.Time, keys []string)
-	// Reset forgets every failure of each key.
-	Reset(keys []string)
+	Take(ctx context.Context, now time.Time, keys []Key) ([]time.Duration, error)
+	// Undo removes the failure recorded at at by Take from each key,
+	// inside tx when it is not nil (the transaction of the sign-in that
+	// succeeded), so that it commits with it.
+	Undo(ctx context.Context, tx *sql.Tx, at time.Time, keys []string) error
+	// Reset forgets every failure of each key, inside tx when it is not
+	// nil.
+	Reset(ctx context.Context, tx *sql.Tx, keys []string) error
 }
 
 // Limiter limits failed attempts per key by rules, on an injected clock.
@@ -132,18 +138,28 @@ type Taken struct{ At time.Time }
 
 // Take lets an attempt through when no key has to wait, counting it as a
 // failure of every key right away. Otherwise ok is false and waits holds
-// each key's wait.
-func (l *Limiter) Take(keys ...Key) (t Taken, waits []time.Duration, ok bool) {
+// each key's wait. err is the state's failure (the database's).
+func (l *Limiter) Take(ctx context.Context, keys ...Key) (t Taken, waits []time.Duration, ok bool, err error) {
 	now := l.clock.Now()
-	if waits := l.state.Take(now, keys); waits != nil {
-		return Taken{}, waits, false
+	waits, err = l.state.Take(ctx, now, keys)
+	if err != nil {
+		return Taken{}, nil, false, err
 	}
-	return Taken{At: now}, nil, true
+	if waits != nil {
+		return Taken{}, waits, false, nil
+	}
+	return Taken{At: now}, nil, true, nil
 }
 
 // Undo takes back the failure that t counted for the named keys (the
-// attempt succeeded, or must not count against them).
-func (l *Limiter) Undo(t Taken, names ...string) { l.state.Undo(t.At, names) }
+// attempt succeeded, or must not count against them), inside tx when it
+// is not nil.
+func (l *Limiter) Undo(ctx context.Context, tx *sql.Tx, t Taken, names ...string) error {
+	return l.state.Undo(ctx, tx, t.At, names)
+}
 
-// Reset forgets the failures of the named keys.
-func (l *Limiter) Reset(names ...string) { l.state.Reset(names) }
+// Reset forgets the failures of the named keys, inside tx when it is not
+// nil.
+func (l *Limiter) Reset(ctx context.Context, tx *sql.Tx, names ...string) error {
+	return l.state.Reset(ctx, tx, names)
+}

@@ -1,12 +1,16 @@
 package auth
 
 import (
+	"context"
+	"database/sql"
 	"sync"
 	"time"
 )
 
-// MemoryState is a State in this process's memory: right for one server;
-// several replicas need a shared State. A key is kept while its rule still
+// MemoryState is a State in this process's memory, for tests of the
+// rules: the server keeps its state in the database (signin.DBState), so
+// that it is shared by replicas and survives restarts. Transactions are
+// ignored. A key is kept while its rule still
 // reads its failures (Rule.Retain); expired keys are swept whenever the
 // number of keys has doubled since the last sweep, so memory follows the
 // failures of the last window, not of all time.
@@ -30,7 +34,7 @@ func NewMemoryState() *MemoryState {
 }
 
 // Take implements State.
-func (m *MemoryState) Take(now time.Time, keys []Key) []time.Duration {
+func (m *MemoryState) Take(_ context.Context, now time.Time, keys []Key) ([]time.Duration, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var waits []time.Duration
@@ -43,7 +47,7 @@ func (m *MemoryState) Take(now time.Time, keys []Key) []time.Duration {
 		}
 	}
 	if waits != nil {
-		return waits
+		return waits, nil
 	}
 	for _, k := range keys {
 		n, ttl := k.Rule.Retain()
@@ -61,7 +65,7 @@ func (m *MemoryState) Take(now time.Time, keys []Key) []time.Duration {
 	if len(m.keys) >= m.sweepAt {
 		m.sweep(now)
 	}
-	return nil
+	return nil, nil
 }
 
 // fails returns the live failures of a key, dropping an expired key.
@@ -87,7 +91,7 @@ func (m *MemoryState) sweep(now time.Time) {
 }
 
 // Undo implements State.
-func (m *MemoryState) Undo(at time.Time, keys []string) {
+func (m *MemoryState) Undo(_ context.Context, _ *sql.Tx, at time.Time, keys []string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, name := range keys {
@@ -105,15 +109,17 @@ func (m *MemoryState) Undo(at time.Time, keys []string) {
 			delete(m.keys, name)
 		}
 	}
+	return nil
 }
 
 // Reset implements State.
-func (m *MemoryState) Reset(keys []string) {
+func (m *MemoryState) Reset(_ context.Context, _ *sql.Tx, keys []string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for _, name := range keys {
 		delete(m.keys, name)
 	}
+	return nil
 }
 
 // Len is the number of keys held (for tests and metrics).

@@ -54,8 +54,11 @@ const redacted = "[redacted]"
 
 // Config holds the settings of gatepass-server.
 type Config struct {
-	Listen     string        // host:port to serve HTTP on
-	DataDir    string        // directory holding the database
+	Listen  string // host:port to serve HTTP on
+	DataDir string // directory holding the database (SQLite)
+	// Database is a postgres:// URL for PostgreSQL; anything else (or "")
+	// means SQLite in DataDir (see UsesPostgres).
+	Database   string
 	PublicURL  string        // base URL used in links (emails); no trailing slash
 	SMTP       SMTP          // outgoing mail; an empty Host means no SMTP
 	Demo       bool          // load the demo data into an empty database
@@ -159,7 +162,9 @@ var settings = func() []setting {
 		{flag: "listen", env: "GATEPASS_LISTEN", key: "listen", arg: "HOST:PORT", noEmpty: true,
 			usage: "address to serve HTTP on", deflt: DefaultListen},
 		{flag: "data-dir", env: "GATEPASS_DATA_DIR", key: "data_dir", arg: "DIR", noEmpty: true,
-			usage: "directory holding the database", deflt: DefaultDataDir},
+			usage: "directory holding the database (SQLite) and the server's files", deflt: DefaultDataDir},
+		{flag: "database", env: "GATEPASS_DATABASE", key: "database", arg: "URL",
+			usage: "a postgres:// URL selects PostgreSQL (several replicas may share it); anything else, or empty, means SQLite in the data directory", deflt: "SQLite in the data directory"},
 		{flag: "public-url", env: "GATEPASS_PUBLIC_URL", key: "public_url", arg: "URL", noEmpty: true,
 			usage: "URL users reach the server at, used in links", deflt: "http:// + the listen address, localhost for a wildcard host"},
 		{flag: "smtp-host", env: "GATEPASS_SMTP_HOST", key: "smtp.host", arg: "HOST",
@@ -196,6 +201,7 @@ var settings = func() []setting {
 	bind := map[string]func(*setting){
 		"listen":     func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.Listen }) },
 		"data-dir":   func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.DataDir }) },
+		"database":   func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.Database }) },
 		"public-url": func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.PublicURL }) },
 		"smtp-host":  func(x *setting) { x.set, x.get = str(func(c *Config) *string { return &c.SMTP.Host }) },
 		"smtp-port": func(x *setting) {
@@ -568,6 +574,17 @@ var levels = map[string]slog.Level{
 	"warn":  slog.LevelWarn,
 	"error": slog.LevelError,
 }
+
+// IsPostgresURL reports whether a --database value selects PostgreSQL: a
+// postgres:// or postgresql:// URL.
+func IsPostgresURL(s string) bool {
+	s = strings.ToLower(strings.TrimSpace(s))
+	return strings.HasPrefix(s, "postgres://") || strings.HasPrefix(s, "postgresql://")
+}
+
+// UsesPostgres reports whether the server keeps its data in PostgreSQL
+// (Database), else in SQLite under DataDir.
+func (c Config) UsesPostgres() bool { return IsPostgresURL(c.Database) }
 
 // SlogLevel returns LogLevel as a slog.Level (info when unknown).
 func (c Config) SlogLevel() slog.Level {

@@ -143,6 +143,7 @@ func TestNilGetenvUsesProcessEnv(t *testing.T) {
 const fullFile = `{
   "listen": ":7000",
   "data_dir": "/srv/gp",
+  "database": "postgres://gp:filedbsecret@db.example.com:5432/gatepass",
   "public_url": "https://file.example.com/gp/",
   "smtp": {
     "host": "mail.example.com",
@@ -168,6 +169,7 @@ func TestFile(t *testing.T) {
 	want := Config{
 		Listen:    ":7000",
 		DataDir:   "/srv/gp",
+		Database:  "postgres://gp:filedbsecret@db.example.com:5432/gatepass",
 		PublicURL: "https://file.example.com/gp",
 		SMTP: SMTP{Host: "mail.example.com", Port: 465, Username: "u", Password: "filesecret",
 			From: "gp@example.com", TLS: api.SMTPTLSTLS, AllowInsecureAuth: true},
@@ -672,5 +674,39 @@ func TestGatewayLease(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "--gateway-lease") {
 			t.Errorf("--gateway-lease %s: %v", bad, err)
 		}
+	}
+}
+
+// --database / GATEPASS_DATABASE: a postgres:// URL selects PostgreSQL,
+// anything else (or nothing) SQLite in the data directory; the URL's
+// password is never shown, not even when the URL is refused.
+func TestDatabase(t *testing.T) {
+	if c := mustLoad(t, nil, noEnv); c.UsesPostgres() || c.Database != "" {
+		t.Errorf("default: database %q, postgres %v", c.Database, c.UsesPostgres())
+	}
+	const pg = "postgres://gp:s3cret-db-pw@db.example.com:5432/gatepass?sslmode=require"
+	c := mustLoad(t, nil, env(map[string]string{"GATEPASS_DATABASE": pg}))
+	if !c.UsesPostgres() || c.Database != pg {
+		t.Errorf("GATEPASS_DATABASE: database %q, postgres %v", c.Database, c.UsesPostgres())
+	}
+	if c = mustLoad(t, []string{"--database", "postgresql://h/db"}, env(map[string]string{"GATEPASS_DATABASE": pg})); c.Database != "postgresql://h/db" || !c.UsesPostgres() {
+		t.Errorf("--database beats the environment: %q", c.Database)
+	}
+	for _, other := range []string{"sqlite", "./gatepass.db", "mysql://h/db"} {
+		if c := mustLoad(t, []string{"--database", other}, noEnv); c.UsesPostgres() {
+			t.Errorf("--database %q selects PostgreSQL", other)
+		}
+	}
+	c = mustLoad(t, []string{"--database", pg}, noEnv)
+	var logged strings.Builder
+	slog.New(slog.NewTextHandler(&logged, nil)).Info("config", "config", c)
+	for _, shown := range []string{c.String(), logged.String()} {
+		if strings.Contains(shown, "s3cret-db-pw") || !strings.Contains(shown, "db.example.com") {
+			t.Errorf("shown config: %s", shown)
+		}
+	}
+	_, err := Load([]string{"--database", "postgres://gp:s3cret-db-pw@db.example.com:5432"}, noEnv)
+	if err == nil || !strings.Contains(err.Error(), "--database (GATEPASS_DATABASE)") || strings.Contains(err.Error(), "s3cret-db-pw") {
+		t.Errorf("a URL without a database: %v", err)
 	}
 }

@@ -32,7 +32,7 @@ func (s setting) shown(c Config) string {
 	switch {
 	case s.kind == kindSecret:
 		return secret(v)
-	case s.flag == "public-url":
+	case s.flag == "public-url", s.flag == "database":
 		return shownURL(v)
 	}
 	return v

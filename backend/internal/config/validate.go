@@ -48,6 +48,13 @@ func (c *Config) validate(hints map[string]string, skip map[string]bool) error {
 		}
 	}
 
+	if c.UsesPostgres() {
+		// Never quoted: the URL may hold a password.
+		if u, err := url.Parse(strings.TrimSpace(c.Database)); err != nil || strings.Trim(u.Path, "/") == "" && u.Query().Get("dbname") == "" {
+			bad("database", "is not a PostgreSQL URL of a database (want postgres://USER:PASSWORD@HOST:5432/DATABASE)")
+		}
+	}
+
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
 	if !listenOK && c.PublicURL == DefaultPublicURL(c.Listen) {
 		// Derived from the bad listen address, already reported.

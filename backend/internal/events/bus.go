@@ -9,30 +9,58 @@
 // A signal carries no data: a stream that wakes recomputes what it shows
 // from the database, so a slow stream only ever skips intermediate states,
 // never loses the latest one, and never blocks the publisher.
+//
+// # Several replicas
+//
+// With several gatepass-server replicas on one database, a change made on
+// one must reach the listeners and streams of all. A Transport carries it:
+// Publish hands every change to the transport first (the smallest window
+// between the commit and the other replicas hearing of it), then delivers
+// it here; a change that arrives from another replica is delivered with
+// Deliver — to the listeners and subscriptions, and never sent on again.
+// The one transport is PostgreSQL's LISTEN/NOTIFY (package pgnotify). A
+// transport that may have missed changes (its connection broke) delivers
+// Resync, which makes everything here look again. A replica that dies
+// between its commit and its notification leaves the others to find the
+// change by themselves: the gateway hub, the expiry scheduler and the
+// outbox worker look again at least every minute (their resync), and
+// streams on the next change they hear of.
 package events
 
 import "sync"
 
-// Change describes a committed change.
+// Change describes a committed change. It travels between replicas as
+// JSON (the short keys keep notifications small).
 type Change struct {
 	// UserIDs are the users whose view (networks, requests, session) may
 	// have changed; their streams re-check.
-	UserIDs []string
+	UserIDs []string `json:"u,omitempty"`
 	// NetworkID is the network that changed, or "" for several (or none).
-	NetworkID string
+	NetworkID string `json:"n,omitempty"`
 	// Everyone: every user's view may have changed (a network was edited).
-	Everyone bool
+	Everyone bool `json:"e,omitempty"`
 	// Gateway: who may pass a gateway may have changed (NetworkID's, or
 	// every network's when NetworkID is "").
-	Gateway bool
+	Gateway bool `json:"g,omitempty"`
 	// Schedule: the next timed event (an expiry, a pending timeout) may
 	// have moved.
-	Schedule bool
+	Schedule bool `json:"s,omitempty"`
 	// Mail: outbox rows were written.
-	Mail bool
+	Mail bool `json:"m,omitempty"`
 	// Timed marks the expiry scheduler's sweeps: the gateway already acted
 	// on its own timer at each expires_at.
-	Timed bool
+	Timed bool `json:"t,omitempty"`
+}
+
+// Resync is the change that makes every listener and stream look again:
+// what a transport delivers when it may have missed changes.
+var Resync = Change{Everyone: true, Gateway: true, Schedule: true, Mail: true}
+
+// Transport carries changes to the other replicas (see the package doc).
+type Transport interface {
+	// Send passes a change published here on to the other replicas. It
+	// must not block for long: the publisher waits.
+	Send(c Change)
 }
 
 // Merge returns c with o's users and flags added; the network becomes ""
@@ -60,6 +88,15 @@ type Bus struct {
 	listeners []func(Change)
 	byUser    map[string]map[*Sub]struct{}
 	all       map[*Sub]struct{}
+	transport Transport
+}
+
+// SetTransport makes the bus pass every change it publishes on to the
+// other replicas through t.
+func (b *Bus) SetTransport(t Transport) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.transport = t
 }
 
 // NewBus returns an empty bus.
@@ -75,9 +112,23 @@ func (b *Bus) OnChange(fn func(Change)) {
 	b.listeners = append(b.listeners, fn)
 }
 
-// Publish delivers a committed change: to every listener, then as a signal
-// to the subscriptions it concerns.
+// Publish delivers a committed change made here: to the transport (the
+// other replicas), to every listener, then as a signal to the
+// subscriptions it concerns.
 func (b *Bus) Publish(c Change) {
+	b.mu.Lock()
+	t := b.transport
+	b.mu.Unlock()
+	if t != nil {
+		t.Send(c)
+	}
+	b.Deliver(c)
+}
+
+// Deliver delivers a change here only — to every listener, then as a
+// signal to the subscriptions it concerns — and does not pass it on: a
+// change that another replica made and its transport brought.
+func (b *Bus) Deliver(c Change) {
 	b.mu.Lock()
 	ls := append([]func(Change){}, b.listeners...)
 	b.mu.Unlock()

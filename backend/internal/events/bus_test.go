@@ -69,3 +69,29 @@ func TestMerge(t *testing.T) {
 		t.Fatalf("a change without a network takes the other's: %+v", m)
 	}
 }
+
+type recorder struct{ sent []Change }
+
+func (r *recorder) Send(c Change) { r.sent = append(r.sent, c) }
+
+// TestTransport: a change published here goes to the transport and to
+// the local listeners and streams; one delivered from another replica
+// reaches the listeners and streams only (it is never sent on again).
+func TestTransport(t *testing.T) {
+	b := NewBus()
+	tr := &recorder{}
+	b.SetTransport(tr)
+	var heard []string
+	b.OnChange(func(c Change) { heard = append(heard, c.NetworkID) })
+	sub := b.SubscribeUser("alice")
+	b.Publish(Change{NetworkID: "here", UserIDs: []string{"alice"}})
+	<-sub.C
+	b.Deliver(Change{NetworkID: "there", UserIDs: []string{"alice"}})
+	<-sub.C
+	if len(tr.sent) != 1 || tr.sent[0].NetworkID != "here" {
+		t.Errorf("sent %+v, want only the change published here", tr.sent)
+	}
+	if !slices.Equal(heard, []string{"here", "there"}) {
+		t.Errorf("listeners heard %v", heard)
+	}
+}

@@ -31,6 +31,12 @@ type Message struct {
 	Text string
 	// HTML is the text/html part; when empty the mail is text only.
 	HTML string
+	// ID, when set, makes the Message-ID: the same ID gives the same
+	// Message-ID at every send (the outbox's row, sent again after a
+	// crash, is then one message to systems that drop duplicate
+	// Message-IDs). Empty: a fresh random Message-ID. Letters, digits, '.'
+	// and '-' only.
+	ID string
 }
 
 // Sender delivers Messages over SMTP with github.com/wneessen/go-mail. It
@@ -131,7 +137,7 @@ func (s *Sender) build(cfg Config, m Message) (*gomail.Msg, error) {
 		now = s.now
 	}
 	msg.SetDateWithValue(now())
-	msg.SetMessageIDWithValue(messageID(from.Address))
+	msg.SetMessageIDWithValue(messageID(from.Address, m.ID))
 	msg.SetUserAgent("Gatepass")
 	switch {
 	case m.HTML == "":
@@ -249,15 +255,17 @@ func (d *dialer) stop() {
 	}
 }
 
-// messageID returns a fresh Message-ID body (without angle brackets) in the
-// domain of the sender address.
-func messageID(from string) string {
+// messageID returns a Message-ID body (without angle brackets) in the
+// domain of the sender address: of id when it is set, else fresh.
+func messageID(from, id string) string {
 	domain := "gatepass.invalid"
 	if i := strings.LastIndexByte(from, '@'); i >= 0 && i < len(from)-1 {
 		domain = from[i+1:]
 	}
+	if id != "" && strings.Trim(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-") == "" {
+		return "gatepass." + id + "@" + domain
+	}
 	var b [15]byte
 	_, _ = rand.Read(b[:])
-	id := strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
-	return "gatepass." + id + "@" + domain
+	return "gatepass." + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:])) + "@" + domain
 }

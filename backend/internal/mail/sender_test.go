@@ -450,3 +450,28 @@ func leafParts(t *testing.T, contentType string, body io.Reader) []leaf {
 		out = append(out, leaf{header: p.Header, body: raw})
 	}
 }
+
+// TestMessageIDOfID: a message's ID makes its Message-ID, the same at
+// every send; without one (or with one that is not a plain token) every
+// send has a fresh Message-ID.
+func TestMessageIDOfID(t *testing.T) {
+	srv := smtptest.Start(t)
+	s := mail.NewSender()
+	ids := map[string]int{}
+	for _, id := range []string{"outbox-7-1700000000000", "outbox-7-1700000000000", "", "", "x>\r\nBcc: a@b"} {
+		m := mail.Message{To: "admin@example.com", Subject: "s", Text: "t", ID: id}
+		if err := s.Send(t.Context(), plainConfig(srv), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	backendtest.WaitFor(t, "five messages", func() bool { return srv.Count() == 5 })
+	for _, r := range srv.Messages() {
+		ids[r.Header.Get("Message-Id")]++
+		if len(r.To) != 1 {
+			t.Errorf("recipients %v", r.To)
+		}
+	}
+	if ids["<gatepass.outbox-7-1700000000000@example.com>"] != 2 || len(ids) != 4 {
+		t.Errorf("Message-IDs %v: want the ID's twice and three fresh ones", ids)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gatepass.dev/backend/internal/mail"
@@ -83,10 +84,11 @@ func (w *Worker) saveUnsaved(ctx context.Context) error {
 // message sent but not recorded.
 func (w *Worker) deliverDue(ctx context.Context, cfg mail.Config) (int, error) {
 	sent := 0
-	lease := time.Duration(batchSize)*cfg.SendTimeout() + leaseMargin
+	size := w.batch()
+	lease := time.Duration(size)*cfg.SendTimeout() + leaseMargin
 	for {
 		claimID := store.NewID("claim")
-		batch, err := store.ClaimMail(ctx, w.db, w.clock.Now(), lease, claimID, batchSize)
+		batch, err := store.ClaimMail(ctx, w.db, w.clock.Now(), lease, claimID, size)
 		if err != nil {
 			return sent, err
 		}
@@ -114,7 +116,7 @@ func (w *Worker) deliverDue(ctx context.Context, cfg mail.Config) (int, error) {
 				return sent, err
 			}
 		}
-		if len(batch) < batchSize {
+		if len(batch) < size {
 			return sent, nil
 		}
 	}
@@ -131,7 +133,8 @@ func ids(ms []store.OutboxMessage) []int64 {
 // attempt sends m once and returns it with the outcome; ok is false when
 // ctx ended during the send.
 func (w *Worker) attempt(ctx context.Context, cfg mail.Config, m store.OutboxMessage) (store.OutboxMessage, bool) {
-	err := w.sender.Send(ctx, cfg, mail.Message{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+	err := w.sender.Send(ctx, cfg, mail.Message{To: m.To, Subject: m.Subject, Text: m.Text, HTML: m.HTML,
+		ID: MessageID(m)})
 	if err != nil && ctx.Err() != nil {
 		return m, false
 	}
@@ -193,4 +196,11 @@ func Backoff(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, MaxBackoff)
+}
+
+// MessageID is the Message-ID tail of an outbox message: its row and when
+// it was queued, the same at every attempt, so that a message sent again
+// after a crash between its send and its record is recognisably the same.
+func MessageID(m store.OutboxMessage) string {
+	return "outbox-" + strconv.FormatInt(m.ID, 10) + "-" + strconv.FormatInt(m.CreatedAt.UnixMilli(), 10)
 }

@@ -9,7 +9,7 @@
 //
 //   - Claim, send, record. A round first claims up to a batch of due
 //     messages in one write (store.ClaimMail: a claim id and a lease of
-//     the batch's worst-case sending time plus a minute), then sends each
+//     the batch's worst-case sending time plus leaseMargin), then sends each
 //     and records its outcome in a write fenced by the claim id. A failed
 //     claim sends nothing. A failed record stops the round; the outcome is
 //     kept in memory and written (releasing the rest of its claim) before
@@ -18,6 +18,17 @@
 //     between a send and its record leaves that one message to be sent once
 //     more, after its lease. Messages claimed but not attempted when the
 //     worker stops are released at once.
+//   - Several replicas (PostgreSQL): every replica's worker delivers, each
+//     claiming one message at a time with FOR UPDATE SKIP LOCKED, so each
+//     message is claimed — and sent — by one of them. A replica that dies
+//     leaves only its message in flight claimed, until the lease (the send
+//     timeout plus leaseMargin) has passed; another replica then sends it.
+//     Had the SMTP server accepted it just before the death, it goes
+//     twice: the one case SMTP cannot rule out (no transaction spans the
+//     send and the record), kept to a few milliseconds per message, and
+//     to one message per dead replica. Both copies carry the same
+//     Message-ID (MessageID: the row's), so mail systems that drop
+//     duplicate Message-IDs show it once.
 //   - The worker never spins on a failing database: after a round that
 //     failed it waits StoreFirstBackoff, doubling up to StoreMaxBackoff,
 //     and is not woken early by new mail meanwhile.

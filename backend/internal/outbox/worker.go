@@ -34,10 +34,23 @@ const (
 )
 
 const (
-	batchSize = 20 // messages claimed by one write
-	// leaseMargin is added to the batch's worst-case sending time.
-	leaseMargin = time.Minute
+	// batchSize is how many messages one write claims on SQLite (one
+	// process); on PostgreSQL a replica claims one at a time (batch), so
+	// that a replica that dies leaves at most the message in flight to wait
+	// for its lease, and the others are free for the other replicas.
+	batchSize = 20
+	// leaseMargin is added to the batch's worst-case sending time: the
+	// time to record the outcome, and the skew between replicas' clocks.
+	leaseMargin = 15 * time.Second
 )
+
+// batch is how many messages one claim takes.
+func (w *Worker) batch() int {
+	if w.db.Dialect() == store.Postgres {
+		return 1
+	}
+	return batchSize
+}
 
 // Sender delivers one message; *mail.Sender is the real one.
 type Sender interface {
@@ -71,11 +84,17 @@ type Worker struct {
 
 	mu      sync.Mutex // guards problem
 	problem *problem
+
+	// Resync bounds how long the worker waits without looking for due
+	// messages (default an hour): with several replicas, shorter, for a
+	// change whose notification was lost with the replica that made it.
+	Resync time.Duration
 }
 
 // NewWorker returns a worker; smtp returns the current SMTP settings.
 func NewWorker(db *store.DB, clock clockwork.Clock, sender Sender, smtp func(context.Context) (mail.Config, error), m *metrics.Metrics, log *slog.Logger) *Worker {
-	w := &Worker{db: db, clock: clock, sender: sender, smtp: smtp, metrics: m, log: log, wake: make(chan struct{}, 1), probeAtStart: true}
+	w := &Worker{db: db, clock: clock, sender: sender, smtp: smtp, metrics: m, log: log, wake: make(chan struct{}, 1), probeAtStart: true,
+		Resync: time.Hour}
 	w.prober, _ = sender.(Prober)
 	return w
 }
@@ -124,9 +143,9 @@ func (w *Worker) Run(ctx context.Context) {
 }
 
 // nextRound is when the next round is due: the next message's attempt, the
-// next probe, or in an hour at the latest.
+// next probe, or after Resync at the latest.
 func (w *Worker) nextRound(ctx context.Context) (time.Time, error) {
-	deadline := w.clock.Now().Add(time.Hour)
+	deadline := w.clock.Now().Add(w.Resync)
 	next, err := store.NextMailAttempt(ctx, w.db)
 	if err != nil {
 		return deadline, err

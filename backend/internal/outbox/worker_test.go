@@ -203,7 +203,7 @@ func TestCrashAfterSendResendsOnlyThatMessage(t *testing.T) {
 	if n, err := w.DeliverDue(t.Context()); err != nil || n != 0 {
 		t.Fatalf("round within the lease: sent %d, %v; want nothing (all three are claimed)", n, err)
 	}
-	r.clock.Advance(20*5*time.Second + time.Minute) // the lease: a batch of sends at the timeout, plus a minute
+	r.clock.Advance(20*5*time.Second + 15*time.Second) // the lease: a batch of sends at the timeout, plus the margin
 	if n, err := w.DeliverDue(t.Context()); err != nil || n != 3 {
 		t.Fatalf("round after the lease: sent %d, %v; want 3", n, err)
 	}

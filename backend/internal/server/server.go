@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +25,7 @@ import (
 	"gatepass.dev/backend/internal/config"
 	"gatepass.dev/backend/internal/datadir"
 	"gatepass.dev/backend/internal/events"
+	"gatepass.dev/backend/internal/events/pgnotify"
 	"gatepass.dev/backend/internal/expiry"
 	"gatepass.dev/backend/internal/gateway"
 	"gatepass.dev/backend/internal/gatewayhub"
@@ -67,9 +69,16 @@ type Server struct {
 	Scheduler *expiry.Scheduler
 	Outbox    *outbox.Worker
 	Gateway   *gatewayhub.Hub
-	API       *httpapi.Server
-	Web       *web.Server
-	Handler   http.Handler
+	// Events carries changes to and from the other replicas (PostgreSQL
+	// only; nil on SQLite).
+	Events *pgnotify.Transport
+	// gatewaysLock is held while this replica runs the embedded gateways
+	// (PostgreSQL only).
+	gatewaysLock *store.Lock
+	lockMu       sync.Mutex
+	API          *httpapi.Server
+	Web          *web.Server
+	Handler      http.Handler
 
 	cancel  context.CancelFunc
 	ctx     context.Context
@@ -78,8 +87,21 @@ type Server struct {
 	servers []*http.Server // Serve's and ServeMetrics's
 }
 
+// replicaResync bounds how long the expiry scheduler and the outbox worker
+// of a replica wait without looking at the database (PostgreSQL).
+const replicaResync = time.Minute
+
 // DatabaseFile is the SQLite file name in the data directory.
 const DatabaseFile = "gatepass.db"
+
+// openStore opens the database of the configuration: PostgreSQL for a
+// postgres:// --database, else SQLite in the data directory.
+func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
+	if cfg.UsesPostgres() {
+		return store.OpenPostgres(ctx, strings.TrimSpace(cfg.Database))
+	}
+	return store.Open(ctx, filepath.Join(cfg.DataDir, DatabaseFile))
+}
 
 // New prepares the data directory (private and writable, see package
 // datadir), opens the database, applies migrations, creates the first admin
@@ -102,12 +124,18 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if err := datadir.Prepare(cfg.DataDir, opt.Logger); err != nil {
 		return nil, err
 	}
-	db, err := store.Open(ctx, filepath.Join(cfg.DataDir, DatabaseFile))
+	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{Config: cfg, Clock: opt.Clock, Log: opt.Logger, DB: db, Bus: events.NewBus()}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	backend := gatewayBackend(cfg, opt)
+	if err := s.joinReplicas(ctx, backend.Kind()); err != nil {
+		s.cancel()
+		db.Close()
+		return nil, err
+	}
 	s.Metrics = metrics.New(func() float64 {
 		n, _ := store.MailDepth(context.Background(), db)
 		return float64(n)
@@ -120,16 +148,6 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	if err != nil {
 		db.Close()
 		return nil, err
-	}
-	var backend gateway.Backend = gateway.Netstack{Log: opt.Logger}
-	switch cfg.Gateway {
-	case "tun":
-		backend = gateway.NewTUN(opt.Logger)
-	case "off":
-		backend = gateway.Off{}
-	}
-	if opt.GatewayBackend != nil {
-		backend = opt.GatewayBackend
 	}
 	s.Gateway = gatewayhub.New(gatewayhub.Options{DB: db, Bus: s.Bus, Clock: opt.Clock, Log: opt.Logger, Backend: backend,
 		Lease: cfg.GatewayLease, PublicURL: s.Settings.PublicURL})
@@ -159,6 +177,11 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	})
 	s.Scheduler = expiry.New(s.Access, s.Bus, db, opt.Clock, opt.Logger)
 	s.Outbox = outbox.NewWorker(db, opt.Clock, opt.Sender, s.Settings.SMTP, s.Metrics, opt.Logger)
+	if s.Events != nil {
+		// A change whose notification died with the replica that made it
+		// is found within a minute (the gateway hub resyncs every minute).
+		s.Scheduler.Resync, s.Outbox.Resync = replicaResync, replicaResync
+	}
 	s.Bus.OnChange(func(c events.Change) {
 		if c.Mail {
 			s.Outbox.Wake()
@@ -202,10 +225,26 @@ func New(ctx context.Context, opt Options) (*Server, error) {
 	return s, nil
 }
 
+// gatewayBackend is the embedded gateways' backend of the configuration.
+func gatewayBackend(cfg *config.Config, opt Options) gateway.Backend {
+	if opt.GatewayBackend != nil {
+		return opt.GatewayBackend
+	}
+	switch cfg.Gateway {
+	case "tun":
+		return gateway.NewTUN(opt.Logger)
+	case "off":
+		return gateway.Off{}
+	}
+	return gateway.Netstack{Log: opt.Logger}
+}
+
 // abort undoes a failed New.
 func (s *Server) abort() {
 	s.cancel()
 	s.Gateway.Close()
+	s.wg.Wait()
+	s.releaseGateways()
 	s.DB.Close()
 }
 
@@ -251,5 +290,6 @@ func (s *Server) Close() error {
 		cancel()
 	}
 	s.wg.Wait()
+	s.releaseGateways()
 	return s.DB.Close()
 }

@@ -52,8 +52,9 @@
 // touch the owner's own address limits. Blocks are 429 with Retry-After
 // (fault.Limited through BlockedError).
 //
-// The limiter's state (auth.State) is in this process's memory for now:
-// a restart forgets it, and several replicas need a shared State. Source
+// The limiter's state (auth.State) is in the database (DBState): every
+// replica of the server counts the same failures, and a restart forgets
+// none. Source
 // addresses are the TCP peer's: behind a reverse proxy every client has the
 // proxy's address, and the per-address limits then apply to all together.
 package signin
@@ -111,7 +112,8 @@ type Options struct {
 	Clock   clockwork.Clock
 	Metrics *metrics.Metrics
 	Logger  *slog.Logger
-	// State keeps the limiter's failures; default in memory.
+	// State keeps the limiter's failures; default in the database
+	// (DBState).
 	State auth.State
 	// Bus hears of sign-outs (their streams end).
 	Bus *events.Bus
@@ -151,6 +153,9 @@ func New(ctx context.Context, o Options) (*Service, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.State == nil {
+		o.State = DBState{DB: o.DB}
+	}
 	return &Service{opt: o, db: o.DB, clock: o.Clock, metrics: o.Metrics, log: o.Logger, limiter: auth.NewLimiter(o.Clock, o.State), devices: d}, nil
 }
 
@@ -187,7 +192,9 @@ func (s *Service) Check(ctx context.Context, a Attempt) (Pass, error) {
 	var taken auth.Taken
 	ok := false
 	if nonce := s.devices.check(a.DeviceToken, u.ID, s.now()); nonce != "" {
-		if taken, _, ok = s.limiter.Take(deviceKey(nonce)); ok {
+		if taken, _, ok, err = s.limiter.Take(ctx, deviceKey(nonce)); err != nil {
+			return Pass{}, err
+		} else if ok {
 			device, trust = nonce, "trusted"
 		} else {
 			trust = "locked"
@@ -198,7 +205,9 @@ func (s *Service) Check(ctx context.Context, a Attempt) (Pass, error) {
 	if !ok {
 		keys := untrustedKeys(a.Email, a.Source)
 		var waits []time.Duration
-		if taken, waits, ok = s.limiter.Take(keys...); !ok {
+		if taken, waits, ok, err = s.limiter.Take(ctx, keys...); err != nil {
+			return Pass{}, err
+		} else if !ok {
 			var wait time.Duration
 			var limits []string
 			for i, w := range waits {
@@ -234,15 +243,21 @@ func (s *Service) Check(ctx context.Context, a Attempt) (Pass, error) {
 
 // Succeeded writes the "login" audit row inside tx (the transaction that
 // creates the token or the session), forgets the failures the pass makes
-// void, and returns a new device token for the client to keep.
+// void (in tx too), and returns a new device token for the client to keep.
 func (s *Service) Succeeded(ctx context.Context, tx *sql.Tx, p Pass, details map[string]string) (deviceToken string, err error) {
 	u, a := p.User, p.attempt
 	if p.device != "" {
-		s.limiter.Reset(deviceKey(p.device).Name)
+		if err := s.limiter.Reset(ctx, tx, deviceKey(p.device).Name); err != nil {
+			return "", err
+		}
 	} else {
 		keys := untrustedKeys(a.Email, a.Source)
-		s.limiter.Undo(p.taken, keys[1].Name, keys[2].Name)
-		s.limiter.Reset(keys[0].Name)
+		if err := s.limiter.Undo(ctx, tx, p.taken, keys[1].Name, keys[2].Name); err != nil {
+			return "", err
+		}
+		if err := s.limiter.Reset(ctx, tx, keys[0].Name); err != nil {
+			return "", err
+		}
 	}
 	d := map[string]string{"device": "new"}
 	if p.device != "" {

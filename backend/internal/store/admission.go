@@ -14,11 +14,16 @@ import (
 // SQL that defines "member" and "a grant valid now" so that no two places
 // answer them differently.
 
-// memberSQL is true when user u is a member of network n: directly, or
-// through a group the network lists as a member group.
-const memberSQL = `(n.all_users = 1 OR EXISTS (SELECT 1 FROM network_members m WHERE m.network_id = n.id AND m.user_id = u.id)
+// memberCond is true when user u is a member of network n: directly, or
+// through a group the network lists as a member group (a condition, for
+// WHERE).
+const memberCond = `(n.all_users = 1 OR EXISTS (SELECT 1 FROM network_members m WHERE m.network_id = n.id AND m.user_id = u.id)
 	OR EXISTS (SELECT 1 FROM network_groups mg JOIN group_members gm ON gm.group_id = mg.group_id
 		WHERE mg.network_id = n.id AND mg.role = 'member' AND gm.user_id = u.id))`
+
+// memberSQL is memberCond as 1 or 0, for a select list (a boolean as an
+// integer: see the package doc).
+const memberSQL = `CASE WHEN ` + memberCond + ` THEN 1 ELSE 0 END`
 
 // validGrantJoin joins g, the user's grant on the network that is valid at
 // the instant bound to its two parameters: approved, started (no starts_at,
@@ -50,7 +55,7 @@ type PassFacts struct {
 // address in the network, at now: the devices its gateway could admit.
 func GatewayCandidates(ctx context.Context, q Querier, networkID string, now time.Time) ([]PassFacts, error) {
 	rows, err := q.QueryContext(ctx, `
-		SELECT u.id, u.email, u.disabled, u.role, d.id, d.name, d.public_key, a.address, d.revoked_at IS NOT NULL,
+		SELECT u.id, u.email, u.disabled, u.role, d.id, d.name, d.public_key, a.address, CASE WHEN d.revoked_at IS NOT NULL THEN 1 ELSE 0 END,
 			`+memberSQL+`, n.jit_enabled, COALESCE(g.id, ''), g.expires_at
 		FROM device_addresses a
 		JOIN networks n ON n.id = a.network_id
@@ -78,7 +83,7 @@ func GatewayCandidates(ctx context.Context, q Querier, networkID string, now tim
 // (Address is "" when the device has no address there yet).
 func DevicePassFacts(ctx context.Context, q Querier, deviceID, networkID string, now time.Time) (PassFacts, error) {
 	return scanPassFacts(q.QueryRowContext(ctx, `
-		SELECT u.id, u.email, u.disabled, u.role, d.id, d.name, d.public_key, COALESCE(a.address, ''), d.revoked_at IS NOT NULL,
+		SELECT u.id, u.email, u.disabled, u.role, d.id, d.name, d.public_key, COALESCE(a.address, ''), CASE WHEN d.revoked_at IS NOT NULL THEN 1 ELSE 0 END,
 			`+memberSQL+`, n.jit_enabled, COALESCE(g.id, ''), g.expires_at
 		FROM devices d
 		JOIN users u ON u.id = d.user_id

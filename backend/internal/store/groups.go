@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"gatepass.dev/backend/internal/fault"
@@ -27,7 +26,7 @@ func (g Group) API() api.Group {
 }
 
 func groupConflict(err error) error {
-	if isUnique(err) && strings.Contains(err.Error(), "groups.name") {
+	if isUniqueOn(err, "groups", "name") {
 		return fault.Detail(ErrConflict, "a group with this name exists")
 	}
 	return err

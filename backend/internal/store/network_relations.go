@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 
 	"gatepass.dev/backend/internal/fault"
 )
@@ -67,7 +66,7 @@ func replaceList(ctx context.Context, q Querier, del string, delArgs []any, ins,
 	}
 	for _, id := range ids {
 		if _, err := q.ExecContext(ctx, ins, owner, id); err != nil {
-			if strings.Contains(err.Error(), "FOREIGN KEY") {
+			if isForeignKey(err) {
 				return fault.Detail(ErrNotFound, "no %s %q", what, id)
 			}
 			return err
@@ -130,7 +129,7 @@ func InBreakGlassGroup(ctx context.Context, q Querier, networkID, userID string)
 
 // MemberUserIDs returns the users who are members of a network (memberSQL).
 func MemberUserIDs(ctx context.Context, q Querier, networkID string) ([]string, error) {
-	return stringList(ctx, q, `SELECT u.id FROM users u JOIN networks n ON n.id = ? WHERE `+memberSQL+` ORDER BY u.id`, networkID)
+	return stringList(ctx, q, `SELECT u.id FROM users u JOIN networks n ON n.id = ? WHERE `+memberCond+` ORDER BY u.id`, networkID)
 }
 
 // NetworksWithGroup returns the networks that name a group in any role.

@@ -111,9 +111,9 @@ func routesText(r []string) string {
 func networkConflict(err error) error {
 	if isUnique(err) {
 		switch {
-		case strings.Contains(err.Error(), "networks.name"):
+		case isUniqueOn(err, "networks", "name"):
 			return fault.Detail(ErrConflict, "a network with this name exists")
-		case strings.Contains(err.Error(), "networks.listen_port"):
+		case isUniqueOn(err, "networks", "listen_port"):
 			return fault.Detail(ErrConflict, "another network uses this listen port")
 		}
 		return fault.Wrap(fault.Conflict, err, "%v", err)
@@ -198,7 +198,7 @@ func ListNetworks(ctx context.Context, q Querier) ([]Network, error) {
 // of theirs), by name. Members are not loaded.
 func NetworksOfUser(ctx context.Context, q Querier, userID string) ([]Network, error) {
 	return queryNetworks(ctx, q, `SELECT `+prefixed("n", networkCols)+` FROM networks n JOIN users u ON u.id = ?
-		WHERE `+memberSQL+` ORDER BY n.name`, userID)
+		WHERE `+memberCond+` ORDER BY n.name`, userID)
 }
 
 // IsMember reports whether the user may use the network (memberSQL).

@@ -46,14 +46,12 @@ func EnqueueMail(ctx context.Context, q Querier, m OutboxMessage) (int64, error)
 	if err := putBodies(ctx, q, []OutboxMessage{m}); err != nil {
 		return 0, err
 	}
-	res, err := q.ExecContext(ctx, sqlEnqueueMail, mailArgs(m)...)
-	if err != nil {
-		return 0, err
-	}
-	return res.LastInsertId()
+	var id int64
+	err := q.QueryRowContext(ctx, sqlEnqueueMail, mailArgs(m)...).Scan(&id)
+	return id, err
 }
 
-const sqlEnqueueMail = `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, body_hash, status, created_at, next_attempt_at, ref) VALUES (?, ?, ?, '', '', ?, 'pending', ?, ?, ?)`
+const sqlEnqueueMail = `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, body_hash, status, created_at, next_attempt_at, ref) VALUES (?, ?, ?, '', '', ?, 'pending', ?, ?, ?) RETURNING id`
 
 func mailArgs(m OutboxMessage) []any {
 	if m.NextAttemptAt.IsZero() {
@@ -120,13 +118,21 @@ func scanOutbox(row interface{ Scan(...any) error }) (OutboxMessage, error) {
 // claim takes them before that. A claimed message is then sent and its
 // outcome saved with RecordMailDelivery; when that save never comes (the
 // process died), the message is due again once the lease has passed.
+//
+// On PostgreSQL several replicas claim at once: the rows are taken with
+// FOR UPDATE SKIP LOCKED, so that a claim skips the rows another one is
+// taking instead of waiting for it or aborting, at READ COMMITTED (a row
+// claimed meanwhile is re-checked and left out), and each message is
+// claimed by one replica.
 func ClaimMail(ctx context.Context, db *DB, now time.Time, lease time.Duration, claimID string, limit int) ([]OutboxMessage, error) {
 	var out []OutboxMessage
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE outbox SET claim_id = ?, claimed_until = ? WHERE id IN (
-			SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
-			ORDER BY next_attempt_at, id LIMIT ?)`,
-			claimID, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit)
+	fn := func(tx *sql.Tx) error {
+		out = nil
+		claim := sqlClaimMail
+		if db.dialect == Postgres {
+			claim = sqlClaimMailPostgres
+		}
+		res, err := tx.ExecContext(ctx, claim, claimID, now.Add(lease).UnixMilli(), now.UnixMilli(), now.UnixMilli(), limit)
 		if err != nil {
 			return err
 		}
@@ -135,9 +141,21 @@ func ClaimMail(ctx context.Context, db *DB, now time.Time, lease time.Duration, 
 		}
 		out, err = queryOutbox(ctx, tx, `SELECT `+outboxCols+` FROM outbox WHERE claim_id = ? ORDER BY next_attempt_at, id`, claimID)
 		return err
-	})
-	return out, err
+	}
+	if db.dialect == Postgres {
+		return out, db.pgTx(ctx, sql.LevelReadCommitted, fn)
+	}
+	return out, db.Tx(ctx, fn)
 }
+
+const (
+	sqlClaimMail = `UPDATE outbox SET claim_id = ?, claimed_until = ? WHERE id IN (
+		SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
+		ORDER BY next_attempt_at, id LIMIT ?)`
+	sqlClaimMailPostgres = `UPDATE outbox SET claim_id = ?, claimed_until = ? WHERE id IN (
+		SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)
+		ORDER BY next_attempt_at, id LIMIT ? FOR UPDATE SKIP LOCKED)`
+)
 
 // ErrClaimLost is returned when saving the outcome of a message whose claim
 // is no longer ours (its lease passed and another claim took it).

@@ -26,7 +26,7 @@ func LatestExtensions(ctx context.Context, q Querier, userID string) (map[string
 // PendingExtension returns the pending extension request of a grant, or
 // ErrNotFound.
 func PendingExtension(ctx context.Context, q Querier, grantID string) (Request, error) {
-	return scanRequest(q.QueryRowContext(ctx, requestSelect+` WHERE r.grant_id = ? AND r.status = 'pending'`, grantID))
+	return oneRequest(ctx, q, requestSelect+` WHERE r.grant_id = ? AND r.status = 'pending'`, grantID)
 }
 
 // DueStarts returns pending requests whose requested start has come (at

@@ -4,9 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -141,9 +139,7 @@ const requestSelect = `SELECT r.id, r.network_id, r.user_id, r.status, r.reason,
 	r.requested_at, r.decided_at, COALESCE(r.decided_by, ''), r.note, r.expires_at, r.ended_at, COALESCE(r.ended_by, ''),
 	n.name, u.email, u.name, COALESCE(d.email, ''), COALESCE(e.email, ''), r.again_of,
 	r.kind, r.starts_at, CASE WHEN r.status = 'pending' THEN n.required_approvals ELSE r.required_approvals END, r.rule,
-	COALESCE(r.grant_id, ''), r.review_required, r.reviewed_at, COALESCE(r.reviewed_by, ''), r.rev, u.service, COALESCE(v.email, ''),
-	(SELECT json_group_array(json_object('u', a.user_id, 'e', COALESCE(au.email, ''), 'at', a.at, 'd', a.duration_seconds))
-		FROM request_approvals a LEFT JOIN users au ON au.id = a.user_id WHERE a.request_id = r.id)
+	COALESCE(r.grant_id, ''), r.review_required, r.reviewed_at, COALESCE(r.reviewed_by, ''), r.rev, u.service, COALESCE(v.email, '')
 	FROM requests r
 	JOIN networks n ON n.id = r.network_id
 	JOIN users u ON u.id = r.user_id
@@ -156,12 +152,10 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 	var wished, granted int64
 	var requested, decided, expires, ended, starts, reviewed sql.NullInt64
 	var review, service int
-	var approvals string
 	err := row.Scan(&r.ID, &r.NetworkID, &r.UserID, &r.Status, &r.Reason, &wished, &granted,
 		&requested, &decided, &r.DecidedBy, &r.Note, &expires, &ended, &r.EndedBy,
 		&r.NetworkName, &r.UserEmail, &r.UserName, &r.DeciderEmail, &r.EnderEmail, &r.AgainOf,
-		&r.Kind, &starts, &r.RequiredApprovals, &r.Rule, &r.GrantID, &review, &reviewed, &r.ReviewedBy, &r.Rev, &service, &r.ReviewerEmail,
-		&approvals)
+		&r.Kind, &starts, &r.RequiredApprovals, &r.Rule, &r.GrantID, &review, &reviewed, &r.ReviewedBy, &r.Rev, &service, &r.ReviewerEmail)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -172,30 +166,60 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 	r.RequestedAt, r.DecidedAt, r.ExpiresAt, r.EndedAt = fromMS(requested), fromMS(decided), fromMS(expires), fromMS(ended)
 	r.StartsAt, r.ReviewedAt = fromMS(starts), fromMS(reviewed)
 	r.ReviewRequired, r.UserService = review != 0, service != 0
-	r.Approvals, err = parseApprovals(approvals)
-	return r, err
+	return r, nil
 }
 
-// parseApprovals reads the approvals column of requestSelect, oldest
-// first.
-func parseApprovals(s string) ([]Approval, error) {
-	var raw []struct {
-		U  string `json:"u"`
-		E  string `json:"e"`
-		At int64  `json:"at"`
-		D  int64  `json:"d"`
+// addApprovals loads the approvals of reqs, oldest first, in one query
+// (rather than aggregating them into a column of requestSelect: SQLite's
+// and PostgreSQL's JSON aggregates differ).
+func addApprovals(ctx context.Context, q Querier, reqs []*Request) error {
+	if len(reqs) == 0 {
+		return nil
 	}
-	if s != "" {
-		if err := json.Unmarshal([]byte(s), &raw); err != nil {
-			return nil, fmt.Errorf("request approvals: %w", err)
+	byID := make(map[string]*Request, len(reqs))
+	args := make([]any, 0, len(reqs))
+	for _, r := range reqs {
+		if _, ok := byID[r.ID]; !ok {
+			byID[r.ID] = r
+			args = append(args, r.ID)
 		}
+		r.Approvals = nil
 	}
-	var out []Approval
-	for _, a := range raw {
-		out = append(out, Approval{UserID: a.U, Email: a.E, At: time.UnixMilli(a.At).UTC(), Duration: time.Duration(a.D) * time.Second})
+	rows, err := q.QueryContext(ctx, `SELECT a.request_id, a.user_id, COALESCE(au.email, ''), a.at, a.duration_seconds
+		FROM request_approvals a LEFT JOIN users au ON au.id = a.user_id
+		WHERE a.request_id IN (?`+strings.Repeat(", ?", len(args)-1)+`)`, args...)
+	if err != nil {
+		return err
 	}
-	slices.SortFunc(out, func(a, b Approval) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.UserID, b.UserID)) })
-	return out, nil
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var a Approval
+		var at, d int64
+		if err := rows.Scan(&id, &a.UserID, &a.Email, &at, &d); err != nil {
+			return err
+		}
+		a.At, a.Duration = time.UnixMilli(at).UTC(), time.Duration(d)*time.Second
+		byID[id].Approvals = append(byID[id].Approvals, a)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, r := range byID {
+		slices.SortFunc(r.Approvals, func(a, b Approval) int { return cmp.Or(a.At.Compare(b.At), cmp.Compare(a.UserID, b.UserID)) })
+	}
+	return nil
+}
+
+// oneRequest is the one request a query selects (requestSelect), with its
+// approvals, or ErrNotFound.
+func oneRequest(ctx context.Context, q Querier, query string, args ...any) (Request, error) {
+	r, err := scanRequest(q.QueryRowContext(ctx, query, args...))
+	if err != nil {
+		return r, err
+	}
+	err = addApprovals(ctx, q, []*Request{&r})
+	return r, err
 }
 
 // InsertRequest stores a new request. A second open request of the same
@@ -270,7 +294,7 @@ func casResult(res sql.Result, err error, from api.RequestStatus) error {
 
 // RequestByID loads one request with its display fields.
 func RequestByID(ctx context.Context, q Querier, id string) (Request, error) {
-	return scanRequest(q.QueryRowContext(ctx, requestSelect+` WHERE r.id = ?`, id))
+	return oneRequest(ctx, q, requestSelect+` WHERE r.id = ?`, id)
 }
 
 // LatestRequests returns the newest request of the user on each network
@@ -295,7 +319,21 @@ func LatestRequests(ctx context.Context, q Querier, userID string) (map[string]R
 		}
 		out[r.NetworkID] = r
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close() // before the next query: one connection in a transaction
+	reqs := make([]Request, 0, len(out))
+	for _, r := range out {
+		reqs = append(reqs, r)
+	}
+	if err := addApprovals(ctx, q, pointers(reqs)); err != nil {
+		return nil, err
+	}
+	for _, r := range reqs {
+		out[r.NetworkID] = r
+	}
+	return out, nil
 }
 
 // RequestsSince counts the requests a user made after since, and
@@ -408,9 +446,9 @@ func (f RequestFilter) where(withStatus bool) (string, []any) {
 		conds = append(conds, "r.network_id IN ("+strings.Join(ph, ", ")+")")
 	}
 	if f.Query != "" {
-		// LIKE ignores ASCII case (as LOWER folds only ASCII without ICU).
+		// LIKE is case-sensitive on PostgreSQL: compare lower case.
 		like := "%" + escapeLike(strings.ToLower(f.Query)) + "%"
-		conds = append(conds, `(u.email LIKE ? ESCAPE '\' OR u.name LIKE ? ESCAPE '\' OR r.reason LIKE ? ESCAPE '\')`)
+		conds = append(conds, `(LOWER(u.email) LIKE ? ESCAPE '\' OR LOWER(u.name) LIKE ? ESCAPE '\' OR LOWER(r.reason) LIKE ? ESCAPE '\')`)
 		args = append(args, like, like, like)
 	}
 	if len(conds) == 0 {
@@ -461,11 +499,11 @@ func ListRequests(ctx context.Context, q Querier, f RequestFilter) ([]Request, s
 		// merged — rather than sorting every row of those statuses.
 		var parts []string
 		args = nil
-		for _, st := range f.Statuses {
+		for i, st := range f.Statuses {
 			g := f
 			g.Statuses = []api.RequestStatus{st}
 			part, a := page(g)
-			parts = append(parts, `SELECT * FROM (`+part+`)`)
+			parts = append(parts, `SELECT * FROM (`+part+`) AS p`+strconv.Itoa(i))
 			args = append(args, a...)
 		}
 		// Columns 8 and 1 are requested_at and id.
@@ -539,5 +577,18 @@ func queryRequests(ctx context.Context, q Querier, query string, args ...any) ([
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows.Close() // before the next query: one connection in a transaction
+	return out, addApprovals(ctx, q, pointers(out))
+}
+
+// pointers points at each of reqs.
+func pointers(reqs []Request) []*Request {
+	out := make([]*Request, len(reqs))
+	for i := range reqs {
+		out[i] = &reqs[i]
+	}
+	return out
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"strings"
 	"time"
 
 	"gatepass.dev/backend/internal/fault"
@@ -43,7 +42,7 @@ func scanRule(row interface{ Scan(...any) error }) (Rule, error) {
 }
 
 func ruleConflict(err error) error {
-	if isUnique(err) && strings.Contains(err.Error(), "rules.") {
+	if isUniqueOn(err, "rules", "network_id", "name") {
 		return fault.Detail(ErrConflict, "this network has a rule with this name")
 	}
 	return err
@@ -66,7 +65,7 @@ func SaveRule(ctx context.Context, q Querier, r Rule) error {
 	}
 	for _, g := range r.GroupIDs {
 		if _, err := q.ExecContext(ctx, `INSERT INTO rule_subjects (rule_id, group_id) VALUES (?, ?)`, r.ID, g); err != nil {
-			if strings.Contains(err.Error(), "FOREIGN KEY") {
+			if isForeignKey(err) {
 				return fault.Detail(ErrNotFound, "no group %q", g)
 			}
 			return err

@@ -3,27 +3,35 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
+	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/mattn/go-sqlite3"
 
 	"gatepass.dev/backend/internal/fault"
 )
 
-// Storage failures. A write that SQLite refuses because of the disk or
-// the lock — the disk is full (SQLITE_FULL), the file or its directory is
-// read-only (SQLITE_READONLY), another process held the write lock past the
-// busy timeout (SQLITE_BUSY, SQLITE_LOCKED), the disk failed (SQLITE_IOERR
-// and its extended codes) or a file could not be opened (SQLITE_CANTOPEN) —
+// Storage failures. A write that the database refuses because of its
+// disk, its lock or its connection — on SQLite the disk is full
+// (SQLITE_FULL), the file or its directory is read-only (SQLITE_READONLY),
+// another process held the write lock past the busy timeout (SQLITE_BUSY,
+// SQLITE_LOCKED), the disk failed (SQLITE_IOERR and its extended codes) or
+// a file could not be opened (SQLITE_CANTOPEN); on PostgreSQL the same
+// causes by SQLSTATE and the server being unreachable (postgresReason) —
 // is not a bug and not the caller's fault: it passes once an operator frees
-// space or the lock. Such an error becomes a fault.Unavailable with
-// StorageMessage and StorageRetryAfter (the API answers 503 with
-// Retry-After, the page its 503 page), is counted and reported to
-// DB.OnWriteFailure. The transaction was rolled back, so nothing is
-// half-written. Classified are the errors of DB.Tx (begin, the statements,
-// commit) and of DB.ExecContext (the writes outside a transaction); reads
-// keep their errors, since reads keep working when only writes fail.
+// space, the lock or the database. Such an error becomes a
+// fault.Unavailable with StorageMessage and StorageRetryAfter (the API
+// answers 503 with Retry-After, the page its 503 page), is counted and
+// reported to DB.OnWriteFailure. The transaction was rolled back, so
+// nothing is half-written. Classified are the errors of DB.Tx (begin, the
+// statements, commit) and of DB.ExecContext (the writes outside a
+// transaction); reads keep their errors, since reads keep working when
+// only writes fail.
 
 // StorageMessage is the message of a storage failure, for people.
 const StorageMessage = "the server cannot save changes right now"
@@ -33,12 +41,20 @@ const StorageMessage = "the server cannot save changes right now"
 const StorageRetryAfter = 10 * time.Second
 
 // storageReason names the storage failure behind err ("full", "readonly",
-// "busy", "locked", "ioerr", "cantopen"), or "" when err is something else.
+// "busy", "locked", "ioerr", "cantopen", "unreachable"), or "" when err is
+// something else.
 func storageReason(err error) string {
-	var se sqlite3.Error
-	if !errors.As(err, &se) {
+	if err == nil {
 		return ""
 	}
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return sqliteReason(se)
+	}
+	return postgresReason(err)
+}
+
+func sqliteReason(se sqlite3.Error) string {
 	switch se.Code {
 	case sqlite3.ErrFull:
 		return "full"
@@ -52,6 +68,42 @@ func storageReason(err error) string {
 		return "ioerr"
 	case sqlite3.ErrCantOpen:
 		return "cantopen"
+	}
+	return ""
+}
+
+// postgresReason classifies PostgreSQL's failures: the server cannot be
+// reached or went away (connection errors, SQLSTATE class 08, shutdowns
+// 57P01–57P03), its disk is full (53100) or it lacks other resources
+// (class 53: "busy"), it is read-only (25006: a standby, or
+// default_transaction_read_only), its I/O failed (58030), a lock was not
+// available (55P03), or a transaction still failed to serialize after
+// DB.Tx's attempts (40001, 40P01: "busy").
+func postgresReason(err error) string {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "53100":
+			return "full"
+		case strings.HasPrefix(pe.Code, "53"), pe.Code == "40001", pe.Code == "40P01":
+			return "busy"
+		case pe.Code == "25006":
+			return "readonly"
+		case pe.Code == "58030":
+			return "ioerr"
+		case pe.Code == "55P03":
+			return "locked"
+		case strings.HasPrefix(pe.Code, "08"), pe.Code == "57P01", pe.Code == "57P02", pe.Code == "57P03":
+			return "unreachable"
+		}
+		return ""
+	}
+	var ce *pgconn.ConnectError
+	var ne net.Error
+	switch {
+	case errors.As(err, &ce), errors.As(err, &ne), errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), pgconn.Timeout(err):
+		return "unreachable"
 	}
 	return ""
 }

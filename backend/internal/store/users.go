@@ -129,7 +129,3 @@ func mustAffect(res sql.Result) error {
 	}
 	return nil
 }
-
-func isUnique(err error) bool {
-	return err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed")
-}

@@ -61,10 +61,10 @@ func TestBrowserApprovalsAndManagedBy(t *testing.T) {
 		t.Fatalf("after the first approval: %+v", got)
 	}
 
-	// A minute later (two approvals in the same millisecond are ordered by
-	// their users' ids), Erik, the second approver (through db-admins),
-	// sees the page with the first approval and his own to give.
-	srv.Fake.Advance(time.Minute)
+	// Erik, the second approver (through db-admins), sees the page with
+	// the first approval and his own to give — a minute later (approvals
+	// are listed by their time; two in the same millisecond in either order).
+	srv.Advance(time.Minute)
 	_, pw := demoCredential(t, srv, "approver", erik)
 	eb := newBrowser(t, srv)
 	eb.open("/admin/requests/" + req.ID)

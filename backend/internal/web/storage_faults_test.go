@@ -16,6 +16,7 @@ import (
 // 503 page that says the server cannot save, with Retry-After, changing
 // nothing. With space again the action works.
 func TestFullDiskPages(t *testing.T) {
+	backendtest.SkipOnPostgres(t, "a full disk under the SQLite file (PostgreSQL's outage: TestPostgresUnreachable)")
 	disk := backendtest.NewDisk(t, "32m")
 	srv := demoServer(t, backendtest.WithDataDir(disk.Dir))
 	req := pendingDemoRequest(t, srv)
