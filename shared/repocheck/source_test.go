@@ -26,7 +26,6 @@ var sourceRules = []struct {
 	{pattern: regexp.MustCompile(`strings\.(TrimPrefix|HasPrefix|Contains|HasSuffix)\(\s*err\.Error\(\)`),
 		why: "recognises an error by its text: use its kind (fault.KindOf, errors.Is/As)",
 		exempt: []string{
-			"backend/internal/store/",             // the database driver's constraint errors, turned into kinds once, here
 			"backend/internal/httpapi/respond.go", // encoding/json's unknown-field error has no type
 			"backend/internal/mail/headers.go",    // net/mail's errors have no type
 			"desktop/internal/tunnel/proxy.go",    // the netstack's refused dial carries no errno
