@@ -26,8 +26,14 @@ const DefaultAdminEmail = "admin@example.com"
 // to the demo credentials file: a password the operator gave
 // (GATEPASS_ADMIN_PASSWORD) is theirs already and would only leak from the
 // terminal, its scroll-back or the file. That password must pass the
-// password policy, or the server does not start.
+// password policy, or the server does not start. Replicas starting
+// together on one empty PostgreSQL database take turns (store.LockBootstrap):
+// one creates the first admin, the others find it there.
 func (s *Server) bootstrap(ctx context.Context, out io.Writer) error {
+	return s.DB.Exclusive(ctx, store.LockBootstrap, func() error { return s.bootstrapLocked(ctx, out) })
+}
+
+func (s *Server) bootstrapLocked(ctx context.Context, out io.Writer) error {
 	n, err := store.CountUsers(ctx, s.DB)
 	if err != nil {
 		return err

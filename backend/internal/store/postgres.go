@@ -21,6 +21,9 @@ const (
 	// LockEmbeddedGateways is held, for as long as it runs them, by the one
 	// replica that runs the embedded gateways.
 	LockEmbeddedGateways int64 = 0x67617465_70617302
+	// LockBootstrap is held while a starting replica looks for the first
+	// admin and creates it (and the demo data) in an empty database.
+	LockBootstrap int64 = 0x67617465_70617303
 )
 
 // The advisory locks' statements (a session lock: it ends with the
@@ -161,6 +164,31 @@ func (db *DB) TryLock(ctx context.Context, key int64) (l *Lock, ok bool, err err
 		return nil, false, err
 	}
 	return &Lock{conn: conn, key: key}, true, nil
+}
+
+// Exclusive runs fn while this process holds the advisory lock key,
+// waiting for another replica that holds it: what fn reads and then writes
+// across several transactions (is the database empty? then create the
+// first admin) is done by one replica at a time. On SQLite, one process
+// has the database: fn just runs.
+func (db *DB) Exclusive(ctx context.Context, key int64, fn func() error) error {
+	if db.dialect != Postgres {
+		return fn()
+	}
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, sqlLockPostgres, key); err != nil {
+		return fmt.Errorf("take the database lock: %w", err)
+	}
+	defer func() {
+		// The lock ends with the session anyway; unlock so that the
+		// connection returns to the pool clean.
+		_, _ = conn.ExecContext(context.WithoutCancel(ctx), sqlUnlockPostgres, key)
+	}()
+	return fn()
 }
 
 // Held reports whether the lock is still held: its connection answers.
