@@ -20,7 +20,7 @@ type networkView struct {
 	Grants   []grantView
 	Standing []api.PeerStatus // peers with standing access (JIT off, admins)
 	Pending  int
-	Members  []store.User
+	Policy   networkPolicy
 	Gateway  bool // connection state is known
 	Gateways *gatewaySection
 }
@@ -73,12 +73,9 @@ func (s *Server) networkPage(w http.ResponseWriter, r *http.Request, v *visit) {
 			view.Standing = append(view.Standing, p)
 		}
 	}
-	if !n.AllUsers {
-		for _, id := range n.MemberIDs {
-			if u, err := store.UserByID(r.Context(), s.DB, id); err == nil {
-				view.Members = append(view.Members, u)
-			}
-		}
+	if view.Policy, err = s.loadPolicy(r.Context(), n); err != nil {
+		s.serverError(w, r, v, err)
+		return
 	}
 	s.render(w, r, v, http.StatusOK, "network", n.Name, view)
 }
