@@ -217,4 +217,3 @@ func readRuleForm(r *http.Request, n store.Network, cur *store.Rule) (ruleForm, 
 	}
 	return f, in, nil
 }
-

@@ -45,7 +45,7 @@ func TestBrowserRules(t *testing.T) {
 		chromedp.SetValue(`#reason_pattern`, "(OPS", chromedp.ByQuery), chromedp.Click(`form.rule-form button[type=submit]`, chromedp.ByQuery))
 	b.waitText(`#form-error`, `Time zone: "Mars/Olympus" is not an IANA time zone`)
 	var kept struct {
-		Name, Zone string
+		Name, Zone  string
 		User, Sched bool
 	}
 	b.eval(`({Name: document.querySelector('#rule-name').value, Zone: document.querySelector('#time_zone').value,
