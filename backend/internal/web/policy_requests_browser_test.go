@@ -62,7 +62,9 @@ func TestBrowserApprovalsAndManagedBy(t *testing.T) {
 	}
 
 	// Erik, the second approver (through db-admins), sees the page with
-	// the first approval and his own to give.
+	// the first approval and his own to give — a minute later (approvals
+	// are listed by time; at the same millisecond, by user id).
+	srv.Advance(time.Minute)
 	_, pw := demoCredential(t, srv, "approver", erik)
 	eb := newBrowser(t, srv)
 	eb.open("/admin/requests/" + req.ID)
