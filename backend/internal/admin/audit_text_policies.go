@@ -76,6 +76,9 @@ func policyText(e store.AuditEntry, d map[string]string, actor, subject, network
 	case "rule.create":
 		return fmt.Sprintf("%s added the rule %s to %s (number %s)", actor, quote(d["name"]), network, d["position"]), true
 	case "rule.update":
+		if d["changed"] == "position" {
+			return fmt.Sprintf("%s moved the rule %s of %s to number %s", actor, quote(d["name"]), network, d["position"]), true
+		}
 		s := fmt.Sprintf("%s changed the rule %s of %s", actor, quote(d["name"]), network)
 		if c := d["changed"]; c != "" {
 			s += ": " + strings.ReplaceAll(c, ",", ", ")

@@ -44,6 +44,8 @@ func TestAuditTextPolicies(t *testing.T) {
 			"alex@example.com changed the group on-call: added 2 members, removed 1 member"},
 		{store.AuditEntry{ActorID: "usr_a", ActorEmail: "alex@example.com", Action: "rule.create", Details: map[string]string{"name": hostile, "network": "office", "position": "1"}},
 			"alex@example.com added the rule “" + hostile + "” to office (number 1)"},
+		{store.AuditEntry{ActorID: "usr_a", ActorEmail: "alex@example.com", Action: "rule.update", Details: map[string]string{"name": "on-call", "network": "office", "position": "2", "changed": "position"}},
+			"alex@example.com moved the rule “on-call” of office to number 2"},
 		{store.AuditEntry{ActorID: "usr_a", ActorEmail: "alex@example.com", Action: "user.create", Details: map[string]string{"email": "ci@example.com", "service": "true"}},
 			"alex@example.com created the service user ci@example.com"},
 	} {

@@ -109,6 +109,7 @@ func (s *Service) UpdateRule(ctx context.Context, c actor.Actor, id string, in a
 			if err := store.PlaceRule(ctx, tx, r.NetworkID, r.ID, *in.Position); err != nil {
 				return err
 			}
+			changed = append(changed, "position")
 		}
 		if r, err = store.RuleByID(ctx, tx, r.ID); err != nil {
 			return err

@@ -6,7 +6,10 @@
 // Pending / Approved / Denied / Expired-Revoked, search and filters, and the
 // Grant Access, Deny and Revoke actions; one request's page
 // (/admin/requests/{id}, the link in the admin email); Networks (list,
-// create, edit, the JIT toggle, each active grant's connection state);
+// create, edit — with the approval policy: member groups, approvers,
+// required approvals, break-glass —, the JIT toggle, each active grant's
+// connection state, the rules in order and the preview of a request:
+// rules.go);
 // Users (invite, role, disable); Server settings (SMTP, public URL, test
 // email); the Audit log (filters, CSV export) and the email Outbox (retry
 // one, or all undeliverable ones). /invite?token=… lets an invited user set

@@ -1,16 +1,15 @@
 package web
 
 import (
+	"cmp"
 	"errors"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
-	"gatepass.dev/backend/internal/fault"
+	"gatepass.dev/backend/internal/admin"
 	"gatepass.dev/backend/internal/store"
-	"gatepass.dev/shared/api"
 )
 
 // networkForm is the create and edit form of a network.
@@ -29,24 +28,56 @@ type networkForm struct {
 	MaxUnit       string
 	AllUsers      bool
 	Members       map[string]bool
-	Users         []store.User
-	Error         string
-	Field         string
+	MemberGroups  map[string]bool
+	// The approval policy: who decides (admins always may), how many of
+	// them must approve, and break-glass.
+	Approvers         map[string]bool
+	ApproverGroups    map[string]bool
+	RequiredApprovals string // as typed, kept after an error
+	MaxApprovals      int
+	BreakGlass        bool
+	BreakGlassGroups  map[string]bool
+	BreakGlassAmount  int64
+	BreakGlassUnit    string
+	Users             []store.User
+	Groups            []store.Group
+	Error             string
+	Field             string
+}
+
+// networkLabels name the API's network fields as the form does, for its
+// messages.
+var networkLabels = map[string]string{
+	"name": "Name", "description": "Description", "cidr": "Address range", "routes": "Routes",
+	"listen_port": "UDP listen port", "endpoint": "Endpoint", "default_duration_seconds": "Default grant",
+	"max_duration_seconds": "Maximum grant", "member_ids": "Members", "member_group_ids": "Member groups",
+	"approver_ids": "Approvers", "approver_group_ids": "Approver groups", "required_approvals": "Required approvals",
+	"break_glass.group_ids": "Break-glass groups", "break_glass.max_duration_seconds": "Break-glass maximum",
+}
+
+// set turns a list of ids into a set for the form's checkboxes.
+func set(ids []string) map[string]bool {
+	m := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		m[id] = true
+	}
+	return m
 }
 
 func formOf(n store.Network) networkForm {
 	f := networkForm{ID: n.ID, Name: n.Name, Description: n.Description, CIDR: n.CIDR, Routes: strings.Join(n.Routes, "\n"),
-		ListenPort: strconv.Itoa(n.ListenPort), Endpoint: n.Endpoint, JIT: n.JITEnabled, AllUsers: n.AllUsers, Members: map[string]bool{}}
+		ListenPort: strconv.Itoa(n.ListenPort), Endpoint: n.Endpoint, JIT: n.JITEnabled, AllUsers: n.AllUsers,
+		Members: set(n.MemberIDs), MemberGroups: set(n.MemberGroupIDs), Approvers: set(n.ApproverIDs), ApproverGroups: set(n.ApproverGroupIDs),
+		RequiredApprovals: strconv.Itoa(max(1, n.RequiredApprovals)), BreakGlass: n.BreakGlass.Enabled, BreakGlassGroups: set(n.BreakGlass.GroupIDs)}
 	f.DefaultAmount, f.DefaultUnit = splitDuration(n.DefaultDuration)
 	f.MaxAmount, f.MaxUnit = splitDuration(n.MaxDuration)
-	for _, id := range n.MemberIDs {
-		f.Members[id] = true
-	}
+	f.BreakGlassAmount, f.BreakGlassUnit = splitDuration(cmp.Or(n.BreakGlass.MaxDuration, admin.DefaultBreakGlass))
 	return f
 }
 
 func (s *Server) newNetworkPage(w http.ResponseWriter, r *http.Request, v *visit) {
-	f := networkForm{JIT: true, DefaultAmount: 8, DefaultUnit: "h", MaxAmount: 30, MaxUnit: "d", AllUsers: true, Members: map[string]bool{}}
+	f := networkForm{JIT: true, DefaultAmount: 8, DefaultUnit: "h", MaxAmount: 30, MaxUnit: "d", AllUsers: true, RequiredApprovals: "1"}
+	f.BreakGlassAmount, f.BreakGlassUnit = splitDuration(admin.DefaultBreakGlass)
 	s.renderNetworkForm(w, r, v, http.StatusOK, f)
 }
 
@@ -69,105 +100,16 @@ func (s *Server) renderNetworkForm(w http.ResponseWriter, r *http.Request, v *vi
 		return
 	}
 	f.Users = users
+	if f.Groups, err = store.ListGroups(r.Context(), s.DB); err != nil {
+		s.serverError(w, r, v, err)
+		return
+	}
+	f.MaxApprovals = admin.MaxRequiredApprovals
 	title := "New network"
 	if f.ID != "" {
 		title = "Edit " + f.Name
 	}
 	s.render(w, r, v, status, "network_form", title, f)
-}
-
-// readNetworkForm reads the posted form into f and the API's input. For an
-// edit (cur given) only the fields that differ are set, so the audit row
-// names what changed.
-func readNetworkForm(r *http.Request, cur *store.Network) (networkForm, api.NetworkInput, error) {
-	get := r.PostFormValue
-	f := networkForm{Name: strings.TrimSpace(get("name")), Description: get("description"), CIDR: strings.TrimSpace(get("cidr")),
-		Routes: get("routes"), ListenPort: strings.TrimSpace(get("listen_port")), Endpoint: strings.TrimSpace(get("endpoint")),
-		JIT: get("jit_enabled") == "on", AllUsers: get("members") != "selected", Members: map[string]bool{},
-		DefaultUnit: get("default_unit"), MaxUnit: get("max_unit")}
-	f.DefaultAmount, _ = strconv.ParseInt(strings.TrimSpace(get("default_amount")), 10, 64)
-	f.MaxAmount, _ = strconv.ParseInt(strings.TrimSpace(get("max_amount")), 10, 64)
-	_ = r.ParseForm()
-	members := r.PostForm["member"]
-	for _, id := range members {
-		f.Members[id] = true
-	}
-	var in api.NetworkInput
-	var routes []string
-	for _, line := range strings.FieldsFunc(f.Routes, func(c rune) bool { return c == '\n' || c == ',' || c == '\r' }) {
-		if line = strings.TrimSpace(line); line != "" {
-			routes = append(routes, line)
-		}
-	}
-	if routes == nil {
-		routes = []string{}
-	}
-	def, defOK, err := durationInput(get, "default")
-	if err != nil {
-		return f, in, err
-	}
-	max, maxOK, err := durationInput(get, "max")
-	if err != nil {
-		return f, in, err
-	}
-	var port int
-	if f.ListenPort != "" {
-		if port, err = strconv.Atoi(f.ListenPort); err != nil {
-			return f, in, fault.Field("listen_port", "%q is not a port number", f.ListenPort)
-		}
-	}
-	if cur == nil {
-		in = api.NetworkInput{Name: &f.Name, Description: &f.Description, CIDR: &f.CIDR, Routes: &routes, JITEnabled: &f.JIT}
-		if f.ListenPort != "" {
-			in.ListenPort = &port
-		}
-		if f.Endpoint != "" {
-			in.Endpoint = &f.Endpoint
-		}
-		if defOK {
-			in.DefaultDurationSeconds = &def
-		}
-		if maxOK {
-			in.MaxDurationSeconds = &max
-		}
-		if !f.AllUsers {
-			in.MemberIDs = &members
-		}
-		return f, in, nil
-	}
-	f.ID, f.CIDR = cur.ID, cur.CIDR
-	if f.Name != cur.Name {
-		in.Name = &f.Name
-	}
-	if strings.TrimSpace(f.Description) != cur.Description {
-		in.Description = &f.Description
-	}
-	if !slices.Equal(routes, cur.Routes) && !(len(routes) == 0 && len(cur.Routes) == 0) {
-		in.Routes = &routes
-	}
-	if f.ListenPort != "" && port != cur.ListenPort {
-		in.ListenPort = &port
-	}
-	if f.Endpoint != cur.Endpoint && f.Endpoint != "" {
-		in.Endpoint = &f.Endpoint
-	}
-	if f.JIT != cur.JITEnabled {
-		in.JITEnabled = &f.JIT
-	}
-	if defOK && time.Duration(def)*time.Second != cur.DefaultDuration {
-		in.DefaultDurationSeconds = &def
-	}
-	if maxOK && time.Duration(max)*time.Second != cur.MaxDuration {
-		in.MaxDurationSeconds = &max
-	}
-	if f.AllUsers != cur.AllUsers || (!f.AllUsers && !sameSet(members, cur.MemberIDs)) {
-		if f.AllUsers {
-			in.AllUsers = &f.AllUsers
-		} else {
-			in.MemberIDs = &members
-		}
-	}
-	return f, in, nil
 }
 
 func sameSet(a, b []string) bool {
@@ -180,7 +122,7 @@ func sameSet(a, b []string) bool {
 // formError fills the form's error from a validation failure; ok is false
 // for any other error.
 func formError(f *networkForm, err error) bool {
-	text, field, ok := problem(err)
+	text, field, ok := problemIn(err, networkLabels)
 	f.Error, f.Field = text, field
 	return ok
 }

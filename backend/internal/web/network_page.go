@@ -20,28 +20,46 @@ type networkView struct {
 	Grants   []grantView
 	Standing []api.PeerStatus // peers with standing access (JIT off, admins)
 	Pending  int
-	Members  []store.User
+	Policy   networkPolicy
+	Rules    []ruleRow
+	Preview  previewView
 	Gateway  bool // connection state is known
 	Gateways *gatewaySection
 }
 
-// networkPage is one network: its settings, the JIT toggle, and each
-// active grant with its devices' connection state (last handshake, bytes).
+// networkPage is one network: its settings and policy, the JIT toggle,
+// each active grant with its devices' connection state (last handshake,
+// bytes), its rules in order and the preview of a request.
 func (s *Server) networkPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	n, ok := s.networkOr404(w, r, v)
+	if ok {
+		s.renderNetwork(w, r, v, http.StatusOK, n, previewView{})
+	}
+}
+
+// networkOr404 loads the network of the path, or answers with the 404
+// page (or the error page).
+func (s *Server) networkOr404(w http.ResponseWriter, r *http.Request, v *visit) (store.Network, bool) {
 	n, err := store.NetworkByID(r.Context(), s.DB, r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		s.renderError(w, r, v, http.StatusNotFound, "Not found", "There is no such network.")
-		return
+		return n, false
 	} else if err != nil {
 		s.serverError(w, r, v, err)
-		return
+		return n, false
 	}
+	return n, true
+}
+
+// renderNetwork renders a network's page with the preview form (and its
+// answer, when one was asked).
+func (s *Server) renderNetwork(w http.ResponseWriter, r *http.Request, v *visit, status int, n store.Network, preview previewView) {
 	open, err := store.OpenRequestsOfNetwork(r.Context(), s.DB, n.ID)
 	if err != nil {
 		s.serverError(w, r, v, err)
 		return
 	}
-	view := networkView{N: n, Gateway: s.Gateway != nil}
+	view := networkView{N: n, Gateway: s.Gateway != nil, Preview: preview}
 	if view.Gateways, err = s.networkGateways(r.Context(), n, v); err != nil {
 		s.serverError(w, r, v, err)
 		return
@@ -73,12 +91,14 @@ func (s *Server) networkPage(w http.ResponseWriter, r *http.Request, v *visit) {
 			view.Standing = append(view.Standing, p)
 		}
 	}
-	if !n.AllUsers {
-		for _, id := range n.MemberIDs {
-			if u, err := store.UserByID(r.Context(), s.DB, id); err == nil {
-				view.Members = append(view.Members, u)
-			}
-		}
+	if view.Policy, err = s.loadPolicy(r.Context(), n); err != nil {
+		s.serverError(w, r, v, err)
+		return
 	}
-	s.render(w, r, v, http.StatusOK, "network", n.Name, view)
+	if view.Rules, err = s.ruleRows(r.Context(), n, view.Policy); err != nil {
+		s.serverError(w, r, v, err)
+		return
+	}
+	view.Preview.defaults(view.Rules)
+	s.render(w, r, v, status, "network", n.Name, view)
 }

@@ -26,6 +26,23 @@ func problem(err error) (text, field string, ok bool) {
 	return sentence(f.Message), f.Field, true
 }
 
+// problemIn is problem for a form: the API's field name that leads a
+// validation message ("required_approvals: must be from 1 to 5") becomes
+// the label the form shows for it ("Required approvals: must be from 1 to
+// 5."), so the message reads as the page's own.
+func problemIn(err error, labels map[string]string) (text, field string, ok bool) {
+	text, field, ok = problem(err)
+	if !ok || field == "" {
+		return text, field, ok
+	}
+	if label, known := labels[field]; known {
+		if rest, cut := strings.CutPrefix(fault.From(err).Message, field+": "); cut {
+			text = sentence(label + ": " + rest)
+		}
+	}
+	return text, field, ok
+}
+
 // sentence capitalizes a message and ends it with a full stop.
 func sentence(s string) string {
 	s = strings.TrimSpace(s)

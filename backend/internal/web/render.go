@@ -84,7 +84,7 @@ type pageData struct {
 // navOf maps a page to its entry in the main navigation.
 var navOf = map[string]string{
 	"requests": "requests", "request": "requests",
-	"networks": "networks", "network": "networks", "network_form": "networks",
+	"networks": "networks", "network": "networks", "network_form": "networks", "rule_form": "networks",
 	"gateways": "gateways", "gateway_added": "gateways",
 	"users": "users", "user": "users", "service_token": "users", "groups": "groups", "group": "groups", "settings": "settings", "audit": "audit", "outbox": "outbox",
 }

@@ -40,6 +40,13 @@ func (s *Server) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /admin/networks/{id}/delete", s.action(s.deleteNetwork))
 	mux.HandleFunc("GET /admin/networks/{id}/requests", s.page(s.requestsPage))
 	mux.HandleFunc("POST /admin/networks/{id}/gateways", s.action(s.addGateway))
+	mux.HandleFunc("GET /admin/networks/{id}/preview", s.page(s.previewRules))
+	mux.HandleFunc("GET /admin/networks/{id}/rules/new", s.page(s.newRulePage))
+	mux.HandleFunc("POST /admin/networks/{id}/rules", s.action(s.createRule))
+	mux.HandleFunc("GET /admin/rules/{id}/edit", s.page(s.editRulePage))
+	mux.HandleFunc("POST /admin/rules/{id}", s.action(s.updateRule))
+	mux.HandleFunc("POST /admin/rules/{id}/move", s.action(s.moveRule))
+	mux.HandleFunc("POST /admin/rules/{id}/delete", s.action(s.deleteRule))
 	mux.HandleFunc("GET /admin/gateways", s.page(s.gatewaysPage))
 	mux.HandleFunc("POST /admin/gateways/{id}/revoke", s.action(s.revokeGateway))
 

@@ -60,6 +60,12 @@ func seedShowcase(t *testing.T, srv *backendtest.Server) {
 	if _, err := admin.Approve(t.Context(), r4.ID, 24*time.Hour); err != nil {
 		t.Fatal(err)
 	}
+	name, action, hour, pattern := "service-desk-hours", api.ActionAutoApprove, int64(3600), `\b(OPS|INC)-[0-9]+\b`
+	if _, err := admin.CreateRule(t.Context(), office.ID, api.RuleInput{Name: &name, Action: &action,
+		UserIDs: &[]string{userID(t, srv, "li.wei@example.com"), userID(t, srv, "jonas.berg@example.com")}, MaxDurationSeconds: &hour, ReasonPattern: &pattern,
+		Schedule: api.OptionalSchedule{Set: true, Value: &api.Schedule{Days: []string{"mon", "tue", "wed", "thu", "fri"}, From: "08:00", To: "18:00", TimeZone: "Europe/Berlin"}}}); err != nil {
+		t.Fatal(err)
+	}
 	srv.Advance(4 * time.Minute)
 }
 
@@ -130,6 +136,23 @@ func TestScreenshots(t *testing.T) {
 		b.open("/admin/networks")
 		b.run(chromedp.WaitVisible(`table.networks`, chromedp.ByQuery))
 		save("networks-" + v.name)
+		saveFull := func(name string) {
+			var png []byte
+			b.run(chromedp.FullScreenshot(&png, 90))
+			if err := os.WriteFile(filepath.Join(*shots, name+".jpg"), png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		office := networkByName(t, srv, "office-network")
+		b.open("/admin/networks/" + office.ID + "/preview?user=" + userID(t, srv, "li.wei@example.com") +
+			"&duration_amount=1&duration_unit=h&at=2026-12-01T10:00&time_zone=Europe/Berlin&reason=Restore+a+share,+ticket+OPS-2291")
+		b.run(chromedp.WaitVisible(`#preview-result`, chromedp.ByQuery))
+		saveFull("network-rules-" + v.name)
+		b.open("/admin/networks/" + networkByName(t, srv, "production-db").ID + "/edit")
+		saveFull("network-form-" + v.name)
+		b.open("/admin/networks/" + office.ID)
+		b.run(chromedp.Click(`table.rules tbody tr:nth-child(2) a[href$="/edit"]`, chromedp.ByQuery), chromedp.WaitVisible(`#rule-name`, chromedp.ByQuery))
+		saveFull("rule-form-" + v.name)
 		if v.mobile {
 			continue
 		}

@@ -237,6 +237,7 @@
   });
 
   // ---- Confirmation of consequential forms ------------------------------
+  var confirmClose = null;
   document.addEventListener('submit', function (e) {
     var form = e.target;
     if (form.hasAttribute('data-grant-form') && !checkGrant(form)) { e.preventDefault(); return; }
@@ -248,10 +249,17 @@
     setText(dlg, 'text', form.getAttribute('data-confirm'));
     setText(dlg, 'ok', form.getAttribute('data-confirm-ok') || 'Confirm');
     dlg.returnValue = '';
-    dlg.addEventListener('close', function onClose() {
-      dlg.removeEventListener('close', onClose);
+    // One pending confirmation at a time: the close event of an earlier
+    // opening can arrive after the dialog opened again (it is queued), and
+    // must neither end nor decide this one.
+    if (confirmClose) dlg.removeEventListener('close', confirmClose);
+    confirmClose = function () {
+      if (dlg.open) return;
+      dlg.removeEventListener('close', confirmClose);
+      confirmClose = null;
       if (dlg.returnValue === 'ok') { form.setAttribute('data-confirmed', '1'); form.submit(); }
-    });
+    };
+    dlg.addEventListener('close', confirmClose);
     dlg.showModal();
     field(dlg, 'cancel').focus();
   });
