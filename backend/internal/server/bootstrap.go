@@ -68,6 +68,8 @@ func (s *Server) bootstrapLocked(ctx context.Context, out io.Writer) error {
 	if s.Config.Demo {
 		if b, err := os.ReadFile(filepath.Join(s.Config.DataDir, demoCredentials)); err == nil {
 			fmt.Fprintf(out, "Demo credentials (from %s):\n%s", filepath.Join(s.Config.DataDir, demoCredentials), b)
+		} else {
+			fmt.Fprintf(out, "--demo: the database has users already (%d): no demo data loaded; the demo needs an empty database.\n", n)
 		}
 	}
 	return nil

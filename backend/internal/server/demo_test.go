@@ -80,3 +80,24 @@ func TestDemoPrintsOnlyGeneratedPasswords(t *testing.T) {
 		}
 	})
 }
+
+// TestDemoOnADatabaseWithUsers: --demo on a database that has users but
+// no demo credentials here (another replica, or a server started without
+// --demo first) says that it loaded nothing and why.
+func TestDemoOnADatabaseWithUsers(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(dir)
+	first := start(t, cfg)
+	if first.err != nil {
+		t.Fatal(first.err)
+	}
+	first.srv.Close()
+	cfg.Demo = true
+	again := start(t, cfg)
+	if again.err != nil {
+		t.Fatal(again.err)
+	}
+	if !strings.Contains(again.out.String(), "--demo: the database has users already (1): no demo data loaded; the demo needs an empty database.") {
+		t.Errorf("--demo on a database with users says:\n%s", again.out)
+	}
+}
