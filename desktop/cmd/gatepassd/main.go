@@ -418,6 +418,34 @@ func cmdStatus(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+// parseAsk parses the flags and the one network of a command that asks
+// for access (request, extend, break-glass): a reason (*reason, read after
+// parsing; noReason: the usage error without one) and a duration (*dur;
+// noDuration: the usage error when it is required and missing, "" when it
+// is optional).
+func parseAsk(fs *flag.FlagSet, args []string, reason, dur *string, noReason, noDuration string) (network string, d time.Duration, err error) {
+	pos, err := parse(fs, args)
+	if err != nil {
+		return "", 0, err
+	}
+	if len(pos) != 1 {
+		return "", 0, usageErr("name one network")
+	}
+	if strings.TrimSpace(*reason) == "" {
+		return "", 0, usageErr("%s", noReason)
+	}
+	if *dur == "" {
+		if noDuration != "" {
+			return "", 0, usageErr("%s", noDuration)
+		}
+		return pos[0], 0, nil
+	}
+	if d, err = wishedDuration(*dur); err != nil {
+		return "", 0, usageErr("--duration: %v", err)
+	}
+	return pos[0], d, nil
+}
+
 // wishedDuration reads --duration: any duration humantime.Parse reads
 // ("8h", "90m", "1d 12h", "2w"), of a second or more.
 func wishedDuration(s string) (time.Duration, error) {
@@ -436,22 +464,11 @@ func cmdRequest(ctx context.Context, args []string, stdout io.Writer) error {
 	reason := fs.String("reason", "", "why you need access (required)")
 	dur := fs.String("duration", "", "the duration you wish for, e.g. 8h, 90m, 2d (the admin decides)")
 	start := fs.String("start", "", `when the access starts, for a window later: RFC 3339, "in 2h", "tomorrow 09:00" (default: at approval)`)
-	pos, err := parse(fs, args)
+	network, d, err := parseAsk(fs, args, reason, dur, "--reason is required", "")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageErr("name one network")
-	}
-	if strings.TrimSpace(*reason) == "" {
-		return usageErr("--reason is required")
-	}
-	var d time.Duration
-	if *dur != "" {
-		if d, err = wishedDuration(*dur); err != nil {
-			return usageErr("--duration: %v", err)
-		}
-	}
+	pos := []string{network}
 	if *start != "" {
 		if _, err := parseStart(*start, time.Now(), time.Local); err != nil {
 			return usageErr("--start: %v", err)

@@ -14,7 +14,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"gatepass.dev/desktop/internal/localapi"
@@ -26,23 +25,11 @@ func cmdExtend(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, socket := clientFlags("extend")
 	reason := fs.String("reason", "", "why you need more time (required)")
 	dur := fs.String("duration", "", "how much more time, e.g. 2h, 90m (required)")
-	pos, err := parse(fs, args)
+	network, d, err := parseAsk(fs, args, reason, dur, "--reason is required", "--duration is required: how much more time (e.g. 2h)")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageErr("name one network")
-	}
-	if strings.TrimSpace(*reason) == "" {
-		return usageErr("--reason is required")
-	}
-	if *dur == "" {
-		return usageErr("--duration is required: how much more time (e.g. 2h)")
-	}
-	d, err := wishedDuration(*dur)
-	if err != nil {
-		return usageErr("--duration: %v", err)
-	}
+	pos := []string{network}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	st, err := localapi.NewClient(*socket).Extend(ctx, pos[0], *reason, d)
@@ -74,22 +61,11 @@ func cmdBreakGlass(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, socket := clientFlags("break-glass")
 	reason := fs.String("reason", "", "what the emergency is (required; every approver reads it)")
 	dur := fs.String("duration", "", "how long, e.g. 30m (default: the network's break-glass maximum)")
-	pos, err := parse(fs, args)
+	network, d, err := parseAsk(fs, args, reason, dur, "--reason is required: say what the emergency is", "")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		return usageErr("name one network")
-	}
-	if strings.TrimSpace(*reason) == "" {
-		return usageErr("--reason is required: say what the emergency is")
-	}
-	var d time.Duration
-	if *dur != "" {
-		if d, err = wishedDuration(*dur); err != nil {
-			return usageErr("--duration: %v", err)
-		}
-	}
+	pos := []string{network}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
 	st, err := localapi.NewClient(*socket).BreakGlass(ctx, pos[0], *reason, d)
