@@ -248,12 +248,19 @@ func UpdateRequestCAS(ctx context.Context, q Querier, r Request, from api.Reques
 }
 
 // SaveRequestCAS saves r only if the stored request is still prev (its
-// status and revision): the compare-and-set that lets exactly one of two
-// racing decisions win, also when neither changes the status (two
-// approvals of a request that needs three). It inserts r's approvals
-// beyond prev's. It returns ErrConflict when the request had changed.
+// revision, and so its status: every write of a request moves rev on): the
+// compare-and-set that lets exactly one of two racing decisions win, also
+// when neither changes the status (two approvals of a request that needs
+// three). It inserts r's approvals beyond prev's. It returns ErrConflict
+// when the request had changed.
+//
+// Its WHERE names the primary key and rev only, never the status: with
+// "status = ?" PostgreSQL's planner may pick a (status, …) index — on a
+// young table without statistics it does — and read every pending
+// request, a predicate lock on all of them in the SERIALIZABLE
+// transaction, so that any two approvals on two replicas conflict.
 func SaveRequestCAS(ctx context.Context, q Querier, r, prev Request) error {
-	res, err := q.ExecContext(ctx, sqlRequestSet+` WHERE id = ? AND status = ? AND rev = ?`, append(setArgs(r), r.ID, prev.Status, prev.Rev)...)
+	res, err := q.ExecContext(ctx, sqlRequestSet+` WHERE id = ? AND rev = ?`, append(setArgs(r), r.ID, prev.Rev)...)
 	if err := casResult(res, err, prev.Status); err != nil {
 		return err
 	}

@@ -1,0 +1,105 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"gatepass.dev/backend/internal/store/pgtest"
+	"gatepass.dev/shared/api"
+)
+
+// TestApprovalReadsOnlyItsRequest: on PostgreSQL, what an approval reads
+// of the requests table in its SERIALIZABLE transaction — the requester's
+// membership (UserMemberFacts) and the compare-and-set (SaveRequestCAS) —
+// is its own request's row through the primary key: no predicate lock on
+// other requests, on their pages or on the status indexes, or two
+// approvals of two different requests on two replicas abort each other
+// for a read-write conflict. The table is young (no statistics), as in a
+// new installation.
+func TestApprovalReadsOnlyItsRequest(t *testing.T) {
+	ctx := context.Background()
+	db, err := OpenPostgres(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	var ids []string
+	err = db.Tx(ctx, func(tx *sql.Tx) error {
+		ids = nil
+		if err := CreateUser(ctx, tx, User{ID: "admin", Email: "admin@example.com", Name: "a", Role: api.RoleAdmin, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		if err := CreateNetwork(ctx, tx, Network{ID: "n", Name: "n", CIDR: "10.1.0.0/24", ListenPort: 1, AllUsers: true,
+			DefaultDuration: time.Hour, MaxDuration: time.Hour, CreatedAt: now, UpdatedAt: now}); err != nil {
+			return err
+		}
+		for i := range 200 {
+			u := fmt.Sprintf("u%03d", i)
+			if err := CreateUser(ctx, tx, User{ID: u, Email: u + "@example.com", Name: u, Role: api.RoleUser, CreatedAt: now, UpdatedAt: now}); err != nil {
+				return err
+			}
+			r := Request{ID: "r" + u, NetworkID: "n", UserID: u, Status: api.StatusPending, Reason: "x", RequestedAt: now}
+			if i%2 == 1 { // half of them granted already
+				r.Status, r.DecidedAt, r.DecidedBy, r.Granted, r.ExpiresAt = api.StatusApproved, now, "admin", time.Hour, now.Add(time.Hour)
+			}
+			if err := InsertRequest(ctx, tx, r); err != nil {
+				return err
+			}
+			ids = append(ids, r.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	prev, err := RequestByID(ctx, tx, ids[100])
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := requestLocks(t, tx)
+	f, err := UserMemberFacts(ctx, tx, prev.UserID, prev.NetworkID)
+	if err != nil || !f.Member || f.UserDisabled || f.GrantID != "" {
+		t.Fatalf("member facts: %+v, %v", f, err)
+	}
+	next := prev
+	next.Status, next.DecidedAt, next.DecidedBy, next.Granted, next.ExpiresAt = api.StatusApproved, now, "admin", time.Hour, now.Add(time.Hour)
+	if err := SaveRequestCAS(ctx, tx, next, prev); err != nil {
+		t.Fatal(err)
+	}
+	// (The tuple lock of the request itself goes when it is written.)
+	if got := requestLocks(t, tx); slices.ContainsFunc(got, func(l string) bool { return !slices.Contains(before, l) }) {
+		t.Errorf("predicate locks on requests after reading one request: %v\nafter the membership check and the compare-and-set: %v\nwant no more", before, got)
+	}
+}
+
+// requestLocks lists this session's predicate (SIREAD) locks on the
+// requests table and its indexes.
+func requestLocks(t *testing.T, tx *sql.Tx) []string {
+	t.Helper()
+	rows, err := tx.QueryContext(context.Background(), `SELECT locktype || ' ' || relation::regclass::text FROM pg_locks
+		WHERE mode = 'SIReadLock' AND pid = pg_backend_pid() AND (relation::regclass::text = 'requests' OR relation::regclass::text LIKE 'requests\_%')
+		ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	return out
+}
