@@ -103,3 +103,54 @@ func requestLocks(t *testing.T, tx *sql.Tx) []string {
 	}
 	return out
 }
+
+// TestMarkUndeliverableTakesNoPredicateLocks: on PostgreSQL, marking the
+// due messages undeliverable (no mail server configured) takes no
+// predicate lock on the outbox, which every approval writes: a
+// serializable transaction held open beside it keeps the predicate locks
+// of the transactions that commit meanwhile, and finds none of it.
+func TestMarkUndeliverableTakesNoPredicateLocks(t *testing.T) {
+	ctx := context.Background()
+	db, err := OpenPostgres(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	for i := range 20 {
+		if _, err := EnqueueMail(ctx, db, OutboxMessage{Kind: "approved", To: fmt.Sprintf("u%d@example.com", i), Subject: "s", Text: "t", HTML: "h",
+			CreatedAt: now, NextAttemptAt: now}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Rollback()
+	var pid int
+	if err := held.QueryRowContext(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	n, err := MarkMailUndeliverable(ctx, db, now, "no mail server")
+	if err != nil || n != 20 {
+		t.Fatalf("marked %d, %v; want 20", n, err)
+	}
+	var locks []string
+	rows, err := db.QueryContext(ctx, `SELECT locktype || ' ' || relation::regclass::text FROM pg_locks
+		WHERE mode = 'SIReadLock' AND pid IS DISTINCT FROM ? AND relation::regclass::text LIKE 'outbox%' ORDER BY 1`, pid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			t.Fatal(err)
+		}
+		locks = append(locks, l)
+	}
+	if len(locks) > 0 {
+		t.Errorf("predicate locks on the outbox left by marking the due messages undeliverable: %v, want none", locks)
+	}
+}
