@@ -341,7 +341,9 @@ func MarkMailUndeliverable(ctx context.Context, db *DB, now time.Time, reason st
 	var n int64
 	tx := db.Tx
 	if db.dialect == Postgres {
-		tx = func(ctx context.Context, fn func(tx *sql.Tx) error) error { return db.pgTx(ctx, sql.LevelReadCommitted, fn) }
+		tx = func(ctx context.Context, fn func(tx *sql.Tx) error) error {
+			return db.pgTx(ctx, sql.LevelReadCommitted, fn)
+		}
 	}
 	err := tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'undeliverable', last_error = ?, next_attempt_at = NULL WHERE status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)`,
