@@ -171,7 +171,11 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 
 // addApprovals loads the approvals of reqs, oldest first, in one query
 // (rather than aggregating them into a column of requestSelect: SQLite's
-// and PostgreSQL's JSON aggregates differ).
+// and PostgreSQL's JSON aggregates differ). A request's approvals are
+// written by SaveRequestCAS only, which moves its rev on: one at rev 0 has
+// none, and is not looked up — so that an approval's SERIALIZABLE
+// transaction on PostgreSQL does not read the request_approvals index
+// pages that the approvals running beside it write.
 func addApprovals(ctx context.Context, q Querier, reqs []*Request) error {
 	if len(reqs) == 0 {
 		return nil
@@ -179,11 +183,18 @@ func addApprovals(ctx context.Context, q Querier, reqs []*Request) error {
 	byID := make(map[string]*Request, len(reqs))
 	args := make([]any, 0, len(reqs))
 	for _, r := range reqs {
+		if r.Rev == 0 {
+			r.Approvals = nil
+			continue
+		}
 		if _, ok := byID[r.ID]; !ok {
 			byID[r.ID] = r
 			args = append(args, r.ID)
 		}
 		r.Approvals = nil
+	}
+	if len(args) == 0 {
+		return nil
 	}
 	rows, err := q.QueryContext(ctx, `SELECT a.request_id, a.user_id, COALESCE(au.email, ''), a.at, a.duration_seconds
 		FROM request_approvals a LEFT JOIN users au ON au.id = a.user_id

@@ -67,12 +67,16 @@ func TestApprovalReadsOnlyItsRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := requestLocks(t, tx)
+	if got := locksOn(t, tx, "request_approvals"); len(got) > 0 {
+		t.Errorf("predicate locks on request_approvals after reading a request never saved: %v, want none", got)
+	}
 	f, err := UserMemberFacts(ctx, tx, prev.UserID, prev.NetworkID)
 	if err != nil || !f.Member || f.UserDisabled || f.GrantID != "" {
 		t.Fatalf("member facts: %+v, %v", f, err)
 	}
 	next := prev
 	next.Status, next.DecidedAt, next.DecidedBy, next.Granted, next.ExpiresAt = api.StatusApproved, now, "admin", time.Hour, now.Add(time.Hour)
+	next.Approvals = []Approval{{UserID: "admin", At: now, Duration: time.Hour}}
 	if err := SaveRequestCAS(ctx, tx, next, prev); err != nil {
 		t.Fatal(err)
 	}
@@ -80,15 +84,26 @@ func TestApprovalReadsOnlyItsRequest(t *testing.T) {
 	if got := requestLocks(t, tx); slices.ContainsFunc(got, func(l string) bool { return !slices.Contains(before, l) }) {
 		t.Errorf("predicate locks on requests after reading one request: %v\nafter the membership check and the compare-and-set: %v\nwant no more", before, got)
 	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	// Saved, the request has a revision and its approvals are read again.
+	if r, err := RequestByID(ctx, db, prev.ID); err != nil || r.Rev != 1 || len(r.Approvals) != 1 || r.Approvals[0].Email != "admin@example.com" {
+		t.Fatalf("saved request: rev %d, approvals %+v, %v; want rev 1 and the admin's approval", r.Rev, r.Approvals, err)
+	}
 }
 
 // requestLocks lists this session's predicate (SIREAD) locks on the
 // requests table and its indexes.
-func requestLocks(t *testing.T, tx *sql.Tx) []string {
+func requestLocks(t *testing.T, tx *sql.Tx) []string { return locksOn(t, tx, "requests") }
+
+// locksOn lists this session's predicate (SIREAD) locks on table and its
+// indexes (named table_…).
+func locksOn(t *testing.T, tx *sql.Tx, table string) []string {
 	t.Helper()
 	rows, err := tx.QueryContext(context.Background(), `SELECT locktype || ' ' || relation::regclass::text FROM pg_locks
-		WHERE mode = 'SIReadLock' AND pid = pg_backend_pid() AND (relation::regclass::text = 'requests' OR relation::regclass::text LIKE 'requests\_%')
-		ORDER BY 1`)
+		WHERE mode = 'SIReadLock' AND pid = pg_backend_pid() AND (relation::regclass::text = ? OR relation::regclass::text LIKE ? || '\_%')
+		ORDER BY 1`, table, table)
 	if err != nil {
 		t.Fatal(err)
 	}
