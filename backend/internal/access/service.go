@@ -191,7 +191,7 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, id string, e Event, now
 		return r, nil, err
 	}
 	if e.Kind == EventApprove && next.Status == api.StatusApproved {
-		if err := admissionOnApproval(ctx, tx, r, now); err != nil {
+		if err := admissionOnApproval(ctx, tx, r); err != nil {
 			return r, nil, err
 		}
 	}

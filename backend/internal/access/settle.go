@@ -3,7 +3,6 @@ package access
 import (
 	"context"
 	"database/sql"
-	"time"
 
 	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/events"
@@ -109,8 +108,12 @@ func (s *Service) EndNetwork(ctx context.Context, tx *sql.Tx, by actor.Actor, n 
 // admissionOnApproval refuses to approve a request whose requester could
 // not pass the network's gateway even once granted (disabled, or not a
 // member): the grant would be a dead letter at best and a hole at worst.
-func admissionOnApproval(ctx context.Context, q store.Querier, r store.Request, now time.Time) error {
-	f, err := store.UserPassFacts(ctx, q, r.UserID, r.NetworkID, now)
+// It reads the facts without a grant (store.UserMemberFacts: the grant is
+// the one being made), so that the approval's transaction reads no other
+// grant: on PostgreSQL two approvals on two replicas then do not abort
+// each other for a read-write conflict on the requests they did not touch.
+func admissionOnApproval(ctx context.Context, q store.Querier, r store.Request) error {
+	f, err := store.UserMemberFacts(ctx, q, r.UserID, r.NetworkID)
 	if err != nil {
 		return err
 	}

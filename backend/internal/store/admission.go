@@ -105,6 +105,24 @@ func UserPassFacts(ctx context.Context, q Querier, userID, networkID string, now
 		WHERE u.id = ?`, networkID, now.UnixMilli(), now.UnixMilli(), userID))
 }
 
+// UserMemberFacts returns the facts of a user on a network that do not
+// depend on a grant (GrantID stays ""): what an approval asks ("would they
+// pass once granted?") — the grant is the one it is making. It reads the
+// user, the network and the membership rows only, never requests: on
+// PostgreSQL the approval's SERIALIZABLE transaction then holds no
+// predicate lock on the network's other grants (UserPassFacts reads them
+// through an index range, which made every two approvals running at once
+// on two replicas look like a read-write conflict), while the membership
+// it read still conflicts with a membership removal committed beside it.
+func UserMemberFacts(ctx context.Context, q Querier, userID, networkID string) (PassFacts, error) {
+	return scanPassFacts(q.QueryRowContext(ctx, `
+		SELECT u.id, u.email, u.disabled, u.role, '', '', '', '', 0,
+			`+memberSQL+`, n.jit_enabled, '', NULL
+		FROM users u
+		JOIN networks n ON n.id = ?
+		WHERE u.id = ?`, networkID, userID))
+}
+
 func scanPassFacts(row interface{ Scan(...any) error }) (PassFacts, error) {
 	var f PassFacts
 	var disabled, removed, member, jit int

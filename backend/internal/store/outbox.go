@@ -329,9 +329,23 @@ func queryOutbox(ctx context.Context, q Querier, query string, args ...any) ([]O
 
 // MarkMailUndeliverable marks every pending message due at now (and not
 // claimed) as undeliverable with reason, and returns how many.
+//
+// On PostgreSQL it runs at READ COMMITTED, like ClaimMail: it is one
+// UPDATE whose rows are re-checked against their WHERE when another
+// replica changed them meanwhile (a message claimed or sent is left out),
+// and it reads nothing else. At SERIALIZABLE its scan of every pending
+// message put a predicate lock on the rows that approvals insert, and made
+// it the first link of the chains of read-write conflicts for which
+// PostgreSQL aborts approvals.
 func MarkMailUndeliverable(ctx context.Context, db *DB, now time.Time, reason string) (int64, error) {
 	var n int64
-	err := db.Tx(ctx, func(tx *sql.Tx) error {
+	tx := db.Tx
+	if db.dialect == Postgres {
+		tx = func(ctx context.Context, fn func(tx *sql.Tx) error) error {
+			return db.pgTx(ctx, sql.LevelReadCommitted, fn)
+		}
+	}
+	err := tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'undeliverable', last_error = ?, next_attempt_at = NULL WHERE status = 'pending' AND next_attempt_at <= ? AND (claimed_until IS NULL OR claimed_until <= ?)`,
 			reason, now.UnixMilli(), now.UnixMilli())
 		if err != nil {

@@ -171,7 +171,11 @@ func scanRequest(row interface{ Scan(...any) error }) (Request, error) {
 
 // addApprovals loads the approvals of reqs, oldest first, in one query
 // (rather than aggregating them into a column of requestSelect: SQLite's
-// and PostgreSQL's JSON aggregates differ).
+// and PostgreSQL's JSON aggregates differ). A request's approvals are
+// written by SaveRequestCAS only, which moves its rev on: one at rev 0 has
+// none, and is not looked up — so that an approval's SERIALIZABLE
+// transaction on PostgreSQL does not read the request_approvals index
+// pages that the approvals running beside it write.
 func addApprovals(ctx context.Context, q Querier, reqs []*Request) error {
 	if len(reqs) == 0 {
 		return nil
@@ -179,11 +183,18 @@ func addApprovals(ctx context.Context, q Querier, reqs []*Request) error {
 	byID := make(map[string]*Request, len(reqs))
 	args := make([]any, 0, len(reqs))
 	for _, r := range reqs {
+		if r.Rev == 0 {
+			r.Approvals = nil
+			continue
+		}
 		if _, ok := byID[r.ID]; !ok {
 			byID[r.ID] = r
 			args = append(args, r.ID)
 		}
 		r.Approvals = nil
+	}
+	if len(args) == 0 {
+		return nil
 	}
 	rows, err := q.QueryContext(ctx, `SELECT a.request_id, a.user_id, COALESCE(au.email, ''), a.at, a.duration_seconds
 		FROM request_approvals a LEFT JOIN users au ON au.id = a.user_id
@@ -248,12 +259,19 @@ func UpdateRequestCAS(ctx context.Context, q Querier, r Request, from api.Reques
 }
 
 // SaveRequestCAS saves r only if the stored request is still prev (its
-// status and revision): the compare-and-set that lets exactly one of two
-// racing decisions win, also when neither changes the status (two
-// approvals of a request that needs three). It inserts r's approvals
-// beyond prev's. It returns ErrConflict when the request had changed.
+// revision, and so its status: every write of a request moves rev on): the
+// compare-and-set that lets exactly one of two racing decisions win, also
+// when neither changes the status (two approvals of a request that needs
+// three). It inserts r's approvals beyond prev's. It returns ErrConflict
+// when the request had changed.
+//
+// Its WHERE names the primary key and rev only, never the status: with
+// "status = ?" PostgreSQL's planner may pick a (status, …) index — on a
+// young table without statistics it does — and read every pending
+// request, a predicate lock on all of them in the SERIALIZABLE
+// transaction, so that any two approvals on two replicas conflict.
 func SaveRequestCAS(ctx context.Context, q Querier, r, prev Request) error {
-	res, err := q.ExecContext(ctx, sqlRequestSet+` WHERE id = ? AND status = ? AND rev = ?`, append(setArgs(r), r.ID, prev.Status, prev.Rev)...)
+	res, err := q.ExecContext(ctx, sqlRequestSet+` WHERE id = ? AND rev = ?`, append(setArgs(r), r.ID, prev.Rev)...)
 	if err := casResult(res, err, prev.Status); err != nil {
 		return err
 	}

@@ -70,6 +70,20 @@
 // run). Migrations run under an advisory lock (pg_advisory_lock), so that
 // replicas starting together migrate once.
 //
+// What a SERIALIZABLE transaction reads, PostgreSQL keeps as predicate
+// locks (a row, an index page, a whole table after a sequential scan), and
+// a write by a concurrent transaction under one of them is a read-write
+// conflict; enough of them abort a transaction. So a transaction reads only
+// what its decision needs, by key: an approval reads its own request
+// through the primary key (SaveRequestCAS compares id and rev, never the
+// status, which the planner could scan by), no other grants
+// (UserMemberFacts) and no approvals of a request never saved
+// (addApprovals). One UPDATE whose rows are re-checked as it writes them
+// runs at READ COMMITTED instead (ClaimMail, MarkMailUndeliverable). On
+// small tables, whose index fits in a page or two, approvals of different
+// requests still meet on those pages and one of them runs again; the
+// chance falls as the tables grow.
+//
 // The SQLite database holds secrets (gateway private keys, token hashes):
 // Open creates the file 0600 before SQLite opens it, so SQLite gives the
 // -wal and -shm files it creates the same mode, and makes existing ones
