@@ -398,3 +398,31 @@ func TestApplyBoundaries(t *testing.T) {
 		}
 	})
 }
+
+// TestTimedEventsChangeOnlyStatusAndEnd: the sweeps save a timed move
+// (expiry, timeout, an extension whose grant ended) with one statement
+// that sets the status and the end time only (store.EndMany); every legal
+// timed move must change nothing else.
+func TestTimedEventsChangeOnlyStatusAndEnd(t *testing.T) {
+	timed := 0
+	for _, kind := range []api.RequestKind{api.KindAccess, api.KindExtension, api.KindBreakGlass} {
+		for _, s := range api.AllStatuses {
+			for _, e := range []Event{eventFor(EventExpire), eventFor(EventTimeout), {Kind: EventTimeout, Actor: actor.System, Policy: policy, GrantEnded: true}} {
+				r := fixtureOf(kind, s)
+				got, _, err := Apply(r, e, now)
+				if err != nil {
+					continue // not a legal move here
+				}
+				timed++
+				same := r
+				same.Status, same.EndedAt = got.Status, got.EndedAt
+				if d := diffRequest(got, same); d != nil {
+					t.Errorf("%s/%s/%s (grant ended %v) changes more than the status and end time: %v", kind, s, e.Kind, e.GrantEnded, d)
+				}
+			}
+		}
+	}
+	if timed == 0 {
+		t.Fatal("no timed move was legal: the fixtures changed")
+	}
+}

@@ -59,12 +59,13 @@ func InsertAuditMany(ctx context.Context, q Querier, es []AuditEntry) error {
 // EnqueueMailMany queues many messages; identical bodies (the expiry
 // emails of grants ending together) are stored once.
 func EnqueueMailMany(ctx context.Context, q Querier, ms []OutboxMessage) error {
-	if err := putBodies(ctx, q, ms); err != nil {
+	hashes := bodyHashes(ms)
+	if err := putBodies(ctx, q, ms, hashes); err != nil {
 		return err
 	}
 	rows := make([][]any, 0, len(ms))
-	for _, m := range ms {
-		rows = append(rows, mailArgs(m))
+	for i, m := range ms {
+		rows = append(rows, mailArgs(m, hashes[i]))
 	}
 	return multiInsert(ctx, q, `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, body_hash, status, created_at, next_attempt_at, ref) VALUES `, "(?, ?, ?, '', '', ?, 'pending', ?, ?, ?)", rows)
 }

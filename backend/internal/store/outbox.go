@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -43,38 +42,56 @@ func (m OutboxMessage) API() api.OutboxMessage {
 // EnqueueMail adds a pending message due at m.NextAttemptAt (or CreatedAt).
 // Its body is stored once by its hash (bodyHash).
 func EnqueueMail(ctx context.Context, q Querier, m OutboxMessage) (int64, error) {
-	if err := putBodies(ctx, q, []OutboxMessage{m}); err != nil {
+	hash := bodyHash(m)
+	if err := putBodies(ctx, q, []OutboxMessage{m}, []string{hash}); err != nil {
 		return 0, err
 	}
 	var id int64
-	err := q.QueryRowContext(ctx, sqlEnqueueMail, mailArgs(m)...).Scan(&id)
+	err := q.QueryRowContext(ctx, sqlEnqueueMail, mailArgs(m, hash)...).Scan(&id)
 	return id, err
 }
 
 const sqlEnqueueMail = `INSERT INTO outbox (kind, to_addr, subject, text_body, html_body, body_hash, status, created_at, next_attempt_at, ref) VALUES (?, ?, ?, '', '', ?, 'pending', ?, ?, ?) RETURNING id`
 
-func mailArgs(m OutboxMessage) []any {
+func mailArgs(m OutboxMessage, hash string) []any {
 	if m.NextAttemptAt.IsZero() {
 		m.NextAttemptAt = m.CreatedAt
 	}
-	return []any{m.Kind, m.To, m.Subject, bodyHash(m), ms(m.CreatedAt), ms(m.NextAttemptAt), m.Ref}
+	return []any{m.Kind, m.To, m.Subject, hash, ms(m.CreatedAt), ms(m.NextAttemptAt), m.Ref}
 }
 
-// bodyHash names a message's body (text and HTML parts).
+// bodyHash names a message's body (text and HTML parts). It hashes the
+// strings through a buffer on the stack: io.WriteString would copy each
+// body to the heap, and a mass expiry hashes a thousand of them.
 func bodyHash(m OutboxMessage) string {
 	h := sha256.New()
-	io.WriteString(h, m.Text)
-	h.Write([]byte{0})
-	io.WriteString(h, m.HTML)
-	return hex.EncodeToString(h.Sum(nil))
+	var buf [1024]byte
+	for _, part := range [...]string{m.Text, "\x00", m.HTML} {
+		for len(part) > 0 {
+			n := copy(buf[:], part)
+			h.Write(buf[:n])
+			part = part[n:]
+		}
+	}
+	return hex.EncodeToString(h.Sum(buf[:0]))
 }
 
-// putBodies stores the bodies of ms that are not stored yet, each once.
-func putBodies(ctx context.Context, q Querier, ms []OutboxMessage) error {
+// bodyHashes are the bodyHash of each of ms.
+func bodyHashes(ms []OutboxMessage) []string {
+	hs := make([]string, len(ms))
+	for i, m := range ms {
+		hs[i] = bodyHash(m)
+	}
+	return hs
+}
+
+// putBodies stores the bodies of ms (their bodyHashes: hashes) that are
+// not stored yet, each once.
+func putBodies(ctx context.Context, q Querier, ms []OutboxMessage, hashes []string) error {
 	seen := map[string]bool{}
 	var rows [][]any
-	for _, m := range ms {
-		h := bodyHash(m)
+	for i, m := range ms {
+		h := hashes[i]
 		if seen[h] {
 			continue
 		}
