@@ -67,9 +67,9 @@ deps: ## install what the build needs on Debian (gcc for cgo SQLite, git, CA cer
 # window under Xvfb), Chromium (the end-to-end tests of the UI and the admin page). Node.js >= 20.19 and npm
 # build the UI (Vite 8); they are expected on the machine (Debian's nodejs is too old).
 DESKTOP_DEBS := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev libayatana-appindicator3-dev \
-                xvfb xauth dbus-x11 imagemagick xdotool chromium
+                xvfb xauth dbus-x11 imagemagick xdotool chromium postgresql
 
-deps-desktop: deps ## install the window's, the tray's and their tests' Debian packages if missing
+deps-desktop: deps ## install the window's, the tray's and the tests' Debian packages (PostgreSQL for the second API run) if missing
 	@missing=(); \
 	for p in $(DESKTOP_DEBS); do \
 	  dpkg-query -W -f='$${Status}' "$$p" 2>/dev/null | grep -q "ok installed" || missing+=("$$p"); \
