@@ -27,6 +27,7 @@ func TestPatterns(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.Advance(40 * 24 * time.Hour) // out of the window (and past the tokens' 30 days)
+	backendtest.WaitFor(t, "the old grant to expire", func() bool { return adminRequest(t, srv.Admin(t), old.ID).Status == api.StatusExpired })
 	admin, alice, dana = srv.Admin(t), srv.Login(t, "alice@example.com", backendtest.UserPassword), srv.Login(t, "dana@example.com", backendtest.UserPassword)
 	// Three grants of 1h, each asked for again within minutes of the
 	// previous one's end.
