@@ -264,6 +264,46 @@ func (s *Service) requestable(ctx context.Context, tx *sql.Tx, by actor.Actor, n
 // that matches, or left to the deciders, who are emailed.
 func (s *Service) insert(ctx context.Context, tx *sql.Tx, by actor.Actor, req store.Request, n store.Network, details map[string]string,
 	grant store.Request, now time.Time) (made, error) {
+	lapsed, err := s.expireLapsed(ctx, tx, req, now)
+	if err != nil {
+		return made{}, err
+	}
+	m, err := s.insertNew(ctx, tx, by, req, n, details, grant, now)
+	m.effects = append(lapsed, m.effects...)
+	return m, err
+}
+
+// expireLapsed expires, in the transaction of a new request, the user's
+// grant on the network whose end has come but which no sweep has expired
+// yet (the sweep runs at that instant, but may be a moment late, or
+// backing off from a database fault): asking again at the second a grant
+// ends is not "you already have an active grant". An extension asks for
+// more of a grant, so it leaves the grant alone.
+func (s *Service) expireLapsed(ctx context.Context, tx *sql.Tx, req store.Request, now time.Time) ([]Effect, error) {
+	if req.KindOrAccess() == api.KindExtension {
+		return nil, nil
+	}
+	open, err := store.OpenRequestsOfUser(ctx, tx, req.UserID)
+	if err != nil {
+		return nil, err
+	}
+	var effects []Effect
+	for _, r := range open {
+		if r.NetworkID != req.NetworkID || r.Status != api.StatusApproved || r.KindOrAccess() == api.KindExtension ||
+			r.ExpiresAt.IsZero() || now.Before(r.ExpiresAt) {
+			continue
+		}
+		_, ef, err := s.apply(ctx, tx, r.ID, Event{Kind: EventExpire, Actor: actor.System}, now)
+		if err != nil {
+			return nil, err
+		}
+		effects = append(effects, ef...)
+	}
+	return effects, nil
+}
+
+func (s *Service) insertNew(ctx context.Context, tx *sql.Tx, by actor.Actor, req store.Request, n store.Network, details map[string]string,
+	grant store.Request, now time.Time) (made, error) {
 	if err := store.InsertRequest(ctx, tx, req); err != nil {
 		return made{}, err
 	}
