@@ -182,18 +182,13 @@ func (s *Service) BreakGlass(ctx context.Context, by actor.Actor, networkID stri
 		if err != nil {
 			return made{}, err
 		}
-		var d time.Duration
-		if in.DurationSeconds != nil {
-			if *in.DurationSeconds == 0 {
-				return made{}, fault.Field("duration_seconds", "must be positive (leave it out for the break-glass maximum of %s)", humantime.Span(n.BreakGlass.MaxDuration))
-			}
-			if d, err = ValidateSeconds("duration_seconds", *in.DurationSeconds, 0); err != nil {
-				return made{}, err
-			}
-			if d > n.BreakGlass.MaxDuration {
-				return made{}, fault.Field("duration_seconds", "%s is longer than the break-glass maximum of %s on network %s",
-					humantime.Span(d), humantime.Span(n.BreakGlass.MaxDuration), n.Name)
-			}
+		d, err := OptionalSeconds("duration_seconds", in.DurationSeconds, 0, "the break-glass maximum of "+humantime.Span(n.BreakGlass.MaxDuration))
+		if err != nil {
+			return made{}, err
+		}
+		if d > n.BreakGlass.MaxDuration {
+			return made{}, fault.Field("duration_seconds", "%s is longer than the break-glass maximum of %s on network %s",
+				humantime.Span(d), humantime.Span(n.BreakGlass.MaxDuration), n.Name)
 		}
 		var effects []Effect
 		open, err := store.OpenRequestsOfUser(ctx, tx, by.ID)

@@ -34,14 +34,9 @@ func (s *Service) Preview(ctx context.Context, networkID string, in api.PreviewR
 	if _, err := store.UserByID(ctx, q, in.UserID); err != nil {
 		return api.Preview{}, fault.Field("user_id", "no user %q", in.UserID)
 	}
-	var wished time.Duration
-	if in.DurationSeconds != nil {
-		if *in.DurationSeconds == 0 {
-			return api.Preview{}, fault.Field("duration_seconds", "must be positive (leave it out for no wish)")
-		}
-		if wished, err = ValidateSeconds("duration_seconds", *in.DurationSeconds, n.MaxDuration); err != nil {
-			return api.Preview{}, err
-		}
+	wished, err := OptionalSeconds("duration_seconds", in.DurationSeconds, n.MaxDuration, "no wish")
+	if err != nil {
+		return api.Preview{}, err
 	}
 	reason, err := CleanText("reason", in.Reason, MaxReasonRunes, false)
 	if err != nil {

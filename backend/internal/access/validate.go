@@ -74,6 +74,19 @@ func ValidateSeconds(field string, secs int64, max time.Duration) (time.Duration
 	return time.Duration(secs) * time.Second, nil
 }
 
+// OptionalSeconds reads an optional duration field (duration_seconds and
+// the like): absent (nil) is 0 — what absent means is said by absent, in
+// the message that refuses 0 —, else ValidateSeconds with max.
+func OptionalSeconds(field string, v *int64, max time.Duration, absent string) (time.Duration, error) {
+	if v == nil {
+		return 0, nil
+	}
+	if *v == 0 {
+		return 0, fault.Field(field, "must be positive (leave it out for %s)", absent)
+	}
+	return ValidateSeconds(field, *v, max)
+}
+
 // NewRequestInput is a validated new request.
 type NewRequestInput struct {
 	Reason string

@@ -29,18 +29,12 @@ func (s *Server) adminBulk(w http.ResponseWriter, r *http.Request, p actor.Actor
 			return
 		}
 		e.Kind = access.EventApprove
-		if in.DurationSeconds != nil {
-			if *in.DurationSeconds == 0 {
-				s.writeError(w, r, fault.Field("duration_seconds", "must be positive (leave it out for each network's default)"))
-				return
-			}
-			d, err := access.ValidateSeconds("duration_seconds", *in.DurationSeconds, 0)
-			if err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-			e.Duration = d
+		d, err := access.OptionalSeconds("duration_seconds", in.DurationSeconds, 0, "each network's default")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
 		}
+		e.Duration = d
 	case "deny":
 		if in.DurationSeconds != nil {
 			s.writeError(w, r, fault.Field("duration_seconds", "a denial takes no duration"))

@@ -2,12 +2,10 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"gatepass.dev/backend/internal/access"
 	"gatepass.dev/backend/internal/actor"
 	"gatepass.dev/backend/internal/admin"
-	"gatepass.dev/backend/internal/fault"
 	"gatepass.dev/shared/api"
 )
 
@@ -38,17 +36,10 @@ func (s *Server) adminApprove(w http.ResponseWriter, r *http.Request, p actor.Ac
 		s.writeError(w, r, err)
 		return
 	}
-	var d time.Duration
-	if in.DurationSeconds != nil {
-		if *in.DurationSeconds == 0 {
-			s.writeError(w, r, fault.Field("duration_seconds", "must be positive (leave it out for the network's default)"))
-			return
-		}
-		var err error
-		if d, err = access.ValidateSeconds("duration_seconds", *in.DurationSeconds, 0); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+	d, err := access.OptionalSeconds("duration_seconds", in.DurationSeconds, 0, "the network's default")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	s.doEvent(w, r, access.Event{Kind: access.EventApprove, Actor: p, Duration: d})
 }
@@ -62,17 +53,10 @@ func (s *Server) adminGrantAgain(w http.ResponseWriter, r *http.Request, p actor
 		s.writeError(w, r, err)
 		return
 	}
-	var d time.Duration
-	if in.DurationSeconds != nil {
-		if *in.DurationSeconds == 0 {
-			s.writeError(w, r, fault.Field("duration_seconds", "must be positive (leave it out for the network's default)"))
-			return
-		}
-		var err error
-		if d, err = access.ValidateSeconds("duration_seconds", *in.DurationSeconds, 0); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
+	d, err := access.OptionalSeconds("duration_seconds", in.DurationSeconds, 0, "the network's default")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	req, err := s.Access.GrantAgain(r.Context(), p, r.PathValue("id"), d)
 	if err != nil {
