@@ -190,7 +190,10 @@ func (s *Service) BreakGlass(ctx context.Context, by actor.Actor, networkID stri
 			return made{}, fault.Field("duration_seconds", "%s is longer than the break-glass maximum of %s on network %s",
 				humantime.Span(d), humantime.Span(n.BreakGlass.MaxDuration), n.Name)
 		}
-		var effects []Effect
+		effects, err := s.expireLapsed(ctx, tx, by.ID, n.ID, now)
+		if err != nil {
+			return made{}, err
+		}
 		open, err := store.OpenRequestsOfUser(ctx, tx, by.ID)
 		if err != nil {
 			return made{}, err
@@ -259,9 +262,12 @@ func (s *Service) requestable(ctx context.Context, tx *sql.Tx, by actor.Actor, n
 // that matches, or left to the deciders, who are emailed.
 func (s *Service) insert(ctx context.Context, tx *sql.Tx, by actor.Actor, req store.Request, n store.Network, details map[string]string,
 	grant store.Request, now time.Time) (made, error) {
-	lapsed, err := s.expireLapsed(ctx, tx, req, now)
-	if err != nil {
-		return made{}, err
+	var lapsed []Effect
+	if req.KindOrAccess() != api.KindExtension { // an extension asks for more of the grant
+		var err error
+		if lapsed, err = s.expireLapsed(ctx, tx, req.UserID, req.NetworkID, now); err != nil {
+			return made{}, err
+		}
 	}
 	m, err := s.insertNew(ctx, tx, by, req, n, details, grant, now)
 	m.effects = append(lapsed, m.effects...)
@@ -271,20 +277,16 @@ func (s *Service) insert(ctx context.Context, tx *sql.Tx, by actor.Actor, req st
 // expireLapsed expires, in the transaction of a new request, the user's
 // grant on the network whose end has come but which no sweep has expired
 // yet (the sweep runs at that instant, but may be a moment late, or
-// backing off from a database fault): asking again at the second a grant
-// ends is not "you already have an active grant". An extension asks for
-// more of a grant, so it leaves the grant alone.
-func (s *Service) expireLapsed(ctx context.Context, tx *sql.Tx, req store.Request, now time.Time) ([]Effect, error) {
-	if req.KindOrAccess() == api.KindExtension {
-		return nil, nil
-	}
-	open, err := store.OpenRequestsOfUser(ctx, tx, req.UserID)
+// backing off from a database fault): asking again (or breaking the
+// glass) at the second a grant ends is not "you already have a grant".
+func (s *Service) expireLapsed(ctx context.Context, tx *sql.Tx, userID, networkID string, now time.Time) ([]Effect, error) {
+	open, err := store.OpenRequestsOfUser(ctx, tx, userID)
 	if err != nil {
 		return nil, err
 	}
 	var effects []Effect
 	for _, r := range open {
-		if r.NetworkID != req.NetworkID || r.Status != api.StatusApproved || r.KindOrAccess() == api.KindExtension ||
+		if r.NetworkID != networkID || r.Status != api.StatusApproved || r.KindOrAccess() == api.KindExtension ||
 			r.ExpiresAt.IsZero() || now.Before(r.ExpiresAt) {
 			continue
 		}
