@@ -5,23 +5,18 @@ package gatewaye2e
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // The machinery of the tests: network namespaces joined by veth pairs,
@@ -97,67 +92,6 @@ func ipCmd(t *testing.T, args ...string) {
 	if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
 		t.Fatalf("ip %s: %v: %s", strings.Join(args, " "), err, out)
 	}
-}
-
-// inNetns runs fn on a thread switched into the named network namespace:
-// the sockets fn opens belong to that namespace for their whole life.
-func inNetns(ns string, fn func() error) error {
-	runtime.LockOSThread()
-	self, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer self.Close()
-	target, err := os.Open(filepath.Join("/run/netns", ns))
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer target.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("setns %s: %w", ns, err)
-	}
-	ferr := fn()
-	if err := unix.Setns(int(self.Fd()), unix.CLONE_NEWNET); err != nil {
-		// The thread stays locked: the runtime ends it with its goroutine.
-		return fmt.Errorf("setns back: %w", err)
-	}
-	runtime.UnlockOSThread()
-	return ferr
-}
-
-// dialIn returns a DialContext that opens its connections in namespace ns.
-func dialIn(ns string) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var c net.Conn
-		err := inNetns(ns, func() error {
-			var err error
-			c, err = new(net.Dialer).DialContext(ctx, network, addr)
-			return err
-		})
-		if err != nil && c != nil {
-			c.Close()
-			c = nil
-		}
-		return c, err
-	}
-}
-
-// listenIn listens on addr in namespace ns until the test ends.
-func listenIn(t *testing.T, ns, addr string) net.Listener {
-	t.Helper()
-	var ln net.Listener
-	if err := inNetns(ns, func() error {
-		var err error
-		ln, err = net.Listen("tcp", addr)
-		return err
-	}); err != nil {
-		t.Fatalf("listen on %s in %s: %v", addr, ns, err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	return ln
 }
 
 // proc is a process started for the test.

@@ -19,6 +19,7 @@ import (
 
 	"gatepass.dev/shared/api"
 	"gatepass.dev/shared/client"
+	"gatepass.dev/shared/netnstest"
 )
 
 // The world of the tests, four namespaces:
@@ -78,7 +79,7 @@ func newWorld(t *testing.T) *world {
 	ipCmd(t, "-n", w.V, "addr", "add", "198.19.0.10/32", "dev", "lo")
 	ipCmd(t, "-n", w.G, "route", "add", serviceRoute, "via", "198.18.4.2")
 
-	svc := listenIn(t, w.V, "198.19.0.10:80")
+	svc := netnstest.Listen(t, w.V, "198.19.0.10:80")
 	srv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/who" {
 			io.WriteString(rw, r.RemoteAddr) // who the service sees
@@ -115,7 +116,7 @@ func (w *world) startServer() {
 
 // httpClient dials from C.
 func (w *world) httpClient(timeout time.Duration) *http.Client {
-	return &http.Client{Timeout: timeout, Transport: &http.Transport{Proxy: nil, DialContext: dialIn(w.C), DisableKeepAlives: true}}
+	return &http.Client{Timeout: timeout, Transport: &http.Transport{Proxy: nil, DialContext: netnstest.Dialer(w.C), DisableKeepAlives: true}}
 }
 
 // client is an API client in C.
@@ -214,7 +215,7 @@ func (w *world) startAgent(email string) *agent {
 		w.t.Fatalf("login: %q", out)
 	}
 	proxy, _ := url.Parse("http://" + agentProxy)
-	a.http = &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{Proxy: http.ProxyURL(proxy), DialContext: dialIn(w.C), DisableKeepAlives: true}}
+	a.http = &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{Proxy: http.ProxyURL(proxy), DialContext: netnstest.Dialer(w.C), DisableKeepAlives: true}}
 	return a
 }
 

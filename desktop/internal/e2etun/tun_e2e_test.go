@@ -59,7 +59,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,7 +66,7 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
+	"gatepass.dev/shared/netnstest"
 
 	"gatepass.dev/desktop/internal/localapi"
 	"gatepass.dev/shared/api"
@@ -122,7 +121,7 @@ func TestTUNEndToEnd(t *testing.T) {
 	t.Logf("binaries built (%v)", time.Since(began).Round(time.Millisecond))
 
 	// The service behind the gateway, in C: it tells who it sees.
-	svc := listenIn(t, c, net.JoinHostPort(svcAddr, "80"))
+	svc := netnstest.Listen(t, c, net.JoinHostPort(svcAddr, "80"))
 	svcSrv := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprintf(w, "service behind the gateway; you are %s\n", r.RemoteAddr)
 	})}
@@ -131,7 +130,7 @@ func TestTUNEndToEnd(t *testing.T) {
 
 	// Every HTTP client of the test dials from B, like the user's machine.
 	fromB := &http.Client{
-		Transport: &http.Transport{Proxy: nil, DialContext: dialIn(b), DisableKeepAlives: true},
+		Transport: &http.Transport{Proxy: nil, DialContext: netnstest.Dialer(b), DisableKeepAlives: true},
 		Timeout:   3 * time.Second,
 	}
 
@@ -147,7 +146,7 @@ func TestTUNEndToEnd(t *testing.T) {
 	t.Logf("server up (%v)", time.Since(began).Round(time.Millisecond))
 
 	ctx := t.Context()
-	adminTransport := &http.Transport{Proxy: nil, DialContext: dialIn(b)}
+	adminTransport := &http.Transport{Proxy: nil, DialContext: netnstest.Dialer(b)}
 	t.Cleanup(adminTransport.CloseIdleConnections)
 	admin := client.New(apiURL, client.WithHTTPClient(&http.Client{Transport: adminTransport, Timeout: 10 * time.Second}))
 	if _, err := admin.Login(ctx, adminEmail, adminPassword); err != nil {
@@ -435,68 +434,6 @@ func readSysctl(t *testing.T, ns, path string) string {
 		return ""
 	}
 	return strings.TrimSpace(string(out))
-}
-
-// inNetns runs fn on a thread switched into the named network namespace:
-// the sockets fn opens belong to that namespace for their whole life.
-func inNetns(ns string, fn func() error) error {
-	runtime.LockOSThread()
-	self, err := os.Open("/proc/thread-self/ns/net")
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer self.Close()
-	target, err := os.Open(filepath.Join("/run/netns", ns))
-	if err != nil {
-		runtime.UnlockOSThread()
-		return err
-	}
-	defer target.Close()
-	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
-		runtime.UnlockOSThread()
-		return fmt.Errorf("setns %s: %w", ns, err)
-	}
-	ferr := fn()
-	if err := unix.Setns(int(self.Fd()), unix.CLONE_NEWNET); err != nil {
-		// The thread stays locked, so the runtime ends it with its
-		// goroutine instead of reusing it in the wrong namespace.
-		return fmt.Errorf("setns back: %w", err)
-	}
-	runtime.UnlockOSThread()
-	return ferr
-}
-
-// dialIn returns a DialContext that opens its connections in namespace ns.
-func dialIn(ns string) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	return func(ctx context.Context, network, addr string) (net.Conn, error) {
-		var c net.Conn
-		err := inNetns(ns, func() error {
-			var err error
-			c, err = new(net.Dialer).DialContext(ctx, network, addr)
-			return err
-		})
-		if err != nil && c != nil {
-			c.Close()
-			c = nil
-		}
-		return c, err
-	}
-}
-
-// listenIn listens on addr in namespace ns until the test ends.
-func listenIn(t *testing.T, ns, addr string) net.Listener {
-	t.Helper()
-	var ln net.Listener
-	if err := inNetns(ns, func() error {
-		var err error
-		ln, err = net.Listen("tcp", addr)
-		return err
-	}); err != nil {
-		t.Fatalf("listen on %s in %s: %v", addr, ns, err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	return ln
 }
 
 // proc is a process started for the test.
